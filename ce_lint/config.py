@@ -1,0 +1,100 @@
+"""Settings: defaults, `[tool.ce-lint]` in pyproject.toml (or ce-lint.toml), then the command line."""
+
+from __future__ import annotations
+
+import dataclasses
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - Python 3.10
+    import tomli as tomllib
+
+DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
+                   "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ce_lint_cache",
+                   "site-packages")
+
+
+class ConfigError(Exception):
+    """A configuration file or option that can't be used; reported in one line."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    select: tuple[str, ...] = ()  # empty: every rule enabled by default
+    ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    keras_version: str | None = None  # e.g. "3", "2.3", "tf-2.1"; None: read the installed version
+
+    def enabled(self, code: str, default_enabled: bool) -> bool:
+        """Ruff's logic: the most specific selector wins; ignore beats select at equal length."""
+        selected = self.select if self.select else (("",) if default_enabled else ())
+        best_select = max((len(p) for p in (*selected, *self.extend_select) if code.startswith(p)), default=-1)
+        best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
+        return best_select >= 0 and best_select > best_ignore
+
+    def replace(self, **changes) -> Settings:
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+_KEYS = {"select": "codes", "ignore": "codes", "extend-select": "codes", "exclude": "strings",
+         "keras-version": "string"}
+
+
+def find_config(start: Path) -> Path | None:
+    """The nearest pyproject.toml with a [tool.ce-lint] table, or ce-lint.toml, from start upwards."""
+    start = start.resolve()
+    for folder in (start, *start.parents) if start.is_dir() else (start.parent, *start.parent.parents):
+        for name in ("ce-lint.toml", "pyproject.toml"):
+            candidate = folder / name
+            if candidate.is_file() and (name == "ce-lint.toml" or _has_table(candidate)):
+                return candidate
+    return None
+
+
+def _has_table(path: Path) -> bool:
+    try:
+        return "ce-lint" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return False
+
+
+def load(path: Path) -> Settings:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    table = data if path.name == "ce-lint.toml" else data.get("tool", {}).get("ce-lint", {})
+    values = {}
+    for key, value in table.items():
+        kind = _KEYS.get(key)
+        if kind is None:
+            raise ConfigError(f"{path}: unknown key '{key}' in [tool.ce-lint]; known keys: {', '.join(_KEYS)}")
+        if kind == "string":
+            if not isinstance(value, str):
+                raise ConfigError(f"{path}: '{key}' must be a string")
+        elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+            raise ConfigError(f"{path}: '{key}' must be a list of strings")
+        elif kind == "codes":
+            value = tuple(validate_codes(value, f"{path}: '{key}'"))
+        else:
+            value = tuple(value)
+        values[key.replace("-", "_")] = value
+    return Settings(**values)
+
+
+def validate_codes(codes, where: str) -> list[str]:
+    import re
+
+    out = []
+    for code in codes:
+        code = code.strip().upper()
+        if not code:
+            continue
+        if not re.fullmatch(r"C(E(\d{1,3})?)?|ALL", code):
+            raise ConfigError(f"{where}: '{code}' is not a ce-lint code or prefix (e.g. CE1, CE102)")
+        out.append("" if code == "ALL" else code)
+    return out

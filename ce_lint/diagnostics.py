@@ -1,0 +1,56 @@
+"""What the core reports: diagnostics, their fixes, and the errors of a file that can't be read."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+
+class Severity(str, enum.Enum):
+    ERROR = "error"  # the model cannot learn, or the reported number is wrong
+    WARNING = "warning"  # likely wrong, depends on intent
+
+
+class Applicability(str, enum.Enum):
+    SAFE = "safe"  # inference output and interface unchanged, one plausible intent
+    UNSAFE = "unsafe"  # changes what the model outputs
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the text between two positions (1-based lines, 0-based columns) by `content`."""
+
+    content: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+
+@dataclass(frozen=True)
+class Fix:
+    applicability: Applicability
+    message: str
+    edits: tuple[Edit, ...]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One finding. Lines are 1-based, columns 0-based; front ends convert at their edge."""
+
+    path: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    code: str
+    message: str
+    severity: Severity
+    fix: Fix | None = None
+
+    def sort_key(self) -> tuple:
+        return (self.path, self.line, self.col, self.code)
+
+
+class FileError(Exception):
+    """A file that cannot be read, decoded or parsed; reported as one line, never a traceback."""

@@ -1,0 +1,90 @@
+"""The core entry point: `lint(source, path, settings) -> diagnostics`, shared by every front end.
+
+Order of work: a textual gate (files that never mention a framework are not parsed), the libcst
+parse, the one pass that collects facts, the rules, then `# noqa`. Nothing here imports or
+executes the code it reads.
+"""
+
+from __future__ import annotations
+
+import re
+import tokenize
+from dataclasses import dataclass, field
+from io import BytesIO
+
+import libcst as cst
+
+from .config import Settings
+from .diagnostics import Diagnostic, FileError
+from .noqa import Suppressions
+from .rules import Rule, all_rules
+
+# Every rule needs one of these words in the file; anything else can't produce a finding.
+GATE = re.compile(r"keras|tensorflow|torch|transformers|softmax|sigmoid|crossentropy|cross_entropy")
+
+REPORT_HINT = "please report it with the file that triggers it"
+
+
+@dataclass
+class Result:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # one line each, without the path
+
+
+def decode(data: bytes) -> str:
+    """Bytes to text as Python would read them (coding declaration, BOM); FileError if impossible."""
+    try:
+        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
+        raise FileError(f"cannot decode file: {exc}") from None
+
+
+def enabled_rules(settings: Settings) -> list[Rule]:
+    return [r for r in all_rules() if settings.enabled(r.code, r.default_enabled)]
+
+
+def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Rule] | None = None,
+         apply_noqa: bool = True) -> Result:
+    """Lint one module's text. Raises FileError for text that isn't Python."""
+    from .facts import collect
+
+    result = Result()
+    if not GATE.search(source):
+        return result
+    if "\0" in source:
+        raise FileError("source contains a NUL byte")
+    try:
+        module = cst.parse_module(source)
+    except cst.ParserSyntaxError as exc:
+        raise FileError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
+                        f"{str(exc.message).splitlines()[0]}") from None
+    except RecursionError:
+        raise FileError("too deeply nested to parse") from None
+    try:
+        facts = collect(module, settings)
+    except RecursionError:
+        raise FileError("too deeply nested to analyse") from None
+    except Exception as exc:  # noqa: BLE001 - a bug in the analysis must not cost other files
+        result.errors.append(f"internal error while analysing: {type(exc).__name__}: {exc}; {REPORT_HINT}")
+        return result
+    seen: set[tuple[str, cst.CSTNode]] = set()
+    suppressions = Suppressions(source) if apply_noqa else None
+    for rule in rules if rules is not None else enabled_rules(settings):
+        try:
+            for finding in rule.check(facts):
+                if (rule.code, finding.node) in seen:
+                    continue
+                seen.add((rule.code, finding.node))
+                where = facts.position(finding.node)
+                if suppressions is not None and suppressions.suppressed(where.start.line, rule.code):
+                    continue
+                result.diagnostics.append(Diagnostic(
+                    path, where.start.line, where.start.column, where.end.line, where.end.column,
+                    rule.code, finding.message, finding.severity or rule.severity))
+        except RecursionError:
+            result.errors.append(f"internal error in rule {rule.code}: too deeply nested; {REPORT_HINT}")
+        except Exception as exc:  # noqa: BLE001 - one rule's bug must not cost the others
+            result.errors.append(f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}; {REPORT_HINT}")
+    result.diagnostics.sort(key=Diagnostic.sort_key)
+    return result

@@ -1,0 +1,46 @@
+"""Facts: what a module means, gathered in one pass and read by the rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+from ..config import Settings
+from .evaluator import Evaluator
+from .keras import KerasFacts, KerasModuleFacts
+from .targets import TargetFacts
+
+PLUGINS = (KerasFacts, TargetFacts)
+
+
+@dataclass
+class ModuleFacts:
+    module: cst.Module
+    settings: Settings
+    keras: KerasModuleFacts
+    imported: set[str]
+    _positions: Any = field(default=None, repr=False)
+
+    def position(self, node: cst.CSTNode):
+        """The CodeRange of a node (1-based lines, 0-based columns), computed on first use only:
+        files without findings never pay for it."""
+        if self._positions is None:
+            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+        return self._positions[node]
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.position(node).start.line
+
+    @property
+    def uses_tensorflow(self) -> bool:
+        return any(name == "tensorflow" or name.startswith("tensorflow.") for name in self.imported)
+
+
+def collect(module: cst.Module, settings: Settings) -> ModuleFacts:
+    ev = Evaluator(module, PLUGINS)
+    ev.run()
+    keras = next(p for p in ev.plugins if isinstance(p, KerasFacts)).facts
+    return ModuleFacts(module, settings, keras, ev.imported)

@@ -1,0 +1,489 @@
+"""Keras and tf.keras rules (CE1xx): output activation, loss, metrics and targets must agree."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..diagnostics import Severity
+from ..facts import ModuleFacts
+from ..facts.keras import Act, Loss, Tensor
+from ..facts.targets import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY
+from ..names import ACCURACY_STRINGS
+from ..versions import loss_based_accuracy
+from . import Finding, rule
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+def _outputs(facts: ModuleFacts) -> Iterator[tuple]:
+    """(tensor, activation name, loss, output facts, targets) for every output of every compile()."""
+    for compiled in facts.keras.compiles:
+        targets = facts.keras.targets_of(compiled.model) if len(compiled.outputs) == 1 else []
+        for out in compiled.outputs:
+            tensor = out.tensor if isinstance(out.tensor, Tensor) else None
+            act = tensor.act.name if tensor is not None and isinstance(tensor.act, Act) else None
+            loss = out.loss if isinstance(out.loss, Loss) else None
+            yield tensor, act, loss, out, targets
+
+
+def _units(tensor: Tensor) -> int | None:
+    return tensor.units if isinstance(tensor.units, int) else None
+
+
+def _where(facts: ModuleFacts, tensor: Tensor) -> str:
+    node = tensor.act.node if isinstance(tensor.act, Act) else tensor.layer.node
+    return f"line {facts.line(node)}"
+
+
+def _output_words(tensor: Tensor, act: str) -> str:
+    units = _units(tensor)
+    return f"{units}-unit {act} output" if units else f"{act} output"
+
+
+@rule("CE101", "softmax-single-unit", ERROR, "softmax over a single output unit always outputs 1.0")
+def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a softmax over an axis of size 1: `Dense(1, activation="softmax")`, or a `Dense(1)`
+    followed by an `Activation("softmax")` or `Softmax()` layer.
+
+    ## Why is this bad?
+    Softmax normalises over the last axis. Over a single unit it divides a value by itself, so the
+    output is exactly 1.0 for every input and the prediction never changes. Its gradient is zero, so
+    on Keras 3 with the torch, JAX or NumPy backend and on Keras 2.x the loss stays constant; on
+    TensorFlow-backed Keras >= 2.4 `binary_crossentropy` trains the pre-softmax logit, yet `predict()`
+    still returns 1.0 and accuracy stays at the rate of positive labels. Keras >= 3.1 warns at build
+    time; Keras 2.x and tf.keras do not.
+
+    | version / backend | what happens |
+    |---|---|
+    | all | output identically 1.0 |
+    | Keras 3 torch/JAX/NumPy, Keras 2.x, tf.keras <= 2.3 | loss constant, weights never change |
+    | TF-backed Keras >= 2.4 with binary_crossentropy | loss falls, predictions stay 1.0 |
+    | Keras >= 3.1 | `UserWarning` when the model is built |
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(1, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## References
+    - FACTS F4; Keras 3 `keras/src/ops/nn.py::softmax` (the size-1 warning, since 3.1.0)
+    """
+    for use in facts.keras.softmax_uses.values():
+        if use.units == 1:
+            yield Finding(use.act_node, "softmax over a single unit always outputs 1.0, whatever the input, "
+                          "so the prediction never changes; use a sigmoid for one binary output")
+
+
+@rule("CE102", "softmax-with-binary-crossentropy", WARNING,
+      "a multi-unit softmax output trained with binary cross-entropy")
+def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a softmax output with more than one unit whose loss is binary cross-entropy
+    (`"binary_crossentropy"`, `keras.losses.binary_crossentropy`, `BinaryCrossentropy()`,
+    binary focal cross-entropy).
+
+    ## Why is this bad?
+    Binary cross-entropy scores each class as an independent yes/no label, which is not what a
+    softmax over mutually exclusive classes means. The loss is not comparable to categorical
+    cross-entropy, and where `'accuracy'` resolves to binary accuracy (Keras <= 2.3, tf.keras <= 2.1,
+    TF1 graph mode) the reported accuracy is inflated: a useless model scores (N-1)/N.
+    With one label per sample use categorical cross-entropy; with several labels per sample use a
+    sigmoid output.
+
+    | version / backend | what is optimised |
+    |---|---|
+    | Keras 3 torch/JAX/NumPy, Keras 2.x, tf.keras <= 2.3 | mean of N binary log-losses on the coupled softmax probabilities |
+    | TF-backed Keras >= 2.4 | N independent sigmoid losses on the pre-softmax logits; softmax only at inference |
+
+    ## Example
+    ```python
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    ```
+
+    ## References
+    - FACTS F5, F2.2, F1.5
+    """
+    for tensor, act, loss, _out, _targets in _outputs(facts):
+        if act == "softmax" and loss is not None and loss.family == "bce" and _units(tensor) != 1:
+            yield Finding(loss.node, f"{loss.name} on the {_output_words(tensor, act)} ({_where(facts, tensor)}) "
+                          "scores each class as an independent yes/no label; for one label per sample use "
+                          "categorical_crossentropy (one-hot targets) or sparse_categorical_crossentropy (integer "
+                          "targets), for several labels per sample use a sigmoid output")
+
+
+@rule("CE103", "categorical-crossentropy-on-non-softmax", ERROR,
+      "categorical cross-entropy on an output that is not a softmax distribution")
+def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for categorical (not sparse) cross-entropy on a single output unit of any activation,
+    or on a multi-unit output whose activation is not softmax (sigmoid, relu, tanh, ...). A linear
+    output is CE106's business.
+
+    ## Why is this bad?
+    Categorical cross-entropy expects a probability distribution over the last axis.
+    On one unit the distribution is trivially [1.0]: the loss is constant (about 0) and the model
+    cannot learn from it (an error). On a sigmoid or relu output the values do not sum to 1: the
+    probability path renormalises them by their sum, and TensorFlow-backed Keras >= 2.4 instead
+    trains the pre-sigmoid logits as if they were softmax logits; either way the predictions are not
+    the class distribution you evaluate (a warning).
+
+    | version / backend | one unit | sigmoid over N units |
+    |---|---|---|
+    | Keras 3 torch/JAX/NumPy | loss about 1e-7, zero gradient, `SyntaxWarning` | loss on sigmoids renormalised by their sum |
+    | TF-backed Keras >= 2.4 | loss 0 (weights may still drift), `SyntaxWarning` since 2.12 | softmax loss on the pre-sigmoid logits |
+    | Keras 2.0-2.3, TF1 graph mode | `ValueError` on (n, 1) targets | renormalised sigmoids |
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## References
+    - FACTS F2.1, F2.2, F2.3
+    """
+    for tensor, act, loss, _out, _targets in _outputs(facts):
+        if tensor is None or loss is None or loss.family != "cce":
+            continue
+        if _units(tensor) == 1:
+            yield Finding(loss.node, f"{loss.name} on a single output unit ({_where(facts, tensor)}) is constant "
+                          "(about 0): the model cannot learn from it; use binary_crossentropy with a sigmoid output")
+        elif act not in (None, "softmax", "linear") and loss.from_logits is False:
+            yield Finding(tensor.act.node, f"{act} output trained with {loss.name} (line {facts.line(loss.node)}), "
+                          "which expects softmax probabilities: the outputs are renormalised by their sum (or, on "
+                          "TensorFlow-backed Keras >= 2.4, read as softmax logits) and the predictions are not a "
+                          "class distribution; use a softmax output", Severity.WARNING)
+
+
+@rule("CE104", "ambiguous-accuracy", WARNING, "a bare 'accuracy' metric that resolves to a misleading metric")
+def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `metrics=["accuracy"]` (or `"acc"`) where Keras's automatic choice of accuracy
+    metric gives a misleading number:
+
+    - a multi-label output (sigmoid over several units, binary cross-entropy), in any version;
+    - a softmax output with binary cross-entropy on Keras <= 2.3, tf.keras <= 2.1 or TF1 graph mode
+      (`tf.compat.v1.disable_eager_execution()`);
+    - a single linear (logit) output trained with binary cross-entropy.
+
+    ## Why is this bad?
+    Keras replaces the string by a concrete metric. Keras <= 2.3 and tf.keras <= 2.1 pick it from
+    the loss (binary cross-entropy gives `binary_accuracy`); tf.keras >= 2.2 and Keras 3 pick it from
+    the shapes (one unit gives `BinaryAccuracy`, otherwise categorical accuracy). So:
+
+    - multi-label: `categorical_accuracy` compares the argmax of the prediction with the *first*
+      positive label (tf.keras >= 2.2, Keras 3); older versions average element-wise matches, which
+      the many negative labels inflate.
+    - softmax + binary cross-entropy on old versions: `binary_accuracy` scores every class cell, so a
+      useless model reaches (N-1)/N (0.90 for 10 classes).
+    - a logit output: `BinaryAccuracy` thresholds at 0.5, as if the outputs were probabilities.
+
+    | set-up | Keras <= 2.3, tf.keras <= 2.1, TF1 graph mode | tf.keras >= 2.2, Keras 3 |
+    |---|---|---|
+    | softmax N>1 + binary_crossentropy | binary_accuracy (inflated) | categorical_accuracy |
+    | sigmoid N>1 + binary_crossentropy | binary_accuracy (element-wise) | categorical_accuracy (argmax vs first label) |
+    | one linear unit + binary cross-entropy | binary_accuracy, threshold 0.5 | BinaryAccuracy, threshold 0.5 |
+
+    The Keras version is taken from `keras-version` in the configuration, else from the installed
+    `keras`/`tensorflow` distributions, else Keras 3; Keras-1 argument names such as `nb_filter` or
+    TF1 graph mode in the module mean the old resolution.
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(5, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(5, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[keras.metrics.BinaryAccuracy(), keras.metrics.AUC(multi_label=True)])
+    ```
+
+    ## References
+    - FACTS F1.1-F1.6
+    """
+    legacy = loss_based_accuracy(facts.settings.keras_version, facts.uses_tensorflow, facts.keras.legacy_api)
+    for tensor, act, loss, out, targets in _outputs(facts):
+        if tensor is None or loss is None or loss.family != "bce":
+            continue
+        bare = [m for m in out.metrics if getattr(m.value, "value", None) in ACCURACY_STRINGS]
+        if not bare:
+            continue
+        units = _units(tensor)
+        multi_hot = any(t.encoding == MULTI_HOT for t in targets)
+        if act == "sigmoid" and ((units or 0) > 1 or multi_hot):
+            message = ("'accuracy' on a multi-label sigmoid output resolves to categorical accuracy in tf.keras "
+                       ">= 2.2 and Keras 3 (argmax of the prediction against the first positive label) and to "
+                       "element-wise binary accuracy, inflated by the negative labels, in older versions; use "
+                       "keras.metrics.BinaryAccuracy() with a per-sample metric such as AUC(multi_label=True)")
+        elif act == "softmax" and units != 1 and legacy:
+            message = ("'accuracy' resolves to binary_accuracy here (Keras <= 2.3, tf.keras <= 2.1 or TF1 graph "
+                       f"mode, loss {loss.name}): it scores every class cell, so a useless model reaches (N-1)/N; "
+                       "use 'categorical_accuracy'")
+        elif act == "linear" and units == 1:
+            message = ("'accuracy' on a single linear (logit) output resolves to BinaryAccuracy, which thresholds "
+                       "at 0.5 as if the outputs were probabilities; use keras.metrics.BinaryAccuracy(threshold=0.0)")
+        else:
+            continue
+        for metric in bare:
+            yield Finding(metric.node, message)
+
+
+@rule("CE105", "from-logits-after-activation", ERROR,
+      "from_logits=True on an output that already applies softmax or sigmoid")
+def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a loss constructed with `from_logits=True` on an output whose last activation is
+    softmax or sigmoid.
+
+    ## Why is this bad?
+    `from_logits=True` tells the loss to apply the activation itself. On Keras 3 with the torch,
+    JAX or NumPy backend, Keras 2.x and tf.keras <= 2.3 the activation is then applied twice: the
+    loss is bounded, gradients shrink, and training stalls. TensorFlow-backed Keras >= 2.4 notices the
+    activation and silently uses its input instead (with a `UserWarning` since TF 2.5), so the same
+    code behaves differently per backend.
+
+    | version / backend | what happens |
+    |---|---|
+    | Keras 3 torch/JAX/NumPy, Keras 2.x, tf.keras <= 2.3 | activation applied twice, no warning |
+    | tf.keras 2.4 | silently corrected |
+    | tf.keras >= 2.5, tf-keras, Keras 3 TF backend | corrected, `UserWarning` |
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=False))
+    ```
+
+    ## References
+    - FACTS F3.1
+    """
+    for tensor, act, loss, _out, _targets in _outputs(facts):
+        if act in ("softmax", "sigmoid") and loss is not None and loss.from_logits is True:
+            yield Finding(loss.from_logits_node or loss.node,
+                          f"from_logits=True but the output already applies {act} ({_where(facts, tensor)}): Keras 3 "
+                          "on torch/JAX and Keras 2.x apply it twice and train on the wrong values, TensorFlow-backed "
+                          "Keras >= 2.4 silently drops it; use from_logits=False")
+
+
+@rule("CE106", "probabilities-loss-on-logits", ERROR,
+      "a probability-expecting loss on a linear (logit) output")
+def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for binary, categorical or sparse categorical cross-entropy with `from_logits=False`
+    (the default of every string loss) on an output layer with no activation.
+
+    ## Why is this bad?
+    The loss reads the raw outputs as probabilities. Binary cross-entropy clips them to
+    [1e-7, 1 - 1e-7]: every logit outside that range gets no gradient and a capped loss.
+    Categorical cross-entropy divides the outputs by their (possibly negative or zero) sum before
+    clipping: the objective is wrong and can be NaN. No version warns.
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10)])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ```
+
+    ## References
+    - FACTS F3.2
+    """
+    for tensor, act, loss, _out, _targets in _outputs(facts):
+        if act != "linear" or loss is None or loss.from_logits is not False:
+            continue
+        if loss.family == "bce":
+            consequence = "outputs outside [0, 1] are clipped and get no gradient"
+            remedy = "keras.losses.BinaryCrossentropy(from_logits=True)"
+        elif loss.family in ("cce", "scce") and _units(tensor) != 1:
+            consequence = "outputs are renormalised and clipped as if they were probabilities"
+            remedy = ("keras.losses.SparseCategoricalCrossentropy(from_logits=True)" if loss.family == "scce"
+                      else "keras.losses.CategoricalCrossentropy(from_logits=True)")
+        else:
+            continue
+        yield Finding(loss.node, f"{loss.name} expects probabilities but the output layer ({_where(facts, tensor)}) "
+                      f"is linear: {consequence}; use {remedy}")
+
+
+@rule("CE107", "label-encoding-mismatch", ERROR,
+      "sparse categorical cross-entropy on one-hot targets, or categorical on integer targets")
+def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `sparse_categorical_crossentropy` with targets visibly one-hot (`to_categorical`,
+    `one_hot`, `LabelBinarizer` with three or more classes, `pd.get_dummies`), and for
+    `categorical_crossentropy` with targets visibly integer class ids (`LabelEncoder`, `argmax`,
+    integer label arrays, `mnist.load_data()` labels) on a multi-unit output.
+
+    ## Why is this bad?
+    The sparse loss expects one integer per sample, the categorical loss one probability row per
+    sample. Mixed up, `fit()` stops with a shape error in every Keras version and backend, often
+    after the data pipeline has already run for a while.
+
+    ## Example
+    ```python
+    import keras
+    from keras.utils import to_categorical
+
+    y = to_categorical([0, 2, 1, 2])
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit([[0.0], [1.0], [2.0], [3.0]], y)
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+    from keras.utils import to_categorical
+
+    y = to_categorical([0, 2, 1, 2])
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit([[0.0], [1.0], [2.0], [3.0]], y)
+    ```
+
+    ## References
+    - FACTS F7 (Keras target formats)
+    """
+    for tensor, act, loss, _out, targets in _outputs(facts):
+        if tensor is None or loss is None:
+            continue
+        units = _units(tensor)
+        for target in targets:
+            one_hot = target.encoding == ONE_HOT or (target.encoding == ONE_HOT_OR_BINARY and (units or 0) > 2)
+            if loss.family == "scce" and one_hot:
+                yield Finding(loss.node, f"{loss.name} expects integer class ids but the targets are one-hot "
+                              f"({target.origin}, line {facts.line(target.node)}): fit() fails with a shape error; "
+                              "use categorical_crossentropy")
+                break
+            if loss.family == "cce" and target.encoding == INTEGER and ((units or 0) > 1 or act == "softmax"):
+                yield Finding(loss.node, f"{loss.name} expects one-hot targets but the targets are integer class ids "
+                              f"({target.origin}, line {facts.line(target.node)}): fit() fails with a shape error; "
+                              "use sparse_categorical_crossentropy")
+                break
+
+
+@rule("CE108", "multilabel-targets-with-softmax", ERROR,
+      "multi-hot targets on a softmax output or a categorical loss")
+def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for targets that are visibly multi-hot (`MultiLabelBinarizer`, rows with several ones)
+    trained through a softmax output or a categorical cross-entropy loss.
+
+    ## Why is this bad?
+    Softmax makes the classes compete for one unit of probability: with two true labels the best
+    it can do is 0.5 each, so it can never say "both". Categorical cross-entropy on a multi-hot row
+    trains exactly that split. Multi-label problems need one independent sigmoid per label and
+    binary cross-entropy.
+
+    ## Example
+    ```python
+    import keras
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    y = MultiLabelBinarizer().fit_transform([["a", "b"], ["b"], ["a", "c"]])
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit([[0.0], [1.0], [2.0]], y)
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    y = MultiLabelBinarizer().fit_transform([["a", "b"], ["b"], ["a", "c"]])
+    model = keras.Sequential([keras.layers.Dense(3, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit([[0.0], [1.0], [2.0]], y)
+    ```
+
+    ## References
+    - FACTS F6.2 (the same split in PyTorch), F1.6
+    """
+    for tensor, act, loss, _out, targets in _outputs(facts):
+        target = next((t for t in targets if t.encoding == MULTI_HOT), None)
+        if target is None or tensor is None:
+            continue
+        shown = f"{target.origin}, line {facts.line(target.node)}"
+        if act == "softmax":
+            yield Finding(tensor.act.node, f"the targets are multi-hot ({shown}) but the output uses softmax, which "
+                          "makes the labels compete for one unit of probability; use a sigmoid output with "
+                          "binary_crossentropy")
+        elif loss is not None and loss.family in ("cce", "scce"):
+            yield Finding(loss.node, f"the targets are multi-hot ({shown}) but {loss.name} treats each row as one "
+                          "class distribution; use a sigmoid output with binary_crossentropy")
