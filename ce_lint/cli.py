@@ -1,0 +1,159 @@
+"""The `ce-lint` command: check files, print findings, exit 0 (clean), 1 (findings) or 2 (errors)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from . import __version__
+from .config import ConfigError, Settings, find_config, load, validate_codes
+from .diagnostics import Diagnostic, FileError
+from .engine import decode, lint
+from .files import discover
+from .rules import all_rules, by_name_or_code
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(validate_codes(text.split(","), "command line"))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ce-lint",
+        description="Find mis-wired output activations, losses and metrics in Keras and PyTorch training code.",
+        epilog="Exit status: 0 no findings, 1 findings, 2 usage or input errors. "
+               "Configuration: [tool.ce-lint] in pyproject.toml. See 'ce-lint rule CODE' for a rule's page.")
+    parser.add_argument("--version", action="version", version=f"ce-lint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="check files and folders (default: the current folder)",
+                           description="Check Python files and folders for mis-wired activations, losses and metrics.")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .)")
+    check.add_argument("--select", type=_codes, help="only these codes or prefixes, comma-separated (e.g. CE1,CE201)")
+    check.add_argument("--ignore", type=_codes, help="skip these codes or prefixes")
+    check.add_argument("--extend-select", type=_codes, help="enable these codes in addition (e.g. default-off rules)")
+    check.add_argument("--exclude", type=lambda s: tuple(p for p in s.split(",") if p),
+                       help="extra file or folder patterns to skip, comma-separated")
+    check.add_argument("--output-format", choices=("text", "json"), default="text", help="default: text")
+    check.add_argument("--keras-version", help="Keras version the code targets, e.g. 3, 2.3, or tf-2.1 for tf.keras "
+                                               "(default: the installed one, else Keras 3)")
+    check.add_argument("--config", type=Path, help="use this pyproject.toml or ce-lint.toml")
+    check.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    check.add_argument("--jobs", "-j", type=int, default=0, help="processes to use (default: all cores for many files)")
+
+    rule = sub.add_parser("rule", help="print a rule's documentation", description="Print the page of a rule.")
+    rule.add_argument("code", help="a code (CE101) or a name (softmax-single-unit)")
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings()
+    if not args.isolated:
+        path = args.config or find_config(Path(args.paths[0]) if args.paths else Path.cwd())
+        if args.config is not None and not args.config.is_file():
+            raise ConfigError(f"{args.config}: configuration file not found")
+        if path is not None:
+            settings = load(path)
+    return settings.replace(select=args.select, ignore=args.ignore, extend_select=args.extend_select,
+                            keras_version=args.keras_version,
+                            exclude=(settings.exclude + args.exclude) if args.exclude else None)
+
+
+def check_file(path: str, settings: Settings) -> tuple[list[Diagnostic], list[str]]:
+    """Findings and one-line errors of one file; never raises."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+        result = lint(decode(data), path, settings)
+    except FileError as exc:
+        return [], [f"{path}: error: {exc}"]
+    except OSError as exc:
+        return [], [f"{path}: error: {exc.strerror or exc}"]
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: the run goes on
+        return [], [f"{path}: error: internal error: {type(exc).__name__}: {exc}; please report it"]
+    return result.diagnostics, [f"{path}: error: {e}" for e in result.errors]
+
+
+def _check_chunk(paths: list[str], settings: Settings) -> list[tuple[list[Diagnostic], list[str]]]:
+    return [check_file(p, settings) for p in paths]
+
+
+def run_check(paths: list[str], settings: Settings, jobs: int) -> tuple[list[Diagnostic], list[str]]:
+    jobs = jobs or (os.cpu_count() or 1)
+    if jobs > 1 and len(paths) >= 16:
+        chunks = [paths[i::jobs * 4] for i in range(jobs * 4)]
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            outcomes = [o for chunk in pool.map(_check_chunk, chunks, [settings] * len(chunks)) for o in chunk]
+    else:
+        outcomes = _check_chunk(paths, settings)
+    diagnostics = sorted((d for ds, _ in outcomes for d in ds), key=Diagnostic.sort_key)
+    errors = sorted(e for _, es in outcomes for e in es)
+    return diagnostics, errors
+
+
+def to_json(diagnostics: list[Diagnostic]) -> str:
+    from .rules import RULES
+
+    return json.dumps([{
+        "code": d.code,
+        "name": RULES[d.code].name,
+        "message": d.message,
+        "severity": d.severity.value,
+        "filename": d.path,
+        "location": {"row": d.line, "column": d.col + 1},
+        "end_location": {"row": d.end_line, "column": d.end_col + 1},
+        "fix": None,
+        "url": RULES[d.code].url,
+    } for d in diagnostics], indent=2)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    if args.command == "rule":
+        found = by_name_or_code(args.code)
+        if found is None:
+            print(f"ce-lint: error: no rule '{args.code}'", file=sys.stderr)
+            return EXIT_ERROR
+        from .docs import render_page
+
+        print(render_page(found), end="")
+        return EXIT_CLEAN
+    try:
+        settings = _settings(args)
+    except ConfigError as exc:
+        print(f"ce-lint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    all_rules()  # register rules before worker processes fork
+    files = list(discover(args.paths, settings.exclude))
+    diagnostics, errors = run_check(files, settings, args.jobs)
+    if args.output_format == "json":
+        print(to_json(diagnostics))
+    else:
+        for d in diagnostics:
+            print(f"{d.path}:{d.line}:{d.col + 1}: {d.code} {d.message}")
+    for error in errors:
+        print(error, file=sys.stderr)
+    if diagnostics:
+        noun = "finding" if len(diagnostics) == 1 else "findings"
+        print(f"Found {len(diagnostics)} {noun} in {len(files)} files.", file=sys.stderr)
+    elif not errors:
+        print(f"All checks passed ({len(files)} files).", file=sys.stderr)
+    if errors:
+        print(f"{len(errors)} {'file' if len(errors) == 1 else 'files'} could not be checked.", file=sys.stderr)
+        return EXIT_ERROR
+    return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
+
+
+if __name__ == "__main__":
+    sys.exit(main())
