@@ -20,7 +20,10 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _codes(text: str) -> tuple[str, ...]:
-    return tuple(validate_codes(text.split(","), "command line"))
+    try:
+        return tuple(validate_codes(text.split(","), "command line"))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -56,12 +56,12 @@ class KModel(Instance):
     outputs: Any = UNKNOWN  # list[Tensor | UNKNOWN] for functional and subclassed models
     depth: int = 0  # branch depth at creation
 
-    def output_tensors(self) -> list:
+    def output_tensors(self, facts: KerasModuleFacts | None = None) -> list:
         if self.kind != "sequential":
             return list(self.outputs) if isinstance(self.outputs, list) else [UNKNOWN]
         tensor: Any = UNKNOWN
         for layer in self.layers:
-            tensor = apply_layer(layer, tensor, None)
+            tensor = apply_layer(layer, tensor, facts)
         return [UNKNOWN if isinstance(tensor, Tensor) and tensor.conditional else tensor]
 
 
@@ -250,6 +250,7 @@ class KerasFacts(Plugin):
             layers = args.get(0, "layers")
             if isinstance(layers, Seq):
                 model.layers = list(layers.items)
+                model.output_tensors(self.facts)  # records the softmax layers it applies
             elif args.has(0, "layers"):
                 model.layers = [UNKNOWN]
             return model
@@ -305,6 +306,7 @@ class KerasFacts(Plugin):
             if isinstance(layer, Layer) and self.ev.branch_depth > obj.depth:
                 layer = _conditional(layer)
             obj.layers.append(layer if isinstance(layer, (Layer, KModel)) else UNKNOWN)
+            obj.output_tensors(self.facts)
             return Const(None, call)
         if name == "pop" and obj.layers:
             obj.layers.pop()

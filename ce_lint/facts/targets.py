@@ -142,6 +142,11 @@ class TargetFacts(Plugin):
                 return Target(_ENCODERS[cls], call, cls.rsplit(".", 1)[-1])
         return None
 
+    def attribute(self, obj: Any, name: str, node: cst.Attribute) -> Any:
+        if isinstance(obj, Target) and name in ("values", "data"):
+            return obj
+        return None
+
     def subscript(self, obj: Any, index: Any, node: cst.Subscript) -> Any:
         if isinstance(obj, Target):
             return obj if not isinstance(index, Seq) else None
