@@ -117,6 +117,10 @@ def to_json(diagnostics: list[Diagnostic]) -> str:
     } for d in diagnostics], indent=2)
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -147,13 +151,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{d.path}:{d.line}:{d.col + 1}: {d.code} {d.message}")
     for error in errors:
         print(error, file=sys.stderr)
+    checked = _plural(len(files), "file")
     if diagnostics:
-        noun = "finding" if len(diagnostics) == 1 else "findings"
-        print(f"Found {len(diagnostics)} {noun} in {len(files)} files.", file=sys.stderr)
+        print(f"Found {_plural(len(diagnostics), 'finding')} in {checked}.", file=sys.stderr)
     elif not errors:
-        print(f"All checks passed ({len(files)} files).", file=sys.stderr)
+        print(f"All checks passed ({checked}).", file=sys.stderr)
     if errors:
-        print(f"{len(errors)} {'file' if len(errors) == 1 else 'files'} could not be checked.", file=sys.stderr)
+        print(f"{_plural(len(errors), 'file')} could not be checked.", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
 
