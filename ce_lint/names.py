@@ -25,10 +25,19 @@ _KERAS_ROOTS = (
 _KERAS_GROUPS = ("layers", "losses", "metrics", "activations", "models", "utils", "ops", "backend", "datasets", "engine")
 
 
+# Lightning's spellings of the same classes.
+_LIGHTNING_ROOTS = ("pytorch_lightning", "lightning.pytorch", "lightning")
+
+
 def canonical(qname: str) -> str:
     for root in _KERAS_ROOTS:
         if qname == root or qname.startswith(root + "."):
             return "keras" + qname[len(root):]
+    if qname.startswith("torch.nn.modules."):  # torch.nn.modules.loss.BCELoss -> torch.nn.BCELoss
+        return "torch.nn." + qname.rsplit(".", 1)[-1]
+    for root in _LIGHTNING_ROOTS:
+        if qname.startswith(root + "."):
+            return "lightning." + qname.rsplit(".", 1)[-1]
     return qname
 
 

@@ -12,8 +12,9 @@ from ..config import Settings
 from .evaluator import Evaluator
 from .keras import KerasFacts, KerasModuleFacts
 from .targets import TargetFacts
+from .torch import TorchFacts, TorchModuleFacts
 
-PLUGINS = (KerasFacts, TargetFacts)
+PLUGINS = (KerasFacts, TargetFacts, TorchFacts)
 
 
 @dataclass
@@ -21,6 +22,7 @@ class ModuleFacts:
     module: cst.Module
     settings: Settings
     keras: KerasModuleFacts
+    torch: TorchModuleFacts
     imported: set[str]
     _positions: Any = field(default=None, repr=False)
 
@@ -43,4 +45,5 @@ def collect(module: cst.Module, settings: Settings) -> ModuleFacts:
     ev = Evaluator(module, PLUGINS)
     ev.run()
     keras = next(p for p in ev.plugins if isinstance(p, KerasFacts)).facts
-    return ModuleFacts(module, settings, keras, ev.imported)
+    torch = next(p for p in ev.plugins if isinstance(p, TorchFacts)).facts
+    return ModuleFacts(module, settings, keras, torch, ev.imported)

@@ -96,6 +96,12 @@ class Plugin:
     def instantiate(self, cls: ClassVal, call: cst.CSTNode, args: Args | None) -> Any:
         return None
 
+    def binary(self, op: str, left: Any, right: Any, node: cst.BinaryOperation) -> Any:
+        return None
+
+    def compare(self, op: str, left: Any, right: Any, node: cst.Comparison) -> Any:
+        return None
+
 
 @dataclass
 class _Frame:
@@ -349,8 +355,6 @@ class Evaluator:
     def attribute(self, base: Any, name: str, node: cst.Attribute | None = None) -> Any:
         if isinstance(base, Ext):
             return Ext(f"{base.qname}.{name}")
-        if base is UNKNOWN:
-            return UNKNOWN
         if isinstance(base, Instance):
             if name in base.attrs:
                 return base.attrs[name]
@@ -587,6 +591,20 @@ class Evaluator:
                       "FloorDivide": lambda: a // b if b else None}.get(op)
             if result is not None and result() is not None:
                 return Const(result(), node)
+        return self._plugin_hook("binary", type(node.operator).__name__, left, right, node)
+
+    def _eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Any:
+        left = self.eval(node.left, scope)
+        rights = [self.eval(target.comparator, scope) for target in node.comparisons]
+        if len(rights) != 1:
+            return UNKNOWN
+        return self._plugin_hook("compare", type(node.comparisons[0].operator).__name__, left, rights[0], node)
+
+    def _plugin_hook(self, hook: str, *args: Any) -> Any:
+        for plugin in self.plugins:
+            result = getattr(plugin, hook)(*args)
+            if result is not None:
+                return result
         return UNKNOWN
 
     def _eval_IfExp(self, node: cst.IfExp, scope: Scope) -> Any:

@@ -66,4 +66,4 @@ def by_name_or_code(key: str) -> Rule | None:
 
 
 def _load() -> None:
-    from . import keras  # noqa: F401  (registers its rules)
+    from . import keras, torch  # noqa: F401  (registers their rules)

@@ -1,0 +1,299 @@
+"""PyTorch facts: which tensor reaches which loss.
+
+A model's output is followed from its `forward()` (run with `self` bound, whenever the model is
+called, `self(x)` in Lightning included) through layers, activations and tensor methods to the
+criterion or functional loss that consumes it. Each loss call is recorded with what fed it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from .evaluator import Args, Plugin
+from .targets import MULTI_HOT, ONE_HOT, Target
+from .values import UNKNOWN, ClassVal, Const, Ext, Instance, Seq, literal
+
+F = "torch.nn.functional."
+
+
+@dataclass(eq=False)
+class TTensor:
+    """A tensor whose last operation the analysis knows."""
+
+    act: str  # "softmax" | "log_softmax" | "sigmoid" | "linear" (a Linear's raw output)
+    node: cst.CSTNode  # where that operation is written
+    units: Any = UNKNOWN  # size of the class axis when known (a Linear's out_features)
+
+
+@dataclass(eq=False)
+class Thresholded:
+    """A hard 0/1 prediction made from a multi-unit output (`probs > 0.5`, `.round()`)."""
+
+    source: TTensor
+
+
+@dataclass(eq=False)
+class ElementwiseMatch:
+    """`pred == y` over a thresholded multi-unit prediction: one boolean per (sample, label)."""
+
+    source: TTensor
+    summed: bool = False
+
+
+@dataclass(eq=False)
+class TLayer:
+    kind: str  # "Linear", "Softmax", "LogSoftmax", "Sigmoid", "Softmin", "pass", "Sequential", "other"
+    node: cst.Call
+    units: Any = UNKNOWN
+    dim: Any = UNKNOWN
+    layers: list = field(default_factory=list)  # for Sequential
+
+
+@dataclass(eq=False)
+class Criterion:
+    kind: str  # "cross_entropy" | "nll" | "bce" | "bce_logits"
+    node: cst.Call
+
+
+@dataclass(eq=False)
+class LossCall:
+    kind: str
+    input: Any
+    target: Any
+    node: cst.Call  # the call computing the loss
+    criterion_node: cst.CSTNode  # where the loss is chosen: the constructor, or the functional call
+
+
+@dataclass
+class TorchModuleFacts:
+    loss_calls: list = field(default_factory=list)
+    implicit_dim: dict = field(default_factory=dict)  # node -> function name, softmax-family without dim
+    batch_dim: dict = field(default_factory=dict)  # node -> TTensor normalised over the batch axis
+    elementwise_accuracy: dict = field(default_factory=dict)  # node -> ElementwiseMatch
+    mixed_precision: Any = None  # the node that shows autocast/GradScaler/16-bit Lightning, if any
+
+
+_CRITERIA = {"CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_logits"}
+_FUNCTIONAL_LOSSES = {"cross_entropy": "cross_entropy", "nll_loss": "nll", "binary_cross_entropy": "bce",
+                      "binary_cross_entropy_with_logits": "bce_logits"}
+# Functions that normalise over `dim` (softmax family) and the activation they produce.
+_SOFTMAX_FUNCS = {F + "softmax": "softmax", F + "log_softmax": "log_softmax", F + "softmin": "softmin",
+                  "torch.softmax": "softmax", "torch.log_softmax": "log_softmax",
+                  "torch.special.softmax": "softmax", "torch.special.log_softmax": "log_softmax"}
+_IMPLICIT_DIM_FUNCS = frozenset({F + "softmax", F + "log_softmax", F + "softmin"})  # dim=None allowed, deprecated
+_SIGMOID_FUNCS = frozenset({"torch.sigmoid", F + "sigmoid", "torch.special.expit"})
+_ACT_LAYERS = {"Softmax": "softmax", "LogSoftmax": "log_softmax", "Softmin": "softmin", "Sigmoid": "sigmoid"}
+_PASS_LAYERS = frozenset({"Dropout", "Identity", "AlphaDropout", "Dropout1d"})
+_MIXED_PRECISION = frozenset({"torch.autocast", "torch.cuda.amp.autocast", "torch.amp.autocast",
+                              "torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.GradScaler"})
+# Tensor methods that keep the last operation (and the class axis, for the first group).
+_KEEP_SHAPE = frozenset({"float", "double", "half", "to", "cpu", "cuda", "contiguous", "clone", "detach", "type"})
+_RESHAPE = frozenset({"view", "reshape", "permute", "transpose", "flatten", "squeeze", "unsqueeze"})
+
+
+def _nn(qname: str) -> str | None:
+    """`torch.nn.BCELoss` -> "BCELoss"."""
+    return qname[len("torch.nn."):] if qname.startswith("torch.nn.") and qname.count(".") == 2 else None
+
+
+class TorchFacts(Plugin):
+    def __init__(self, ev) -> None:
+        super().__init__(ev)
+        self.facts = TorchModuleFacts()
+
+    # -- constructors and functions ----------------------------------------------------
+
+    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
+        if not (qname.startswith("torch") or qname.startswith("lightning.")):
+            return None
+        if qname in _MIXED_PRECISION:
+            self.facts.mixed_precision = self.facts.mixed_precision or call
+            return None
+        if qname == "lightning.Trainer":
+            precision = literal(args.get(None, "precision"))
+            if precision in (16, "16", "16-mixed"):
+                self.facts.mixed_precision = self.facts.mixed_precision or call
+            return None
+        nn_name = _nn(qname)
+        if nn_name is not None:
+            return self._module(nn_name, call, args)
+        if qname.startswith(F) and qname[len(F):] in _FUNCTIONAL_LOSSES:
+            return self._loss(_FUNCTIONAL_LOSSES[qname[len(F):]], call, args, call)
+        if qname in _SOFTMAX_FUNCS:
+            return self._softmax(qname, _SOFTMAX_FUNCS[qname], call, args, dim_index=1)
+        if qname in _SIGMOID_FUNCS:
+            return self._sigmoid(args.get(0, "input"), call)
+        if qname == "torch.log":
+            return self._log(args.get(0, "input"), call)
+        if qname in ("torch.round",):
+            return self._threshold(args.get(0, "input"))
+        if qname in ("torch.mean",):
+            return self._mean(args.get(0, "input"), call)
+        return None
+
+    def _module(self, name: str, call: cst.Call, args: Args) -> Any:
+        if name in _CRITERIA:
+            return Criterion(_CRITERIA[name], call)
+        if name == "Linear":
+            units = literal(args.get(1, "out_features"))
+            return TLayer("Linear", call, units=units if type(units) is int else UNKNOWN)
+        if name in _ACT_LAYERS:
+            layer = TLayer(name, call)
+            if name != "Sigmoid":
+                if not args.has(0, "dim") or literal(args.get(0, "dim")) is None:
+                    if not args.starred:
+                        self.facts.implicit_dim[call] = f"nn.{name}()"
+                    layer.dim = None if not args.starred else UNKNOWN
+                else:
+                    layer.dim = literal(args.get(0, "dim"))
+            return layer
+        if name in _PASS_LAYERS:
+            return TLayer("pass", call)
+        if name == "Sequential":
+            layers = [value for value, _ in args.pos]
+            return TLayer("Sequential", call, layers=layers if not args.starred and not args.kw else [UNKNOWN])
+        return None
+
+    def _loss(self, kind: str, call: cst.Call, args: Args, criterion_node: cst.CSTNode) -> Any:
+        if args.starred and not args.pos:
+            return UNKNOWN
+        if self._in_no_grad():
+            return UNKNOWN
+        self.facts.loss_calls.append(LossCall(kind, args.get(0, "input"), args.get(1, "target"), call, criterion_node))
+        return UNKNOWN
+
+    def _in_no_grad(self) -> bool:
+        return any(isinstance(v, Instance) and isinstance(v.cls, Ext) and v.cls.qname in (
+            "torch.no_grad", "torch.inference_mode") for v in self.ev.with_stack)
+
+    def _softmax(self, qname: str, act: str, call: cst.Call, args: Args, dim_index: int | None) -> Any:
+        x = args.get(0, "input")
+        has_dim = args.has(dim_index, "dim")
+        dim = literal(args.get(dim_index, "dim")) if has_dim else None
+        if dim is None and qname in _IMPLICIT_DIM_FUNCS and not args.starred:
+            self.facts.implicit_dim[call] = qname.replace(F, "F.") + "()"
+        return self._normalise(act, x, dim, call)
+
+    def _normalise(self, act: str, x: Any, dim: Any, node: cst.CSTNode) -> Any:
+        if act == "softmin":
+            return UNKNOWN
+        if dim == 0 and isinstance(x, TTensor) and x.act == "linear" and isinstance(x.units, int):
+            self.facts.batch_dim[node] = x
+            return UNKNOWN
+        if dim is not UNKNOWN and dim not in (1, -1) and dim is not None:
+            return UNKNOWN  # another axis: not a class distribution the rules can reason about
+        units = x.units if isinstance(x, TTensor) else UNKNOWN
+        return TTensor(act, node, units)
+
+    def _sigmoid(self, x: Any, node: cst.CSTNode) -> Any:
+        return TTensor("sigmoid", node, x.units if isinstance(x, TTensor) else UNKNOWN)
+
+    @staticmethod
+    def _log(x: Any, node: cst.CSTNode) -> Any:
+        if isinstance(x, TTensor) and x.act == "softmax":
+            return TTensor("log_softmax", node, x.units)
+        return None
+
+    @staticmethod
+    def _threshold(x: Any) -> Any:
+        if isinstance(x, TTensor) and x.act in ("sigmoid", "linear") and isinstance(x.units, int) and x.units > 1:
+            return Thresholded(x)
+        return None
+
+    def _mean(self, x: Any, node: cst.CSTNode) -> Any:
+        if isinstance(x, ElementwiseMatch) and not x.summed:
+            self.facts.elementwise_accuracy[node] = x
+        return None
+
+    # -- values in use -------------------------------------------------------------------
+
+    def call_value(self, func: Any, call: cst.Call, args: Args) -> Any:
+        if isinstance(func, Criterion):
+            return self._loss(func.kind, call, args, func.node)
+        if isinstance(func, TLayer):
+            return self.apply(func, args.get(0, "input"), call)
+        if isinstance(func, Instance) and isinstance(func.cls, ClassVal):
+            forward = func.cls.method("forward")
+            if forward is not None:
+                return self.ev.call_function(forward, args, call, self_value=func)
+        return None
+
+    def apply(self, layer: TLayer, x: Any, call: cst.CSTNode) -> Any:
+        if layer.kind == "Linear":
+            return TTensor("linear", layer.node, layer.units)
+        if layer.kind == "pass":
+            return x
+        if layer.kind == "Sigmoid":
+            return self._sigmoid(x, layer.node)
+        if layer.kind in _ACT_LAYERS:
+            return self._normalise(_ACT_LAYERS[layer.kind], x, layer.dim, layer.node)
+        if layer.kind == "Sequential":
+            for inner in layer.layers:
+                x = self.apply(inner, x, call) if isinstance(inner, TLayer) else (
+                    self.call_value(inner, call, Args(pos=[(x, call)])) or UNKNOWN)
+            return x
+        return UNKNOWN
+
+    def call_method(self, obj: Any, name: str, call: cst.Call, args: Args) -> Any:
+        if isinstance(obj, Target) and obj.encoding == ONE_HOT and name == "sum":
+            return Target(MULTI_HOT, call, "one_hot(...).sum()")
+        if isinstance(obj, Thresholded):
+            if name == "eq":
+                return ElementwiseMatch(obj.source)
+            return obj if name in _KEEP_SHAPE or name in ("int", "long", "bool") else None
+        if isinstance(obj, ElementwiseMatch):
+            if name in _KEEP_SHAPE or name in ("int", "long"):
+                return obj
+            if name == "mean" and not obj.summed:
+                self.facts.elementwise_accuracy[call] = obj
+                return None
+            if name == "sum" and not args.pos and not args.kw:
+                return ElementwiseMatch(obj.source, summed=True)
+            if name == "item" and obj.summed:
+                return obj
+            return None
+        if isinstance(obj, Instance) and isinstance(obj.cls, ClassVal) and name == "forward":
+            return self.call_value(obj, call, args)
+        if obj is UNKNOWN and name in ("softmax", "log_softmax", "sigmoid"):
+            obj = TTensor("unknown", call)  # only torch tensors have these methods
+        if not isinstance(obj, TTensor):
+            return None
+        if name in ("softmax", "log_softmax"):
+            dim = literal(args.get(0, "dim")) if args.has(0, "dim") else UNKNOWN
+            return self._normalise(name, obj, dim, call)
+        if name == "sigmoid":
+            return self._sigmoid(obj, call)
+        if name == "round":
+            return self._threshold(obj)
+        if name in _KEEP_SHAPE:
+            return obj
+        if name in _RESHAPE:
+            return TTensor(obj.act, obj.node) if obj.act == "linear" else None
+        return None
+
+    def binary(self, op: str, left: Any, right: Any, node: cst.BinaryOperation) -> Any:
+        if op == "Divide" and isinstance(left, ElementwiseMatch) and left.summed and _counts_elements(node.right):
+            self.facts.elementwise_accuracy[node] = left
+            return UNKNOWN
+        if op in ("Divide", "Multiply") and isinstance(left, TTensor) and left.act == "linear" and isinstance(
+                right, Const):
+            return left  # logits / temperature are still logits
+        return None
+
+    def compare(self, op: str, left: Any, right: Any, node: cst.Comparison) -> Any:
+        if op in ("GreaterThan", "GreaterThanEqual") and isinstance(right, Const):
+            return self._threshold(left)
+        if op == "Equal":
+            for side in (left, right):
+                if isinstance(side, Thresholded):
+                    return ElementwiseMatch(side.source)
+        return None
+
+
+def _counts_elements(node: cst.BaseExpression) -> bool:
+    """`y.numel()` or `y.nelement()`: the number of (sample, label) cells."""
+    return isinstance(node, cst.Call) and (
+        (isinstance(node.func, cst.Attribute) and node.func.attr.value in ("numel", "nelement")))

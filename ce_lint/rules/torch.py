@@ -1,0 +1,591 @@
+"""PyTorch rules (CE2xx, CE901): what reaches each loss must be what the loss expects."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..diagnostics import Severity
+from ..facts import ModuleFacts
+from ..facts.targets import MULTI_HOT, Target
+from ..facts.torch import LossCall, TTensor
+from . import Finding, rule
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+_LOSS_NAMES = {"cross_entropy": "CrossEntropyLoss", "nll": "NLLLoss", "bce": "BCELoss",
+               "bce_logits": "BCEWithLogitsLoss"}
+
+
+def _fed(facts: ModuleFacts, kinds: tuple[str, ...]) -> Iterator[tuple[LossCall, TTensor | None]]:
+    for call in facts.torch.loss_calls:
+        if call.kind in kinds:
+            yield call, call.input if isinstance(call.input, TTensor) else None
+
+
+def _name(call: LossCall) -> str:
+    return _LOSS_NAMES[call.kind]
+
+
+@rule("CE201", "softmax-before-cross-entropy", ERROR, "CrossEntropyLoss fed softmax probabilities")
+def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.CrossEntropyLoss` or `F.cross_entropy` whose input went through a softmax:
+    in `forward()` (`F.softmax`, `torch.softmax`, `x.softmax(dim)`, an `nn.Softmax` module, the
+    last module of an `nn.Sequential`) or in the training loop.
+
+    ## Why is this bad?
+    `CrossEntropyLoss` expects logits: it applies `log_softmax` itself. Fed probabilities, the
+    softmax is applied twice. The loss is bounded (for 10 classes it can't go below 1.46 nor
+    above 3.24), gradients are ten times smaller or more, and on confident mistakes they vanish,
+    so training stalls without any warning. Apply the softmax only where you need probabilities
+    (inference, reporting).
+
+    ## Example
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(20, 10)
+
+        def forward(self, x):
+            return F.softmax(self.fc(x), dim=1)
+
+
+    def train_step(model, x, y):
+        return nn.CrossEntropyLoss()(model(x), y)
+
+
+    train_step(Net(), None, None)
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(20, 10)
+
+        def forward(self, x):
+            return self.fc(x)
+
+        def predict_proba(self, x):
+            return F.softmax(self.forward(x), dim=1)
+
+
+    def train_step(model, x, y):
+        return nn.CrossEntropyLoss()(model(x), y)
+
+
+    train_step(Net(), None, None)
+    ```
+
+    ## References
+    - FACTS F6.1; `torch/nn/modules/loss.py` (CrossEntropyLoss: "The input is expected to contain the
+      unnormalized logits for each class")
+    """
+    for call, tensor in _fed(facts, ("cross_entropy",)):
+        if tensor is not None and tensor.act == "softmax":
+            yield Finding(tensor.node, f"this softmax output reaches {_name(call)} (line {facts.line(call.node)}), "
+                          "which applies log_softmax itself: the loss is bounded and its gradients vanish on confident "
+                          "mistakes; feed the logits and apply softmax only at inference")
+
+
+@rule("CE202", "nll-loss-without-log-softmax", ERROR, "NLLLoss fed probabilities or raw logits")
+def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.NLLLoss` or `F.nll_loss` fed softmax probabilities or the raw output of a
+    `Linear` layer, instead of log-probabilities from `log_softmax`.
+
+    ## Why is this bad?
+    `NLLLoss` only picks `-input[target]`; it expects log-probabilities. On probabilities the loss is
+    `-p`, between -1 and 0, with weak gradients; on raw logits it is `-logit`, unbounded below, and
+    training diverges (-99 after 100 SGD steps in a small run). PyTorch warns about neither.
+
+    ## Example
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    head = nn.Linear(16, 4)
+    criterion = nn.NLLLoss()
+
+
+    def step(x, y):
+        return criterion(F.softmax(head(x), dim=1), y)
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    head = nn.Linear(16, 4)
+    criterion = nn.NLLLoss()
+
+
+    def step(x, y):
+        return criterion(F.log_softmax(head(x), dim=1), y)
+    ```
+
+    ## References
+    - FACTS F6.4; `torch/nn/modules/loss.py` (NLLLoss: "The input given through a forward call is expected
+      to contain log-probabilities of each class")
+    """
+    for call, tensor in _fed(facts, ("nll",)):
+        if tensor is None:
+            continue
+        if tensor.act == "softmax":
+            yield Finding(tensor.node, f"softmax probabilities reach {_name(call)} (line {facts.line(call.node)}), "
+                          "which expects log-probabilities: the loss is -p, between -1 and 0, with weak gradients; "
+                          "use log_softmax")
+        elif tensor.act == "linear":
+            yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer (line "
+                          f"{facts.line(tensor.node)}), not log-probabilities: the loss is -logit, unbounded below, "
+                          "and training diverges; use CrossEntropyLoss, or log_softmax before NLLLoss")
+
+
+@rule("CE203", "bce-loss-on-logits", ERROR, "BCELoss fed raw logits")
+def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.BCELoss` or `F.binary_cross_entropy` fed the raw output of a `Linear` layer.
+
+    ## Why is this bad?
+    `BCELoss` expects probabilities in [0, 1]. As soon as one output leaves that range, PyTorch stops
+    with `RuntimeError: all elements of input should be between 0 and 1` (on CUDA, a device-side
+    assert), often after some steps of apparently normal training. `BCEWithLogitsLoss` takes the
+    logits directly and is numerically stable.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss_fn = nn.BCELoss()
+
+
+    def step(x, y):
+        return loss_fn(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss_fn = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return loss_fn(model(x), y)
+    ```
+
+    ## References
+    - FACTS F6.5; `aten/src/ATen/native/Loss.cpp` (`binary_cross_entropy_out_cpu` input range check)
+    """
+    for call, tensor in _fed(facts, ("bce",)):
+        if tensor is not None and tensor.act == "linear":
+            yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer (line "
+                          f"{facts.line(tensor.node)}): it fails with 'all elements of input should be between 0 and 1' "
+                          "as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the logits")
+
+
+@rule("CE204", "sigmoid-before-bce-with-logits", ERROR, "BCEWithLogitsLoss fed sigmoid outputs")
+def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.BCEWithLogitsLoss` or `F.binary_cross_entropy_with_logits` whose input already
+    went through a sigmoid.
+
+    ## Why is this bad?
+    `BCEWithLogitsLoss` applies the sigmoid itself. Fed probabilities, its inputs are confined to
+    (0, 1), so its own sigmoid only outputs values in (0.5, 0.73): the loss is bounded (for a
+    positive label it never goes below 0.31), predictions can't become confident, and gradients
+    vanish for large logits. There is no warning.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out = nn.Linear(32, 5)
+
+        def forward(self, x):
+            return torch.sigmoid(self.out(x))
+
+
+    model = Tagger()
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return criterion(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out = nn.Linear(32, 5)
+
+        def forward(self, x):
+            return self.out(x)
+
+
+    model = Tagger()
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return criterion(model(x), y)
+    ```
+
+    ## References
+    - FACTS F6.6
+    """
+    for call, tensor in _fed(facts, ("bce_logits",)):
+        if tensor is not None and tensor.act == "sigmoid":
+            yield Finding(tensor.node, f"this sigmoid output reaches {_name(call)} (line {facts.line(call.node)}), "
+                          "which applies a sigmoid itself: the sigmoid is applied twice, the loss is bounded and "
+                          "gradients vanish; feed the logits")
+
+
+@rule("CE205", "softmax-implicit-dim", WARNING, "softmax without dim, or over the batch axis")
+def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `F.softmax`, `F.log_softmax`, `F.softmin`, `nn.Softmax()`, `nn.LogSoftmax()` and
+    `nn.Softmin()` without `dim`, and for a softmax over `dim=0` of a (batch, classes) output of a
+    `Linear` layer.
+
+    ## Why is this bad?
+    Without `dim`, PyTorch picks the axis itself (and warns that this is deprecated): dim 0 for 0-,
+    1- and 3-D inputs, dim 1 otherwise. A (batch, sequence, classes) tensor is then normalised over
+    the *batch*. Over `dim=0` of a (batch, classes) output, each class is normalised across the
+    samples of the batch instead of each sample across its classes.
+
+    ## Example
+    ```python
+    import torch.nn.functional as F
+    from torch import nn
+
+    head = nn.Linear(64, 10)
+
+
+    def predict(features):
+        return F.softmax(head(features))
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn.functional as F
+    from torch import nn
+
+    head = nn.Linear(64, 10)
+
+
+    def predict(features):
+        return F.softmax(head(features), dim=-1)
+    ```
+
+    ## References
+    - FACTS F6.7; `torch/nn/functional.py::_get_softmax_dim`
+    """
+    for node, name in facts.torch.implicit_dim.items():
+        yield Finding(node, f"{name} without dim picks the axis implicitly (deprecated): dim 0 for 1-D and 3-D inputs, "
+                      "so a (batch, sequence, classes) tensor is normalised over the batch; pass dim explicitly")
+    for node, tensor in facts.torch.batch_dim.items():
+        yield Finding(node, f"softmax over dim=0 normalises the (batch, classes) output of the Linear layer on line "
+                      f"{facts.line(tensor.node)} across the batch, not across classes; use dim=1")
+
+
+@rule("CE206", "multilabel-with-softmax-or-cross-entropy", ERROR,
+      "multi-hot targets with CrossEntropyLoss, or softmax fed to a binary cross-entropy loss")
+def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for targets that are visibly multi-hot (`MultiLabelBinarizer`, `F.one_hot(...).sum(...)`,
+    literal rows with several ones) fed to `CrossEntropyLoss`, and for a softmax output fed to
+    `BCELoss` or `BCEWithLogitsLoss`.
+
+    ## Why is this bad?
+    Since PyTorch 1.10, `CrossEntropyLoss` accepts float class-probability targets and does not check
+    that they sum to 1. A multi-hot row `[1, 0, 0, 1]` then trains the softmax to split its mass
+    equally between the positive labels (the loss can never go below 2·log 2 for two labels): it
+    never learns independent yes/no answers. A softmax output has the same flaw in front of a binary
+    loss: its outputs compete, so several labels can't all be predicted.
+
+    ## Example
+    ```python
+    import torch
+    from sklearn.preprocessing import MultiLabelBinarizer
+    from torch import nn
+
+    labels = torch.tensor(MultiLabelBinarizer().fit_transform([["a", "b"], ["b"]]), dtype=torch.float32)
+    model = nn.Linear(10, 2)
+    criterion = nn.CrossEntropyLoss()
+
+
+    def step(x):
+        return criterion(model(x), labels)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from sklearn.preprocessing import MultiLabelBinarizer
+    from torch import nn
+
+    labels = torch.tensor(MultiLabelBinarizer().fit_transform([["a", "b"], ["b"]]), dtype=torch.float32)
+    model = nn.Linear(10, 2)
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x):
+        return criterion(model(x), labels)
+    ```
+
+    ## References
+    - FACTS F6.2; PyTorch 1.10 release notes (class-probability targets, pytorch/pytorch#61044)
+    """
+    for call in facts.torch.loss_calls:
+        target = call.target
+        if call.kind == "cross_entropy" and isinstance(target, Target) and target.encoding == MULTI_HOT:
+            yield Finding(call.criterion_node, f"the targets are multi-hot ({target.origin}, line "
+                          f"{facts.line(target.node)}) but {_name(call)} treats each row as one class distribution "
+                          "and trains the mass split among the positive labels; use BCEWithLogitsLoss on the logits")
+    for call, tensor in _fed(facts, ("bce", "bce_logits")):
+        if tensor is not None and tensor.act == "softmax":
+            yield Finding(tensor.node, f"this softmax output reaches {_name(call)} (line {facts.line(call.node)}): "
+                          "softmax makes the labels compete, so several can't all be predicted; use one sigmoid per "
+                          "label (BCEWithLogitsLoss on the logits)")
+
+
+@rule("CE207", "cross-entropy-single-logit", ERROR, "CrossEntropyLoss over a single output unit")
+def cross_entropy_single_logit(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `CrossEntropyLoss` or `F.cross_entropy` fed the output of `nn.Linear(k, 1)`.
+
+    ## Why is this bad?
+    `log_softmax` over one class is 0. With class-index targets that are all 0 the loss is exactly 0
+    and nothing is learned; any target 1 raises `IndexError: Target 1 is out of bounds`; float 0/1
+    targets of shape (N, 1) give a loss of -0.0 and zero gradients. A binary problem with one output
+    unit needs `BCEWithLogitsLoss` and float targets.
+
+    ## Example
+    ```python
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(30, 8), nn.ReLU(), nn.Linear(8, 1))
+    criterion = nn.CrossEntropyLoss()
+
+
+    def step(x, y):
+        return criterion(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(30, 8), nn.ReLU(), nn.Linear(8, 1))
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return criterion(model(x), y.float())
+    ```
+
+    ## References
+    - FACTS F6.3
+    """
+    for call, tensor in _fed(facts, ("cross_entropy",)):
+        if tensor is not None and tensor.act == "linear" and tensor.units == 1:
+            yield Finding(call.criterion_node, f"{_name(call)} over the single output unit of the Linear layer on line "
+                          f"{facts.line(tensor.node)}: log_softmax over one class is 0, so the loss is always 0 (or an "
+                          "IndexError for label 1) and nothing is learned; use BCEWithLogitsLoss with float targets")
+
+
+@rule("CE208", "elementwise-multilabel-accuracy", WARNING,
+      "accuracy averaged over every cell of a multi-label prediction matrix")
+def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for accuracy computed element-wise over a thresholded multi-unit prediction:
+    `(torch.sigmoid(out) > 0.5).eq(y).float().mean()`, `(preds == y).sum() / y.numel()`, where the
+    output has several units.
+
+    ## Why is this bad?
+    With many labels and few positives per sample, the negative cells dominate: a model that never
+    predicts any label already scores close to 100%. The number says little about the labels that
+    matter. Use exact-match accuracy (`(preds == y).all(dim=1).float().mean()`), an F1 score, or
+    torchmetrics' `MultilabelF1Score`.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Linear(40, 12)
+
+
+    def accuracy(x, y):
+        preds = torch.sigmoid(model(x)) > 0.5
+        return (preds == y).float().mean()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Linear(40, 12)
+
+
+    def exact_match(x, y):
+        preds = torch.sigmoid(model(x)) > 0.5
+        return (preds == y).all(dim=1).float().mean()
+    ```
+
+    ## References
+    - FACTS F1.6 (the same inflation in Keras' binary_accuracy)
+    """
+    for node, match in facts.torch.elementwise_accuracy.items():
+        yield Finding(node, f"accuracy averaged over every (sample, label) cell of the {match.source.units}-unit "
+                      f"prediction (line {facts.line(match.source.node)}) is inflated by the negative labels; use "
+                      "exact-match accuracy (.all(dim=1)), F1, or torchmetrics' MultilabelF1Score")
+
+
+def _sigmoid_into_bce(facts: ModuleFacts) -> Iterator[tuple[LossCall, TTensor]]:
+    for call, tensor in _fed(facts, ("bce",)):
+        if tensor is not None and tensor.act == "sigmoid":
+            yield call, tensor
+
+
+@rule("CE209", "bce-loss-under-autocast", ERROR, "sigmoid + BCELoss where mixed precision is used")
+def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a sigmoid output fed to `nn.BCELoss` or `F.binary_cross_entropy` in a module that
+    uses mixed precision (`torch.autocast`, `torch.cuda.amp.autocast`, `GradScaler`, Lightning
+    `precision="16-mixed"` or `16`).
+
+    ## Why is this bad?
+    PyTorch refuses `binary_cross_entropy` inside float16 autocast regions, because the separate
+    sigmoid and log lose precision in half precision. The run stops with an error the first time
+    the loss is computed under autocast. `BCEWithLogitsLoss` on the logits is safe to autocast.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(8, 1), nn.Sigmoid())
+    criterion = nn.BCELoss()
+    scaler = torch.cuda.amp.GradScaler()
+
+
+    def step(x, y):
+        with torch.autocast("cuda"):
+            loss = criterion(model(x), y)
+        scaler.scale(loss).backward()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(8, 1))
+    criterion = nn.BCEWithLogitsLoss()
+    scaler = torch.cuda.amp.GradScaler()
+
+
+    def step(x, y):
+        with torch.autocast("cuda"):
+            loss = criterion(model(x), y)
+        scaler.scale(loss).backward()
+    ```
+
+    ## References
+    - FACTS F6.5; PyTorch autocast op reference (ops that are unsafe to autocast)
+    """
+    if facts.torch.mixed_precision is None:
+        return
+    for call, tensor in _sigmoid_into_bce(facts):
+        yield Finding(call.criterion_node, f"sigmoid output (line {facts.line(tensor.node)}) fed to {_name(call)} with "
+                      f"mixed precision in this module (line {facts.line(facts.torch.mixed_precision)}): PyTorch "
+                      "refuses binary_cross_entropy under autocast; remove the sigmoid and use BCEWithLogitsLoss")
+
+
+@rule("CE901", "prefer-bce-with-logits", WARNING, "sigmoid + BCELoss where BCEWithLogitsLoss is more stable",
+      default_enabled=False)
+def prefer_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a sigmoid output fed to `nn.BCELoss` or `F.binary_cross_entropy` in full precision.
+    Off by default: the code is correct, this is advice.
+
+    ## Why is this bad?
+    It works, but `BCELoss` computes `log(sigmoid(x))` in two steps and clamps each log at -100: a
+    confident wrong output costs at most 100 (`BCEWithLogitsLoss` gives the exact value, e.g. 40 for
+    a logit of 40), and the backward pass divides by `p(1-p)`. `BCEWithLogitsLoss` on the logits is
+    the numerically stable form of the same loss.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Linear(8, 1)
+    criterion = nn.BCELoss()
+
+
+    def step(x, y):
+        return criterion(torch.sigmoid(model(x)), y)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Linear(8, 1)
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return criterion(model(x), y)
+    ```
+
+    ## References
+    - FACTS F6.5; `torch/nn/modules/loss.py` (BCELoss: "clamps its log function outputs to be greater than
+      or equal to -100")
+    """
+    if facts.torch.mixed_precision is not None:
+        return
+    for call, tensor in _sigmoid_into_bce(facts):
+        yield Finding(call.criterion_node, f"sigmoid output (line {facts.line(tensor.node)}) fed to {_name(call)}: it "
+                      "works, but BCEWithLogitsLoss on the logits is numerically stable where BCELoss clamps its log "
+                      "at -100")
