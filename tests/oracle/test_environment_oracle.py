@@ -29,12 +29,10 @@ def test_requirements_pin_torch_first():
     assert reqs[0] == "torch==2.13.0"
 
 
-@pytest.mark.parametrize("module,dist", [("torch", "torch"), ("keras", "keras"),
-                                          ("torchmetrics", "torchmetrics"),
-                                          ("transformers", "transformers"), ("numpy", "numpy")])
-def test_installed_versions_match_pins(module, dist):
+@pytest.mark.parametrize("module", ["torch", "keras", "torchmetrics", "transformers", "numpy"])
+def test_installed_versions_match_pins(module):
     mod = require(module)
-    pinned = _pins()[dist]
+    pinned = _pins()[module]
     assert mod.__version__.split("+")[0] == pinned, (module, mod.__version__, pinned)
 
 

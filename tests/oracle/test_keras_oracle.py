@@ -104,20 +104,32 @@ def evaluate(activation, loss, z=Z, y=Y, metrics=None):
 @pytest.mark.parametrize("spelling", ["activation_kwarg", "activation_layer"])
 def test_CE101_softmax_over_one_unit_is_constant_one(spelling):
     x = np.random.RandomState(0).randn(32, 5).astype("float32") * 10
-    with Recorder() as rec:
+    with Recorder() as build_rec:
         if spelling == "activation_kwarg":
             layers = [keras.layers.Dense(1, activation="softmax")]
         else:
             layers = [keras.layers.Dense(1), keras.layers.Activation("softmax")]
         model = keras.Sequential([keras.Input((5,))] + layers)
+    with Recorder() as rec:
         pred = model.predict(x, verbose=0)
     assert pred.shape == (32, 1)
     assert np.all(pred == 1.0)
-    # Keras >=3.1 warns (keras/src/ops/nn.py::softmax), F4.
+    # Keras >=3.1 warns (keras/src/ops/nn.py::softmax), F4 -- on the torch backend only at the
+    # first eager call, not when the model is built (Dense/Activation define
+    # compute_output_shape, so the symbolic build never runs ops.softmax).
+    assert not build_rec.matching("This axis has size 1")
     warned = rec.matching("This axis has size 1", UserWarning)
     assert warned, rec.texts()
+    assert "of a tensor of shape torch.Size([32, 1])" in warned[0]
     assert "will always return the value 1" in warned[0]
     assert "Did you mean to use a sigmoid instead?" in warned[0]
+
+
+def test_CE101_symbolic_ops_softmax_on_size_one_axis_warns():
+    with Recorder() as rec:
+        keras.ops.softmax(keras.KerasTensor((None, 1)))
+    warned = rec.matching("This axis has size 1", UserWarning)
+    assert warned and "of a tensor of shape (None, 1)" in warned[0]
 
 
 def test_CE101_softmax_single_unit_bce_loss_constant_kernel_frozen_accuracy_is_positive_rate():

@@ -62,7 +62,11 @@ def test_CE401_multiclass_two_classes_on_sigmoid_probabilities_is_zero_binary_is
 
 
 def test_CE401_binary_task_rejects_three_classes(tm):
-    with pytest.raises(RuntimeError, match=r"Detected the following values in `target`: tensor\(\[0, 1, 2\]\) but expected only the following values \[0, 1\]"):
+    msg = (
+        r"Detected the following values in `target`: tensor\(\[0, 1, 2\]\) "
+        r"but expected only the following values \[0, 1\]"
+    )
+    with pytest.raises(RuntimeError, match=msg):
         tm.Accuracy(task="binary")(torch.tensor([0.2, 0.7, 0.9]), torch.tensor([0, 1, 2]))
 
 
@@ -122,6 +126,7 @@ def _bert(hf, num_labels, **kw):
     return hf.BertForSequenceClassification(cfg).eval()
 
 
+TARGET_SIZE_MSG = r"Target size \(torch.Size\(\[4\]\)\) must be the same as input size \(torch.Size\(\[4, 3\]\)\)"
 IDS = torch.tensor([[1, 5, 7, 9, 2, 0], [1, 3, 3, 8, 2, 0], [1, 40, 11, 2, 0, 0], [1, 6, 6, 6, 6, 2]])
 
 
@@ -168,14 +173,14 @@ def test_CE402_float_one_hot_with_two_labels_trains_bce_not_softmax_ce(hf):
 
 def test_CE402_integer_class_ids_with_multilabel_problem_type_fail(hf):
     model = _bert(hf, 3, problem_type="multi_label_classification")
-    with pytest.raises(ValueError, match=r"Target size \(torch.Size\(\[4\]\)\) must be the same as input size \(torch.Size\(\[4, 3\]\)\)"):
+    with pytest.raises(ValueError, match=TARGET_SIZE_MSG):
         model(input_ids=IDS, labels=torch.tensor([0, 1, 2, 1]))
 
 
 @pytest.mark.parametrize("dtype", [torch.int16, torch.float32], ids=["int16", "float"])
 def test_CE402_non_long_class_ids_inferred_multilabel_and_fail(hf, dtype):
     model = _bert(hf, 3)
-    with pytest.raises(ValueError, match=r"Target size \(torch.Size\(\[4\]\)\) must be the same as input size \(torch.Size\(\[4, 3\]\)\)"):
+    with pytest.raises(ValueError, match=TARGET_SIZE_MSG):
         model(input_ids=IDS, labels=torch.tensor([0, 1, 2, 1], dtype=dtype))
     assert model.config.problem_type == "multi_label_classification"
 
