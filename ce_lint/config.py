@@ -28,6 +28,9 @@ class Settings:
     extend_select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     keras_version: str | None = None  # e.g. "3", "2.3", "tf-2.1"; None: read the installed version
+    unsafe_fixes: bool = False  # apply unsafe fixes too
+    extend_safe_fixes: tuple[str, ...] = ()  # codes or prefixes whose unsafe fixes count as safe
+    extend_unsafe_fixes: tuple[str, ...] = ()  # codes or prefixes whose safe fixes count as unsafe
 
     def enabled(self, code: str, default_enabled: bool) -> bool:
         """Ruff's logic: the most specific selector wins; ignore beats select at equal length."""

@@ -16,6 +16,7 @@ import libcst as cst
 
 from .config import Settings
 from .diagnostics import Diagnostic, FileError
+from .fixes import MAX_ROUNDS, applicable, apply_edits, to_fix
 from .noqa import Suppressions
 from .rules import Rule, all_rules
 
@@ -79,12 +80,32 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
                 where = facts.position(finding.node)
                 if suppressions is not None and suppressions.suppressed(where.start.line, rule.code):
                     continue
+                fix = to_fix(facts, rule.code, finding.fix) if finding.fix is not None else None
                 result.diagnostics.append(Diagnostic(
                     path, where.start.line, where.start.column, where.end.line, where.end.column,
-                    rule.code, finding.message, finding.severity or rule.severity))
+                    rule.code, finding.message, finding.severity or rule.severity, fix))
         except RecursionError:
             result.errors.append(f"internal error in rule {rule.code}: too deeply nested; {REPORT_HINT}")
         except Exception as exc:  # noqa: BLE001 - one rule's bug must not cost the others
             result.errors.append(f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}; {REPORT_HINT}")
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
+
+
+def fix(source: str, path: str, settings: Settings = Settings(), unsafe: bool = False) -> tuple[str, int]:
+    """Apply every applicable fix, round after round until nothing changes; (new text, fixes applied).
+    A round whose result doesn't parse is dropped: a fix never breaks code."""
+    total = 0
+    for _ in range(MAX_ROUNDS):
+        fixes = [d.fix for d in lint(source, path, settings).diagnostics if applicable(d, unsafe)]
+        if not fixes:
+            break
+        new_source, count = apply_edits(source, fixes)
+        if count == 0 or new_source == source:
+            break
+        try:
+            cst.parse_module(new_source)
+        except (cst.ParserSyntaxError, RecursionError):
+            break
+        source, total = new_source, total + count
+    return source, total

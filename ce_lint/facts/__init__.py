@@ -24,6 +24,7 @@ class ModuleFacts:
     keras: KerasModuleFacts
     torch: TorchModuleFacts
     imported: set[str]
+    globals: dict  # the module's names and what they are bound to
     _positions: Any = field(default=None, repr=False)
 
     def position(self, node: cst.CSTNode):
@@ -36,6 +37,33 @@ class ModuleFacts:
     def line(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line
 
+    def import_line(self) -> int:
+        """The line before which a new import goes: after the module's leading imports."""
+        line = 1
+        for stmt in self.module.body:
+            if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom)):
+                line = self.position(stmt).end.line + 1
+            elif line > 1 or not (isinstance(stmt, cst.SimpleStatementLine) and isinstance(
+                    stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.SimpleString)):
+                break
+            else:
+                line = self.position(stmt).end.line + 1  # after the docstring
+        return line
+
+    def alias(self, qname: str) -> str | None:
+        """Source text naming an imported module: "keras" for `import keras`, "K" for
+        `from tensorflow import keras as K`, "tf.keras" for `import tensorflow as tf`..."""
+        from ..names import canonical
+        from .values import Ext
+
+        for name, value in self.globals.items():
+            if isinstance(value, Ext) and canonical(value.qname) == qname:
+                return name
+        if qname == "keras":
+            tensorflow = self.alias("tensorflow")
+            return f"{tensorflow}.keras" if tensorflow else None
+        return None
+
     @property
     def uses_tensorflow(self) -> bool:
         return any(name == "tensorflow" or name.startswith("tensorflow.") for name in self.imported)
@@ -46,4 +74,4 @@ def collect(module: cst.Module, settings: Settings) -> ModuleFacts:
     ev.run()
     keras = next(p for p in ev.plugins if isinstance(p, KerasFacts)).facts
     torch = next(p for p in ev.plugins if isinstance(p, TorchFacts)).facts
-    return ModuleFacts(module, settings, keras, torch, ev.imported)
+    return ModuleFacts(module, settings, keras, torch, ev.imported, ev.module_scope.vars)

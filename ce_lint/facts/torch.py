@@ -24,8 +24,9 @@ class TTensor:
     """A tensor whose last operation the analysis knows."""
 
     act: str  # "softmax" | "log_softmax" | "sigmoid" | "linear" (a Linear's raw output)
-    node: cst.CSTNode  # where that operation is written
+    node: cst.CSTNode  # where that operation is written: a call, or a module's constructor
     units: Any = UNKNOWN  # size of the class axis when known (a Linear's out_features)
+    operand: cst.CSTNode | None = None  # what a call applied it to (None: applied by a module)
 
 
 @dataclass(eq=False)
@@ -70,7 +71,7 @@ class LossCall:
 @dataclass
 class TorchModuleFacts:
     loss_calls: list = field(default_factory=list)
-    implicit_dim: dict = field(default_factory=dict)  # node -> function name, softmax-family without dim
+    implicit_dim: dict = field(default_factory=dict)  # node -> (spelling, input), softmax-family without dim
     batch_dim: dict = field(default_factory=dict)  # node -> TTensor normalised over the batch axis
     elementwise_accuracy: dict = field(default_factory=dict)  # node -> ElementwiseMatch
     mixed_precision: Any = None  # the node that shows autocast/GradScaler/16-bit Lightning, if any
@@ -110,7 +111,9 @@ class TorchFacts(Plugin):
         if not (qname.startswith("torch") or qname.startswith("lightning.")):
             return None
         if qname in _MIXED_PRECISION:
-            self.facts.mixed_precision = self.facts.mixed_precision or call
+            device = literal(args.get(0, "device_type")) if qname in ("torch.autocast", "torch.amp.autocast") else "cuda"
+            if device in ("cuda", UNKNOWN):  # CPU autocast runs binary_cross_entropy in float32
+                self.facts.mixed_precision = self.facts.mixed_precision or call
             return None
         if qname == "lightning.Trainer":
             precision = literal(args.get(None, "precision"))
@@ -125,7 +128,8 @@ class TorchFacts(Plugin):
         if qname in _SOFTMAX_FUNCS:
             return self._softmax(qname, _SOFTMAX_FUNCS[qname], call, args, dim_index=1)
         if qname in _SIGMOID_FUNCS:
-            return self._sigmoid(args.get(0, "input"), call)
+            value, operand = args.get_with_node(0, "input")
+            return self._sigmoid(value, call, operand)
         if qname == "torch.log":
             return self._log(args.get(0, "input"), call)
         if qname in ("torch.round",):
@@ -145,7 +149,7 @@ class TorchFacts(Plugin):
             if name != "Sigmoid":
                 if not args.has(0, "dim") or literal(args.get(0, "dim")) is None:
                     if not args.starred:
-                        self.facts.implicit_dim[call] = f"nn.{name}()"
+                        self.facts.implicit_dim[call] = (f"nn.{name}()", UNKNOWN)
                     layer.dim = None if not args.starred else UNKNOWN
                 else:
                     layer.dim = literal(args.get(0, "dim"))
@@ -174,10 +178,10 @@ class TorchFacts(Plugin):
         has_dim = args.has(dim_index, "dim")
         dim = literal(args.get(dim_index, "dim")) if has_dim else None
         if dim is None and qname in _IMPLICIT_DIM_FUNCS and not args.starred:
-            self.facts.implicit_dim[call] = qname.replace(F, "F.") + "()"
-        return self._normalise(act, x, dim, call)
+            self.facts.implicit_dim[call] = (qname.replace(F, "F.") + "()", x)
+        return self._normalise(act, x, dim, call, args.get_with_node(0, "input")[1])
 
-    def _normalise(self, act: str, x: Any, dim: Any, node: cst.CSTNode) -> Any:
+    def _normalise(self, act: str, x: Any, dim: Any, node: cst.CSTNode, operand: cst.CSTNode | None) -> Any:
         if act == "softmin":
             return UNKNOWN
         if dim == 0 and isinstance(x, TTensor) and x.act == "linear" and isinstance(x.units, int):
@@ -186,10 +190,10 @@ class TorchFacts(Plugin):
         if dim is not UNKNOWN and dim not in (1, -1) and dim is not None:
             return UNKNOWN  # another axis: not a class distribution the rules can reason about
         units = x.units if isinstance(x, TTensor) else UNKNOWN
-        return TTensor(act, node, units)
+        return TTensor(act, node, units, operand)
 
-    def _sigmoid(self, x: Any, node: cst.CSTNode) -> Any:
-        return TTensor("sigmoid", node, x.units if isinstance(x, TTensor) else UNKNOWN)
+    def _sigmoid(self, x: Any, node: cst.CSTNode, operand: cst.CSTNode | None) -> Any:
+        return TTensor("sigmoid", node, x.units if isinstance(x, TTensor) else UNKNOWN, operand)
 
     @staticmethod
     def _log(x: Any, node: cst.CSTNode) -> Any:
@@ -227,9 +231,9 @@ class TorchFacts(Plugin):
         if layer.kind == "pass":
             return x
         if layer.kind == "Sigmoid":
-            return self._sigmoid(x, layer.node)
+            return self._sigmoid(x, layer.node, None)
         if layer.kind in _ACT_LAYERS:
-            return self._normalise(_ACT_LAYERS[layer.kind], x, layer.dim, layer.node)
+            return self._normalise(_ACT_LAYERS[layer.kind], x, layer.dim, layer.node, None)
         if layer.kind == "Sequential":
             for inner in layer.layers:
                 x = self.apply(inner, x, call) if isinstance(inner, TLayer) else (
@@ -263,9 +267,9 @@ class TorchFacts(Plugin):
             return None
         if name in ("softmax", "log_softmax"):
             dim = literal(args.get(0, "dim")) if args.has(0, "dim") else UNKNOWN
-            return self._normalise(name, obj, dim, call)
+            return self._normalise(name, obj, dim, call, _receiver(call))
         if name == "sigmoid":
-            return self._sigmoid(obj, call)
+            return self._sigmoid(obj, call, _receiver(call))
         if name == "round":
             return self._threshold(obj)
         if name in _KEEP_SHAPE:
@@ -291,6 +295,11 @@ class TorchFacts(Plugin):
                 if isinstance(side, Thresholded):
                     return ElementwiseMatch(side.source)
         return None
+
+
+def _receiver(call: cst.Call) -> cst.CSTNode | None:
+    """`x` in `x.softmax(dim=1)`."""
+    return call.func.value if isinstance(call.func, cst.Attribute) else None
 
 
 def _counts_elements(node: cst.BaseExpression) -> bool:

@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 import libcst as cst
 
 from ..diagnostics import Severity
+from ..fixes import Proposal
 
 DOCS_URL = "https://github.com/ce-lint/ce-lint/blob/main/docs/rules/{code}.md"
 
@@ -19,6 +20,7 @@ class Finding:
     node: cst.CSTNode  # what the diagnostic points at
     message: str
     severity: Severity | None = None  # None: the rule's own
+    fix: Proposal | None = None
 
 
 @dataclass(frozen=True)

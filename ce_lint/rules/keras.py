@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import libcst as cst
+
 from ..diagnostics import Severity
 from ..facts import ModuleFacts
 from ..facts.keras import Act, Loss, Tensor
+from ..fixes import SAFE, UNSAFE, code, proposal, renamed, string_with, with_keyword
+from ..names import ACTIVATION_LAYERS
 from ..facts.targets import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY
 from ..names import ACCURACY_STRINGS
 from ..versions import loss_based_accuracy
@@ -35,6 +39,54 @@ def _where(facts: ModuleFacts, tensor: Tensor) -> str:
     return f"line {facts.line(node)}"
 
 
+_LOSS_CLASSES = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
+                 "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy"}
+_PORTABLE_LOSS_KEYWORDS = frozenset({"from_logits", "reduction", "name"})
+
+
+def _loss_swap(facts: ModuleFacts, loss: Loss, new: str) -> tuple[cst.CSTNode, str | None]:
+    """Replace a loss by another, spelled as it was: string, function, or object."""
+    node = loss.node
+    if isinstance(node, cst.SimpleString):
+        return node, string_with(node, new)
+    if isinstance(node, cst.Call):
+        portable = all(arg.keyword is None and i == 0 or arg.keyword is not None and arg.keyword.value in
+                       _PORTABLE_LOSS_KEYWORDS for i, arg in enumerate(node.args))
+        return node, renamed(facts, node, _LOSS_CLASSES[new]) if portable and new in _LOSS_CLASSES else None
+    return node, renamed(facts, node, new)
+
+
+def _loss_from_logits(facts: ModuleFacts, loss: Loss) -> tuple[cst.CSTNode, str | None]:
+    """The same loss with from_logits=True."""
+    node = loss.node
+    if isinstance(node, cst.Call):
+        if loss.from_logits_node is not None:
+            return loss.from_logits_node, "True"
+        return node, with_keyword(facts, node, "from_logits", "True")
+    keras = facts.alias("keras")
+    if isinstance(node, cst.SimpleString):
+        text = f"{keras}.losses.{_LOSS_CLASSES[loss.name]}(from_logits=True)" if keras else None
+        return node, text
+    text = renamed(facts, node, _LOSS_CLASSES[loss.name])
+    return node, text + "(from_logits=True)" if text else None
+
+
+def _act_swap(facts: ModuleFacts, act: Act, new: str) -> tuple[cst.CSTNode, str | None]:
+    """Replace an activation by another where it is written: `"softmax"`, `tf.nn.softmax`,
+    `layers.Softmax()`, or `tf.nn.softmax(x)` applied in call()."""
+    node = act.node
+    if isinstance(node, cst.SimpleString):
+        return node, string_with(node, new)
+    if isinstance(node, cst.Attribute):
+        return node, renamed(facts, node, new)
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Attribute):
+        if node.func.attr.value in ACTIVATION_LAYERS:
+            return node, f'{renamed(facts, node.func, "Activation")}("{new}")'
+        if node.args and node.args[0].keyword is None and not node.args[0].star:
+            return node, f"{renamed(facts, node.func, new)}({code(facts, node.args[0].value)})"
+    return node, None
+
+
 def _output_words(tensor: Tensor, act: str) -> str:
     units = _units(tensor)
     return f"{units}-unit {act} output" if units else f"{act} output"
@@ -52,15 +104,16 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     output is exactly 1.0 for every input and the prediction never changes. Its gradient is zero, so
     on Keras 3 with the torch, JAX or NumPy backend and on Keras 2.x the loss stays constant; on
     TensorFlow-backed Keras >= 2.4 `binary_crossentropy` trains the pre-softmax logit, yet `predict()`
-    still returns 1.0 and accuracy stays at the rate of positive labels. Keras >= 3.1 warns at build
-    time; Keras 2.x and tf.keras do not.
+    still returns 1.0 and accuracy stays at the rate of positive labels. Keras >= 3.1 warns when the
+    softmax runs (on the torch backend at the first `fit()`/`predict()`, not when the model is
+    built); Keras 2.x and tf.keras do not.
 
     | version / backend | what happens |
     |---|---|
     | all | output identically 1.0 |
     | Keras 3 torch/JAX/NumPy, Keras 2.x, tf.keras <= 2.3 | loss constant, weights never change |
     | TF-backed Keras >= 2.4 with binary_crossentropy | loss falls, predictions stay 1.0 |
-    | Keras >= 3.1 | `UserWarning` when the model is built |
+    | Keras >= 3.1 | `UserWarning` when the softmax runs |
 
     ## Example
     ```python
@@ -89,8 +142,9 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for use in facts.keras.softmax_uses.values():
         if use.units == 1:
+            fix = proposal(UNSAFE, "Use a sigmoid", _act_swap(facts, Act("softmax", use.act_node), "sigmoid"))
             yield Finding(use.act_node, "softmax over a single unit always outputs 1.0, whatever the input, "
-                          "so the prediction never changes; use a sigmoid for one binary output")
+                          "so the prediction never changes; use a sigmoid for one binary output", fix=fix)
 
 
 @rule("CE102", "softmax-with-binary-crossentropy", WARNING,
@@ -104,7 +158,9 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Why is this bad?
     Binary cross-entropy scores each class as an independent yes/no label, which is not what a
-    softmax over mutually exclusive classes means. The loss is not comparable to categorical
+    softmax over mutually exclusive classes means (with exactly two units and one-hot targets it
+    happens to equal categorical cross-entropy on Keras 3 torch/JAX/NumPy, but not on
+    TensorFlow-backed Keras >= 2.4, which trains the pre-softmax logits as two sigmoids). The loss is not comparable to categorical
     cross-entropy, and where `'accuracy'` resolves to binary accuracy (Keras <= 2.3, tf.keras <= 2.1,
     TF1 graph mode) the reported accuracy is inflated: a useless model scores (N-1)/N.
     With one label per sample use categorical cross-entropy; with several labels per sample use a
@@ -134,12 +190,24 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F5, F2.2, F1.5
     """
-    for tensor, act, loss, _out, _targets in _outputs(facts):
+    for tensor, act, loss, _out, targets in _outputs(facts):
         if act == "softmax" and loss is not None and loss.family == "bce" and _units(tensor) != 1:
+            encodings = {t.encoding for t in targets}
+            fix = None
+            if encodings == {ONE_HOT}:
+                fix = proposal(UNSAFE, "Use categorical_crossentropy", _loss_swap(facts, loss, "categorical_crossentropy"))
+            elif encodings == {INTEGER}:
+                fix = proposal(UNSAFE, "Use sparse_categorical_crossentropy",
+                               _loss_swap(facts, loss, "sparse_categorical_crossentropy"))
+            elif encodings == {MULTI_HOT}:
+                fix = proposal(UNSAFE, "Use a sigmoid output", _act_swap(facts, tensor.act, "sigmoid"))
+            what = ("scores each class as an independent yes/no label" if _units(tensor) != 2 else
+                    "equals categorical cross-entropy on Keras 3 torch/JAX but trains two independent sigmoids on the "
+                    "pre-softmax logits on TensorFlow-backed Keras >= 2.4")
             yield Finding(loss.node, f"{loss.name} on the {_output_words(tensor, act)} ({_where(facts, tensor)}) "
-                          "scores each class as an independent yes/no label; for one label per sample use "
-                          "categorical_crossentropy (one-hot targets) or sparse_categorical_crossentropy (integer "
-                          "targets), for several labels per sample use a sigmoid output")
+                          f"{what}; for one label per sample use categorical_crossentropy (one-hot targets) or "
+                          "sparse_categorical_crossentropy (integer targets), for several labels per sample use a "
+                          "sigmoid output", fix=fix)
 
 
 @rule("CE103", "categorical-crossentropy-on-non-softmax", ERROR,
@@ -188,13 +256,16 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
         if tensor is None or loss is None or loss.family != "cce":
             continue
         if _units(tensor) == 1:
+            fix = proposal(UNSAFE, "Use binary_crossentropy", _loss_swap(facts, loss, "binary_crossentropy"))
             yield Finding(loss.node, f"{loss.name} on a single output unit ({_where(facts, tensor)}) is constant "
-                          "(about 0): the model cannot learn from it; use binary_crossentropy with a sigmoid output")
+                          "(about 0): the model cannot learn from it; use binary_crossentropy with a sigmoid output",
+                          fix=fix)
         elif act not in (None, "softmax", "linear") and loss.from_logits is False:
+            fix = proposal(UNSAFE, "Use a softmax output", _act_swap(facts, tensor.act, "softmax"))
             yield Finding(tensor.act.node, f"{act} output trained with {loss.name} (line {facts.line(loss.node)}), "
                           "which expects softmax probabilities: the outputs are renormalised by their sum (or, on "
                           "TensorFlow-backed Keras >= 2.4, read as softmax logits) and the predictions are not a "
-                          "class distribution; use a softmax output", Severity.WARNING)
+                          "class distribution; use a softmax output", Severity.WARNING, fix)
 
 
 @rule("CE104", "ambiguous-accuracy", WARNING, "a bare 'accuracy' metric that resolves to a misleading metric")
@@ -260,22 +331,28 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         units = _units(tensor)
         multi_hot = any(t.encoding == MULTI_HOT for t in targets)
+        keras = facts.alias("keras")
         if act == "sigmoid" and ((units or 0) > 1 or multi_hot):
+            replacement, safety = f"{keras}.metrics.BinaryAccuracy()" if keras else None, UNSAFE
             message = ("'accuracy' on a multi-label sigmoid output resolves to categorical accuracy in tf.keras "
                        ">= 2.2 and Keras 3 (argmax of the prediction against the first positive label) and to "
                        "element-wise binary accuracy, inflated by the negative labels, in older versions; use "
                        "keras.metrics.BinaryAccuracy() with a per-sample metric such as AUC(multi_label=True)")
         elif act == "softmax" and units != 1 and legacy:
+            replacement, safety = "categorical_accuracy", SAFE
             message = ("'accuracy' resolves to binary_accuracy here (Keras <= 2.3, tf.keras <= 2.1 or TF1 graph "
                        f"mode, loss {loss.name}): it scores every class cell, so a useless model reaches (N-1)/N; "
                        "use 'categorical_accuracy'")
         elif act == "linear" and units == 1:
+            replacement, safety = f"{keras}.metrics.BinaryAccuracy(threshold=0.0)" if keras else None, SAFE
             message = ("'accuracy' on a single linear (logit) output resolves to BinaryAccuracy, which thresholds "
                        "at 0.5 as if the outputs were probabilities; use keras.metrics.BinaryAccuracy(threshold=0.0)")
         else:
             continue
         for metric in bare:
-            yield Finding(metric.node, message)
+            text = string_with(metric.node, replacement) if replacement and "(" not in replacement else replacement
+            fix = proposal(safety, f"Use {replacement}", (metric.node, text)) if replacement else None
+            yield Finding(metric.node, message, fix=fix)
 
 
 @rule("CE105", "from-logits-after-activation", ERROR,
@@ -322,10 +399,12 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for tensor, act, loss, _out, _targets in _outputs(facts):
         if act in ("softmax", "sigmoid") and loss is not None and loss.from_logits is True:
-            yield Finding(loss.from_logits_node or loss.node,
+            flag = loss.from_logits_node
+            fix = proposal(SAFE, "Set from_logits=False", (flag, "False")) if isinstance(flag, cst.Name) else None
+            yield Finding(flag or loss.node,
                           f"from_logits=True but the output already applies {act} ({_where(facts, tensor)}): Keras 3 "
                           "on torch/JAX and Keras 2.x apply it twice and train on the wrong values, TensorFlow-backed "
-                          "Keras >= 2.4 silently drops it; use from_logits=False")
+                          "Keras >= 2.4 silently drops it; use from_logits=False", fix=fix)
 
 
 @rule("CE106", "probabilities-loss-on-logits", ERROR,
@@ -374,8 +453,9 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
                       else "keras.losses.CategoricalCrossentropy(from_logits=True)")
         else:
             continue
+        fix = proposal(SAFE, "Pass from_logits=True", _loss_from_logits(facts, loss))
         yield Finding(loss.node, f"{loss.name} expects probabilities but the output layer ({_where(facts, tensor)}) "
-                      f"is linear: {consequence}; use {remedy}")
+                      f"is linear: {consequence}; use {remedy}", fix=fix)
 
 
 @rule("CE107", "label-encoding-mismatch", ERROR,
@@ -425,14 +505,17 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
         for target in targets:
             one_hot = target.encoding == ONE_HOT or (target.encoding == ONE_HOT_OR_BINARY and (units or 0) > 2)
             if loss.family == "scce" and one_hot:
+                fix = proposal(SAFE, "Use categorical_crossentropy", _loss_swap(facts, loss, "categorical_crossentropy"))
                 yield Finding(loss.node, f"{loss.name} expects integer class ids but the targets are one-hot "
                               f"({target.origin}, line {facts.line(target.node)}): fit() fails with a shape error; "
-                              "use categorical_crossentropy")
+                              "use categorical_crossentropy", fix=fix)
                 break
             if loss.family == "cce" and target.encoding == INTEGER and ((units or 0) > 1 or act == "softmax"):
+                fix = proposal(SAFE, "Use sparse_categorical_crossentropy",
+                               _loss_swap(facts, loss, "sparse_categorical_crossentropy"))
                 yield Finding(loss.node, f"{loss.name} expects one-hot targets but the targets are integer class ids "
                               f"({target.origin}, line {facts.line(target.node)}): fit() fails with a shape error; "
-                              "use sparse_categorical_crossentropy")
+                              "use sparse_categorical_crossentropy", fix=fix)
                 break
 
 
@@ -480,10 +563,15 @@ def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
         if target is None or tensor is None:
             continue
         shown = f"{target.origin}, line {facts.line(target.node)}"
+        categorical = loss is not None and loss.family in ("cce", "scce")
+        edits = [_act_swap(facts, tensor.act, "sigmoid")] if act == "softmax" else []
+        if categorical:
+            edits.append(_loss_swap(facts, loss, "binary_crossentropy"))
+        fix = proposal(UNSAFE, "Use a sigmoid output with binary_crossentropy", *edits)
         if act == "softmax":
             yield Finding(tensor.act.node, f"the targets are multi-hot ({shown}) but the output uses softmax, which "
                           "makes the labels compete for one unit of probability; use a sigmoid output with "
-                          "binary_crossentropy")
-        elif loss is not None and loss.family in ("cce", "scce"):
+                          "binary_crossentropy", fix=fix)
+        elif categorical:
             yield Finding(loss.node, f"the targets are multi-hot ({shown}) but {loss.name} treats each row as one "
-                          "class distribution; use a sigmoid output with binary_crossentropy")
+                          "class distribution; use a sigmoid output with binary_crossentropy", fix=fix)

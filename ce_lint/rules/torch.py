@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import libcst as cst
+
 from ..diagnostics import Severity
 from ..facts import ModuleFacts
 from ..facts.targets import MULTI_HOT, Target
 from ..facts.torch import LossCall, TTensor
+from ..fixes import SAFE, UNSAFE, Proposal, parenthesised, proposal, renamed, with_keyword
 from . import Finding, rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -23,6 +26,34 @@ def _fed(facts: ModuleFacts, kinds: tuple[str, ...]) -> Iterator[tuple[LossCall,
 
 def _name(call: LossCall) -> str:
     return _LOSS_NAMES[call.kind]
+
+
+# What each loss becomes in a fix: (criterion class, functional form).
+_LOGITS_LOSS = {"bce": ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits"),
+                "nll": ("CrossEntropyLoss", "cross_entropy"),
+                "cross_entropy": ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits")}
+
+
+def _swap_loss(facts: ModuleFacts, call: LossCall) -> tuple[cst.CSTNode, str | None]:
+    """The criterion constructor (or functional call) renamed to the logits-taking loss."""
+    node = call.criterion_node
+    criterion, functional = _LOGITS_LOSS[call.kind]
+    functional_form = node is call.node and not isinstance(getattr(node, "func", None), cst.Name)
+    return node, renamed(facts, node, functional if functional_form else criterion)
+
+
+def _drop(facts: ModuleFacts, tensor: TTensor) -> tuple[cst.CSTNode, str | None]:
+    """Remove an activation: `F.softmax(x, dim=1)` -> `x`; an `nn.Softmax(dim=1)` module -> `nn.Identity()`."""
+    if tensor.operand is not None:
+        return tensor.node, parenthesised(facts, tensor.operand)
+    func = getattr(tensor.node, "func", None)
+    return tensor.node, f"{renamed(facts, func, 'Identity')}()" if isinstance(func, cst.Attribute) else None
+
+
+def _to(facts: ModuleFacts, tensor: TTensor, function: str, module: str) -> tuple[cst.CSTNode, str | None]:
+    """Change an activation in place: `F.softmax(x, dim=1)` -> `F.log_softmax(x, dim=1)`,
+    `x.softmax(1)` -> `x.log_softmax(1)`, `nn.Softmax(dim=1)` -> `nn.LogSoftmax(dim=1)`."""
+    return tensor.node, renamed(facts, tensor.node, module if tensor.operand is None else function)
 
 
 @rule("CE201", "softmax-before-cross-entropy", ERROR, "CrossEntropyLoss fed softmax probabilities")
@@ -93,9 +124,10 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for call, tensor in _fed(facts, ("cross_entropy",)):
         if tensor is not None and tensor.act == "softmax":
+            fix = proposal(UNSAFE, "Remove the softmax (apply it at inference only)", _drop(facts, tensor))
             yield Finding(tensor.node, f"this softmax output reaches {_name(call)} (line {facts.line(call.node)}), "
                           "which applies log_softmax itself: the loss is bounded and its gradients vanish on confident "
-                          "mistakes; feed the logits and apply softmax only at inference")
+                          "mistakes; feed the logits and apply softmax only at inference", fix=fix)
 
 
 @rule("CE202", "nll-loss-without-log-softmax", ERROR, "NLLLoss fed probabilities or raw logits")
@@ -144,13 +176,15 @@ def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
         if tensor is None:
             continue
         if tensor.act == "softmax":
+            fix = proposal(UNSAFE, "Use log_softmax", _to(facts, tensor, "log_softmax", "LogSoftmax"))
             yield Finding(tensor.node, f"softmax probabilities reach {_name(call)} (line {facts.line(call.node)}), "
                           "which expects log-probabilities: the loss is -p, between -1 and 0, with weak gradients; "
-                          "use log_softmax")
+                          "use log_softmax", fix=fix)
         elif tensor.act == "linear":
+            fix = proposal(UNSAFE, "Use CrossEntropyLoss", _swap_loss(facts, call))
             yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer (line "
                           f"{facts.line(tensor.node)}), not log-probabilities: the loss is -logit, unbounded below, "
-                          "and training diverges; use CrossEntropyLoss, or log_softmax before NLLLoss")
+                          "and training diverges; use CrossEntropyLoss, or log_softmax before NLLLoss", fix=fix)
 
 
 @rule("CE203", "bce-loss-on-logits", ERROR, "BCELoss fed raw logits")
@@ -196,9 +230,10 @@ def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for call, tensor in _fed(facts, ("bce",)):
         if tensor is not None and tensor.act == "linear":
+            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call))
             yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer (line "
                           f"{facts.line(tensor.node)}): it fails with 'all elements of input should be between 0 and 1' "
-                          "as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the logits")
+                          "as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the logits", fix=fix)
 
 
 @rule("CE204", "sigmoid-before-bce-with-logits", ERROR, "BCEWithLogitsLoss fed sigmoid outputs")
@@ -265,9 +300,10 @@ def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for call, tensor in _fed(facts, ("bce_logits",)):
         if tensor is not None and tensor.act == "sigmoid":
+            fix = proposal(UNSAFE, "Remove the sigmoid (apply it at inference only)", _drop(facts, tensor))
             yield Finding(tensor.node, f"this sigmoid output reaches {_name(call)} (line {facts.line(call.node)}), "
                           "which applies a sigmoid itself: the sigmoid is applied twice, the loss is bounded and "
-                          "gradients vanish; feed the logits")
+                          "gradients vanish; feed the logits", fix=fix)
 
 
 @rule("CE205", "softmax-implicit-dim", WARNING, "softmax without dim, or over the batch axis")
@@ -311,12 +347,17 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F6.7; `torch/nn/functional.py::_get_softmax_dim`
     """
-    for node, name in facts.torch.implicit_dim.items():
+    for node, (name, given) in facts.torch.implicit_dim.items():
+        # A Linear's (batch, classes) output is 2-D: the implicit choice is dim=1, so saying it changes nothing.
+        two_d = isinstance(given, TTensor) and given.act == "linear" and isinstance(given.units, int)
+        fix = proposal(SAFE, "Pass dim=1", (node, with_keyword(facts, node, "dim", "1"))) if two_d else proposal(
+            UNSAFE, "Pass dim=-1", (node, with_keyword(facts, node, "dim", "-1")))
         yield Finding(node, f"{name} without dim picks the axis implicitly (deprecated): dim 0 for 1-D and 3-D inputs, "
-                      "so a (batch, sequence, classes) tensor is normalised over the batch; pass dim explicitly")
+                      "so a (batch, sequence, classes) tensor is normalised over the batch; pass dim explicitly", fix=fix)
     for node, tensor in facts.torch.batch_dim.items():
+        fix = proposal(UNSAFE, "Use dim=1", (node, with_keyword(facts, node, "dim", "1")))
         yield Finding(node, f"softmax over dim=0 normalises the (batch, classes) output of the Linear layer on line "
-                      f"{facts.line(tensor.node)} across the batch, not across classes; use dim=1")
+                      f"{facts.line(tensor.node)} across the batch, not across classes; use dim=1", fix=fix)
 
 
 @rule("CE206", "multilabel-with-softmax-or-cross-entropy", ERROR,
@@ -371,14 +412,32 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
     for call in facts.torch.loss_calls:
         target = call.target
         if call.kind == "cross_entropy" and isinstance(target, Target) and target.encoding == MULTI_HOT:
+            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call))
             yield Finding(call.criterion_node, f"the targets are multi-hot ({target.origin}, line "
                           f"{facts.line(target.node)}) but {_name(call)} treats each row as one class distribution "
-                          "and trains the mass split among the positive labels; use BCEWithLogitsLoss on the logits")
+                          "and trains the mass split among the positive labels; use BCEWithLogitsLoss on the logits",
+                          fix=fix)
     for call, tensor in _fed(facts, ("bce", "bce_logits")):
         if tensor is not None and tensor.act == "softmax":
+            if call.kind == "bce_logits":
+                fix = proposal(UNSAFE, "Remove the softmax", _drop(facts, tensor))
+            else:
+                fix = proposal(UNSAFE, "Use a sigmoid", _to_sigmoid(facts, tensor))
             yield Finding(tensor.node, f"this softmax output reaches {_name(call)} (line {facts.line(call.node)}): "
                           "softmax makes the labels compete, so several can't all be predicted; use one sigmoid per "
-                          "label (BCEWithLogitsLoss on the logits)")
+                          "label (BCEWithLogitsLoss on the logits)", fix=fix)
+
+
+def _to_sigmoid(facts: ModuleFacts, tensor: TTensor) -> tuple[cst.CSTNode, str | None]:
+    """`x.softmax(1)` -> `x.sigmoid()`, `nn.Softmax(dim=1)` -> `nn.Sigmoid()`, `F.softmax(x, 1)` -> `torch.sigmoid(x)`."""
+    node = tensor.node
+    func = getattr(node, "func", None)
+    if tensor.operand is None:
+        return node, f"{renamed(facts, func, 'Sigmoid')}()" if isinstance(func, cst.Attribute) else None
+    if isinstance(func, cst.Attribute) and func.value is tensor.operand:
+        return node, f"{parenthesised(facts, tensor.operand)}.sigmoid()"
+    torch = facts.alias("torch")
+    return node, f"{torch}.sigmoid({facts.module.code_for_node(tensor.operand)})" if torch else None
 
 
 @rule("CE207", "cross-entropy-single-logit", ERROR, "CrossEntropyLoss over a single output unit")
@@ -422,9 +481,11 @@ def cross_entropy_single_logit(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for call, tensor in _fed(facts, ("cross_entropy",)):
         if tensor is not None and tensor.act == "linear" and tensor.units == 1:
+            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss (with float targets)", _swap_loss(facts, call))
             yield Finding(call.criterion_node, f"{_name(call)} over the single output unit of the Linear layer on line "
                           f"{facts.line(tensor.node)}: log_softmax over one class is 0, so the loss is always 0 (or an "
-                          "IndexError for label 1) and nothing is learned; use BCEWithLogitsLoss with float targets")
+                          "IndexError for label 1) and nothing is learned; use BCEWithLogitsLoss with float targets",
+                          fix=fix)
 
 
 @rule("CE208", "elementwise-multilabel-accuracy", WARNING,
@@ -492,9 +553,12 @@ def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
     `precision="16-mixed"` or `16`).
 
     ## Why is this bad?
-    PyTorch refuses `binary_cross_entropy` inside float16 autocast regions, because the separate
-    sigmoid and log lose precision in half precision. The run stops with an error the first time
-    the loss is computed under autocast. `BCEWithLogitsLoss` on the logits is safe to autocast.
+    PyTorch refuses `binary_cross_entropy` inside CUDA (and XPU) autocast regions, because the
+    separate sigmoid and log lose precision in half precision: the run stops with
+    `RuntimeError: torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast`
+    the first time the loss is computed under autocast. CPU autocast runs it in float32 without
+    error, so the mistake only shows on the GPU machine. `BCEWithLogitsLoss` on the logits is safe
+    to autocast.
 
     ## Example
     ```python
@@ -536,7 +600,13 @@ def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
     for call, tensor in _sigmoid_into_bce(facts):
         yield Finding(call.criterion_node, f"sigmoid output (line {facts.line(tensor.node)}) fed to {_name(call)} with "
                       f"mixed precision in this module (line {facts.line(facts.torch.mixed_precision)}): PyTorch "
-                      "refuses binary_cross_entropy under autocast; remove the sigmoid and use BCEWithLogitsLoss")
+                      "refuses binary_cross_entropy inside CUDA autocast regions ('unsafe to autocast'); remove the "
+                      "sigmoid and use BCEWithLogitsLoss", fix=_logits_fix(facts, call, tensor))
+
+
+def _logits_fix(facts: ModuleFacts, call: LossCall, tensor: TTensor) -> Proposal | None:
+    return proposal(UNSAFE, "Remove the sigmoid and use BCEWithLogitsLoss", _drop(facts, tensor),
+                    _swap_loss(facts, call))
 
 
 @rule("CE901", "prefer-bce-with-logits", WARNING, "sigmoid + BCELoss where BCEWithLogitsLoss is more stable",
@@ -588,4 +658,4 @@ def prefer_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     for call, tensor in _sigmoid_into_bce(facts):
         yield Finding(call.criterion_node, f"sigmoid output (line {facts.line(tensor.node)}) fed to {_name(call)}: it "
                       "works, but BCEWithLogitsLoss on the logits is numerically stable where BCELoss clamps its log "
-                      "at -100")
+                      "at -100", fix=_logits_fix(facts, call, tensor))

@@ -1,0 +1,150 @@
+"""Fixes: rules propose node replacements; here they become text edits and are applied.
+
+A rule's fix is a list of (node, new text) pairs, rendered with libcst so that everything
+outside the replaced nodes keeps its bytes. Edits of all chosen fixes are applied in one pass
+per round; rounds repeat until nothing changes (a fix may enable another).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import libcst as cst
+
+from .diagnostics import Applicability, Diagnostic, Edit, Fix
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .facts import ModuleFacts
+
+SAFE, UNSAFE = Applicability.SAFE, Applicability.UNSAFE
+MAX_ROUNDS = 10
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """What a rule proposes: replace each node by text (None node: insert an import)."""
+
+    applicability: Applicability
+    title: str
+    replacements: tuple[tuple[cst.CSTNode, str], ...]
+    imports: tuple[str, ...] = ()  # whole import lines the replacement text needs
+
+
+# -- building proposals ------------------------------------------------------------------------
+
+
+def code(facts: ModuleFacts, node: cst.CSTNode) -> str:
+    return facts.module.code_for_node(node)
+
+
+def string_with(node: cst.CSTNode, value: str) -> str | None:
+    """The literal `node` with another value, in the same quote style; None if not a plain string."""
+    if not isinstance(node, cst.SimpleString) or "\\" in value:
+        return None
+    quote = node.quote
+    if quote in value:
+        return None
+    return f"{node.prefix}{quote}{value}{quote}"
+
+
+def renamed(facts: ModuleFacts, node: cst.CSTNode, new_name: str) -> str | None:
+    """`nn.BCELoss` -> `nn.BCEWithLogitsLoss`, keeping the qualifier; None for a bare name."""
+    if isinstance(node, cst.Call):
+        func = renamed(facts, node.func, new_name)
+        return None if func is None else func + code(facts, node)[len(code(facts, node.func)):]
+    if isinstance(node, cst.Attribute):
+        return f"{code(facts, node.value)}.{new_name}"
+    return None
+
+
+def parenthesised(facts: ModuleFacts, node: cst.CSTNode) -> str:
+    """The code of an expression, in parentheses unless it is an atom that can stand anywhere."""
+    text = code(facts, node)
+    atoms = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString)
+    return text if isinstance(node, atoms) or node.lpar else f"({text})"
+
+
+def with_keyword(facts: ModuleFacts, call: cst.CSTNode, name: str, value: str) -> str | None:
+    """The call with keyword `name=value` set (added, or its value replaced)."""
+    if not isinstance(call, cst.Call) or any(arg.star for arg in call.args):
+        return None
+    new_value = cst.parse_expression(value)
+    args = list(call.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == name:
+            args[i] = arg.with_changes(value=new_value)
+            break
+    else:
+        if args and args[-1].comma is cst.MaybeSentinel.DEFAULT:
+            args[-1] = args[-1].with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        args.append(cst.Arg(value=new_value, keyword=cst.Name(name),
+                            equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                                  whitespace_after=cst.SimpleWhitespace(""))))
+    return code(facts, call.with_changes(args=args))
+
+
+def proposal(applicability: Applicability, title: str, *replacements: tuple[cst.CSTNode, str | None],
+             imports: tuple[str, ...] = ()) -> Proposal | None:
+    """A proposal, or None when any replacement could not be built."""
+    if not replacements or any(node is None or text is None for node, text in replacements):
+        return None
+    return Proposal(applicability, title, tuple(replacements), imports)
+
+
+# -- turning proposals into edits and applying them --------------------------------------------
+
+
+def regrade(code_: str, applicability: Applicability, settings: Settings) -> Applicability:
+    """Config may move a rule's fixes between safe and unsafe, as Ruff's extend-(un)safe-fixes."""
+    safe = max((len(p) for p in settings.extend_safe_fixes if code_.startswith(p)), default=-1)
+    unsafe = max((len(p) for p in settings.extend_unsafe_fixes if code_.startswith(p)), default=-1)
+    if safe > unsafe:
+        return SAFE
+    if unsafe > safe:
+        return UNSAFE
+    return applicability
+
+
+def to_fix(facts: ModuleFacts, rule_code: str, proposal_: Proposal) -> Fix:
+    edits = []
+    for node, text in proposal_.replacements:
+        where = facts.position(node)
+        edits.append(Edit(text, where.start.line, where.start.column, where.end.line, where.end.column))
+    missing = [line for line in proposal_.imports if line not in facts.module.code]
+    if missing:
+        line = facts.import_line()
+        edits.append(Edit("".join(m + "\n" for m in missing), line, 0, line, 0))
+    return Fix(regrade(rule_code, proposal_.applicability, facts.settings), proposal_.title, tuple(edits))
+
+
+def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    fix = diagnostic.fix
+    return fix is not None and (fix.applicability is SAFE or unsafe)
+
+
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def apply_edits(source: str, fixes: list[Fix]) -> tuple[str, int]:
+    """Apply the fixes whose edits don't overlap an earlier one; return (text, fixes applied)."""
+    starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+
+    def offset(line: int, col: int) -> int:
+        return starts[line - 1] + col if line - 1 < len(starts) else len(source)
+
+    taken: list[tuple[int, int]] = []
+    chosen: list[tuple[int, int, str]] = []
+    applied = 0
+    for fix in fixes:
+        spans = [(offset(e.line, e.col), offset(e.end_line, e.end_col), e.content) for e in fix.edits]
+        if any(s < te and ts < e or (s == e == ts == te) for s, e, _ in spans for ts, te in taken):
+            continue
+        taken.extend((s, e) for s, e, _ in spans)
+        chosen.extend(spans)
+        applied += 1
+    for start, end, content in sorted(chosen, key=lambda c: (c[0], c[1]), reverse=True):
+        source = source[:start] + content + source[end:]
+    return source, applied
