@@ -30,7 +30,9 @@ def main() -> int:
     folders = fetch()
     files = [f for folder in folders for f in discover([str(folder)])]
     settings = Settings(select=("",))  # every rule, the default-off ones included
-    diagnostics, errors = run_check(files, settings, jobs=0)
+    outcomes = run_check(files, settings, jobs=0)
+    diagnostics = sorted((d for o in outcomes for d in o.diagnostics), key=lambda d: d.sort_key())
+    errors = [e for o in outcomes for e in o.errors]
     verdicts = tomllib.loads(VERDICTS.read_text(encoding="utf-8")) if VERDICTS.is_file() else {}
     root = CORPUS / "src"
     rows, unreviewed = [], 0

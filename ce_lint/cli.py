@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 import os
 import sys
+from dataclasses import dataclass, field
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import __version__
 from .config import ConfigError, Settings, find_config, load, validate_codes
 from .diagnostics import Diagnostic, FileError
-from .engine import decode, lint
+from .engine import decode, encoding_of, fix, lint
+from .fixes import applicable
 from .files import discover
 from .rules import all_rules, by_name_or_code
 
@@ -48,6 +51,10 @@ def build_parser() -> argparse.ArgumentParser:
                                                "(default: the installed one, else Keras 3)")
     check.add_argument("--config", type=Path, help="use this pyproject.toml or ce-lint.toml")
     check.add_argument("--isolated", action="store_true", help="ignore all configuration files")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes and write the files")
+    check.add_argument("--unsafe-fixes", action="store_true", default=None,
+                       help="also apply (and mark as fixable) fixes that change what the model outputs")
+    check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
     check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
     check.add_argument("--jobs", "-j", type=int, default=0, help="processes to use (default: all cores for many files)")
 
@@ -65,44 +72,73 @@ def _settings(args: argparse.Namespace) -> Settings:
         if path is not None:
             settings = load(path)
     return settings.replace(select=args.select, ignore=args.ignore, extend_select=args.extend_select,
-                            keras_version=args.keras_version,
+                            keras_version=args.keras_version, unsafe_fixes=args.unsafe_fixes,
                             exclude=(settings.exclude + args.exclude) if args.exclude else None)
 
 
-def check_file(path: str, settings: Settings) -> tuple[list[Diagnostic], list[str]]:
-    """Findings and one-line errors of one file; never raises."""
+@dataclass
+class Outcome:
+    """What checking one file gave: findings left, one-line errors, fixes applied, and a diff."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    fixed: int = 0
+    diff: str = ""
+
+
+def check_file(path: str, settings: Settings, mode: str = "check") -> Outcome:
+    """Check one file; in mode "fix" write the fixed text back, in mode "diff" only describe it.
+    Never raises."""
     try:
         with open(path, "rb") as handle:
             data = handle.read()
-        result = lint(decode(data), path, settings)
+        text = decode(data)
+        fixed = 0
+        if mode != "check":
+            new_text, fixed = fix(text, path, settings, unsafe=settings.unsafe_fixes)
+            if mode == "diff":
+                diff = "".join(difflib.unified_diff(text.splitlines(keepends=True), new_text.splitlines(keepends=True),
+                                                    f"a/{path}", f"b/{path}"))
+                return Outcome(fixed=fixed, diff=diff)
+            if fixed:
+                with open(path, "wb") as handle:
+                    handle.write(new_text.encode(encoding_of(data)))
+                text = new_text
+        result = lint(text, path, settings)
     except FileError as exc:
-        return [], [f"{path}: error: {exc}"]
+        return Outcome(errors=[f"{path}: error: {exc}"])
     except OSError as exc:
-        return [], [f"{path}: error: {exc.strerror or exc}"]
+        return Outcome(errors=[f"{path}: error: {exc.strerror or exc}"])
     except Exception as exc:  # noqa: BLE001 - the last line of defence: the run goes on
-        return [], [f"{path}: error: internal error: {type(exc).__name__}: {exc}; please report it"]
-    return result.diagnostics, [f"{path}: error: {e}" for e in result.errors]
+        return Outcome(errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}; please report it"])
+    return Outcome(result.diagnostics, [f"{path}: error: {e}" for e in result.errors], fixed)
 
 
-def _check_chunk(paths: list[str], settings: Settings) -> list[tuple[list[Diagnostic], list[str]]]:
-    return [check_file(p, settings) for p in paths]
+def _check_chunk(paths: list[str], settings: Settings, mode: str) -> list[Outcome]:
+    return [check_file(p, settings, mode) for p in paths]
 
 
-def run_check(paths: list[str], settings: Settings, jobs: int) -> tuple[list[Diagnostic], list[str]]:
+def run_check(paths: list[str], settings: Settings, jobs: int, mode: str = "check") -> list[Outcome]:
+    """Outcomes of every file, in the order of `paths`, using several processes for many files."""
     jobs = jobs or (os.cpu_count() or 1)
     if jobs > 1 and len(paths) >= 16:
         chunks = [paths[i::jobs * 4] for i in range(jobs * 4)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            outcomes = [o for chunk in pool.map(_check_chunk, chunks, [settings] * len(chunks)) for o in chunk]
-    else:
-        outcomes = _check_chunk(paths, settings)
-    diagnostics = sorted((d for ds, _ in outcomes for d in ds), key=Diagnostic.sort_key)
-    errors = sorted(e for _, es in outcomes for e in es)
-    return diagnostics, errors
+            done = pool.map(_check_chunk, chunks, [settings] * len(chunks), [mode] * len(chunks))
+            by_path = {o_path: o for chunk, outcomes in zip(chunks, done) for o_path, o in zip(chunk, outcomes)}
+        return [by_path[p] for p in paths]
+    return _check_chunk(paths, settings, mode)
 
 
 def to_json(diagnostics: list[Diagnostic]) -> str:
     from .rules import RULES
+
+    def fix(d: Diagnostic):
+        if d.fix is None:
+            return None
+        return {"applicability": d.fix.applicability.value, "message": d.fix.message, "edits": [
+            {"content": e.content, "location": {"row": e.line, "column": e.col + 1},
+             "end_location": {"row": e.end_line, "column": e.end_col + 1}} for e in d.fix.edits]}
 
     return json.dumps([{
         "code": d.code,
@@ -112,7 +148,7 @@ def to_json(diagnostics: list[Diagnostic]) -> str:
         "filename": d.path,
         "location": {"row": d.line, "column": d.col + 1},
         "end_location": {"row": d.end_line, "column": d.end_col + 1},
-        "fix": None,
+        "fix": fix(d),
         "url": RULES[d.code].url,
     } for d in diagnostics], indent=2)
 
@@ -143,23 +179,47 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_ERROR
     all_rules()  # register rules before worker processes fork
     files = list(discover(args.paths, settings.exclude))
-    diagnostics, errors = run_check(files, settings, args.jobs)
+    mode = "diff" if args.diff else "fix" if args.fix else "check"
+    outcomes = run_check(files, settings, args.jobs, mode)
+    errors = [e for o in outcomes for e in o.errors]
+    for error in errors:
+        print(error, file=sys.stderr)
+    if mode == "diff":
+        diffs = [o.diff for o in outcomes if o.diff]
+        sys.stdout.write("".join(diffs))
+        fixable = sum(o.fixed for o in outcomes)
+        print(f"Would fix {_plural(fixable, 'finding')}." if fixable else "No fixes available.", file=sys.stderr)
+        return EXIT_ERROR if errors else EXIT_FINDINGS if diffs else EXIT_CLEAN
+    diagnostics = sorted((d for o in outcomes for d in o.diagnostics), key=Diagnostic.sort_key)
     if args.output_format == "json":
         print(to_json(diagnostics))
     else:
         for d in diagnostics:
-            print(f"{d.path}:{d.line}:{d.col + 1}: {d.code} {d.message}")
-    for error in errors:
-        print(error, file=sys.stderr)
-    checked = _plural(len(files), "file")
-    if diagnostics:
-        print(f"Found {_plural(len(diagnostics), 'finding')} in {checked}.", file=sys.stderr)
-    elif not errors:
-        print(f"All checks passed ({checked}).", file=sys.stderr)
+            marker = "[*] " if applicable(d, settings.unsafe_fixes) else ""
+            print(f"{d.path}:{d.line}:{d.col + 1}: {d.code} {marker}{d.message}")
+    _summary(files, diagnostics, errors, sum(o.fixed for o in outcomes), settings.unsafe_fixes)
     if errors:
-        print(f"{_plural(len(errors), 'file')} could not be checked.", file=sys.stderr)
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
+
+
+def _summary(files: list[str], diagnostics: list[Diagnostic], errors: list[str], fixed: int, unsafe: bool) -> None:
+    lines = []
+    if fixed:
+        lines.append(f"Fixed {_plural(fixed, 'finding')}.")
+    if diagnostics:
+        lines.append(f"Found {_plural(len(diagnostics), 'finding')} in {_plural(len(files), 'file')}.")
+        fixable = sum(applicable(d, unsafe) for d in diagnostics)
+        hidden = sum(applicable(d, True) for d in diagnostics) - fixable
+        if fixable:
+            lines.append(f"[*] {fixable} fixable with --fix" + ("" if unsafe else " (safe fixes)") + ".")
+        if hidden:
+            lines.append(f"{hidden} more fixable with --fix --unsafe-fixes.")
+    elif not errors:
+        lines.append(f"All checks passed ({_plural(len(files), 'file')}).")
+    if errors:
+        lines.append(f"{_plural(len(errors), 'file')} could not be checked.")
+    print("\n".join(lines), file=sys.stderr)
 
 
 if __name__ == "__main__":

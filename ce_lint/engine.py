@@ -32,11 +32,15 @@ class Result:
     errors: list[str] = field(default_factory=list)  # one line each, without the path
 
 
+def encoding_of(data: bytes) -> str:
+    """The encoding Python reads these bytes with (a BOM gives utf-8-sig, so writing keeps it)."""
+    return tokenize.detect_encoding(BytesIO(data).readline)[0]
+
+
 def decode(data: bytes) -> str:
     """Bytes to text as Python would read them (coding declaration, BOM); FileError if impossible."""
     try:
-        encoding, _ = tokenize.detect_encoding(BytesIO(data).readline)
-        return data.decode(encoding)
+        return data.decode(encoding_of(data))
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
         raise FileError(f"cannot decode file: {exc}") from None
 

@@ -39,3 +39,12 @@ def test_use_instead_is_clean(rule) -> None:
     assert blocks
     for code in blocks:
         assert lint(code, "use_instead.py", SETTINGS).diagnostics == []
+
+
+def test_rules_with_fixes_document_their_safety() -> None:
+    from support import FIXTURES
+
+    fixed = {d.code for p in FIXTURES.glob("CE*.py")
+             for d in lint(p.read_text(encoding="utf-8"), str(p), SETTINGS).diagnostics if d.fix is not None}
+    for rule in all_rules():
+        assert (rule.code in fixed) == ("## Fix safety" in rule.doc), rule.code

@@ -137,6 +137,11 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     model.compile(optimizer="adam", loss="binary_crossentropy")
     ```
 
+    ## Fix safety
+    The fix replaces softmax by sigmoid where the activation is written. It is unsafe: it
+    changes what the model outputs (from a constant 1.0 to a probability), which is the point,
+    but any code that relied on the old output changes too.
+
     ## References
     - FACTS F4; Keras 3 `keras/src/ops/nn.py::softmax` (the size-1 warning, since 3.1.0)
     """
@@ -186,6 +191,13 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
     model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     ```
+
+    ## Fix safety
+    When the targets are visibly one-hot (or integer ids), the fix switches the loss to
+    categorical (or sparse categorical) cross-entropy; when they are visibly multi-hot, it
+    switches the output to sigmoid. Both are unsafe: they change what is optimised, and the
+    second changes the model's output. Without visible targets there is no fix, since either
+    intent is plausible.
 
     ## References
     - FACTS F5, F2.2, F1.5
@@ -248,6 +260,11 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
     model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy")
     ```
+
+    ## Fix safety
+    For one output unit the fix switches the loss to binary cross-entropy; otherwise it switches
+    the activation to softmax. Both are unsafe: they change what is trained or what the model
+    outputs.
 
     ## References
     - FACTS F2.1, F2.2, F2.3
@@ -318,6 +335,14 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     model.compile(optimizer="adam", loss="binary_crossentropy",
                   metrics=[keras.metrics.BinaryAccuracy(), keras.metrics.AUC(multi_label=True)])
     ```
+
+    ## Fix safety
+    The fix names the metric the set-up evidently means: `'categorical_accuracy'` where old
+    Keras resolved binary accuracy, `BinaryAccuracy(threshold=0.0)` for a logit output. Both are
+    safe: metrics don't change the model or its output, and there is one plausible intent. For a
+    multi-label output the fix uses `BinaryAccuracy()`, graded unsafe because the right metric
+    for multi-label work (per-label accuracy, AUC, F1) depends on intent. The fix needs a name
+    bound to the keras module; without one there is no fix.
 
     ## References
     - FACTS F1.1-F1.6
@@ -394,6 +419,11 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
                   loss=keras.losses.CategoricalCrossentropy(from_logits=False))
     ```
 
+    ## Fix safety
+    The fix sets `from_logits=False`. It is safe: the model's inference output is unchanged, and
+    training no longer applies the activation twice. Removing the activation instead would also
+    be correct but changes the output, so it is not offered.
+
     ## References
     - FACTS F3.1
     """
@@ -437,6 +467,11 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     model.compile(optimizer="adam",
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     ```
+
+    ## Fix safety
+    The fix passes `from_logits=True` (turning a string loss into its class). It is safe: the
+    model's outputs are unchanged, and the loss now reads them as what they are. The fix needs a
+    name bound to the keras module for string losses.
 
     ## References
     - FACTS F3.2
@@ -494,6 +529,11 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     model.compile(optimizer="adam", loss="categorical_crossentropy")
     model.fit([[0.0], [1.0], [2.0], [3.0]], y)
     ```
+
+    ## Fix safety
+    The fix swaps the loss to the one matching the visible target encoding. It is safe: the
+    model and its outputs are unchanged, and with these targets the current loss cannot run at
+    all.
 
     ## References
     - FACTS F7 (Keras target formats)
@@ -554,6 +594,10 @@ def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     model.compile(optimizer="adam", loss="binary_crossentropy")
     model.fit([[0.0], [1.0], [2.0]], y)
     ```
+
+    ## Fix safety
+    The fix switches the softmax output to sigmoid and a categorical loss to binary cross-
+    entropy. It is unsafe: it changes what the model outputs.
 
     ## References
     - FACTS F6.2 (the same split in PyTorch), F1.6

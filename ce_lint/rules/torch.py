@@ -118,6 +118,11 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     train_step(Net(), None, None)
     ```
 
+    ## Fix safety
+    The fix removes the softmax from the training path (`F.softmax(x, dim=1)` becomes `x`, an
+    `nn.Softmax` module becomes `nn.Identity()`). It is unsafe: the model now outputs logits, so
+    code that used its output as probabilities must apply softmax itself (at inference).
+
     ## References
     - FACTS F6.1; `torch/nn/modules/loss.py` (CrossEntropyLoss: "The input is expected to contain the
       unnormalized logits for each class")
@@ -167,6 +172,11 @@ def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     def step(x, y):
         return criterion(F.log_softmax(head(x), dim=1), y)
     ```
+
+    ## Fix safety
+    Fed probabilities, the fix turns the softmax into `log_softmax`; fed raw logits, it turns
+    `NLLLoss` into `CrossEntropyLoss`. Both are unsafe: the first changes the model's output,
+    the second the loss.
 
     ## References
     - FACTS F6.4; `torch/nn/modules/loss.py` (NLLLoss: "The input given through a forward call is expected
@@ -224,6 +234,11 @@ def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     def step(x, y):
         return loss_fn(model(x), y)
     ```
+
+    ## Fix safety
+    The fix turns `BCELoss` into `BCEWithLogitsLoss` (or `F.binary_cross_entropy` into its
+    `_with_logits` form). It is unsafe: it changes the loss that is optimised, although for
+    logits it is the one that was meant.
 
     ## References
     - FACTS F6.5; `aten/src/ATen/native/Loss.cpp` (`binary_cross_entropy_out_cpu` input range check)
@@ -295,6 +310,10 @@ def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
         return criterion(model(x), y)
     ```
 
+    ## Fix safety
+    The fix removes the sigmoid from the training path. It is unsafe: the model now outputs
+    logits, so code that used its output as probabilities must apply the sigmoid itself.
+
     ## References
     - FACTS F6.6
     """
@@ -343,6 +362,12 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
     def predict(features):
         return F.softmax(head(features), dim=-1)
     ```
+
+    ## Fix safety
+    When the input is visibly the 2-D output of a `Linear` layer, the fix passes `dim=1`, which
+    is what PyTorch picks implicitly: safe, nothing changes but the warning. Otherwise it passes
+    `dim=-1`, unsafe because for 1-D and 3-D inputs that changes the axis (to the one that was
+    almost certainly meant). For `dim=0` over the batch the fix uses `dim=1`, unsafe.
 
     ## References
     - FACTS F6.7; `torch/nn/functional.py::_get_softmax_dim`
@@ -405,6 +430,11 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
     def step(x):
         return criterion(model(x), labels)
     ```
+
+    ## Fix safety
+    The fix turns `CrossEntropyLoss` into `BCEWithLogitsLoss` for multi-hot targets, and for a
+    softmax fed to a binary loss removes it (before `BCEWithLogitsLoss`) or makes it a sigmoid
+    (before `BCELoss`). All unsafe: they change the loss or the model's output.
 
     ## References
     - FACTS F6.2; PyTorch 1.10 release notes (class-probability targets, pytorch/pytorch#61044)
@@ -475,6 +505,10 @@ def cross_entropy_single_logit(facts: ModuleFacts) -> Iterator[Finding]:
     def step(x, y):
         return criterion(model(x), y.float())
     ```
+
+    ## Fix safety
+    The fix turns `CrossEntropyLoss` into `BCEWithLogitsLoss`. It is unsafe: the targets must
+    also become floats of the output's shape, which the fix can't see.
 
     ## References
     - FACTS F6.3
@@ -592,6 +626,10 @@ def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
         scaler.scale(loss).backward()
     ```
 
+    ## Fix safety
+    The fix removes the sigmoid from the training path and turns `BCELoss` into
+    `BCEWithLogitsLoss`. It is unsafe: the model now outputs logits.
+
     ## References
     - FACTS F6.5; PyTorch autocast op reference (ops that are unsafe to autocast)
     """
@@ -648,6 +686,10 @@ def prefer_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     def step(x, y):
         return criterion(model(x), y)
     ```
+
+    ## Fix safety
+    The fix removes the sigmoid from the training path and turns `BCELoss` into
+    `BCEWithLogitsLoss`. It is unsafe: the model now outputs logits.
 
     ## References
     - FACTS F6.5; `torch/nn/modules/loss.py` (BCELoss: "clamps its log function outputs to be greater than
