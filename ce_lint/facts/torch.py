@@ -27,6 +27,7 @@ class TTensor:
     node: cst.CSTNode  # where that operation is written: a call, or a module's constructor
     units: Any = UNKNOWN  # size of the class axis when known (a Linear's out_features)
     operand: cst.CSTNode | None = None  # what a call applied it to (None: applied by a module)
+    batch_axis: bool = False  # normalised over dim 0 of a (batch, classes) output
 
 
 @dataclass(eq=False)
@@ -72,7 +73,6 @@ class LossCall:
 class TorchModuleFacts:
     loss_calls: list = field(default_factory=list)
     implicit_dim: dict = field(default_factory=dict)  # node -> (spelling, input), softmax-family without dim
-    batch_dim: dict = field(default_factory=dict)  # node -> TTensor normalised over the batch axis
     elementwise_accuracy: dict = field(default_factory=dict)  # node -> ElementwiseMatch
     mixed_precision: Any = None  # the node that shows autocast/GradScaler/16-bit Lightning, if any
 
@@ -184,9 +184,10 @@ class TorchFacts(Plugin):
     def _normalise(self, act: str, x: Any, dim: Any, node: cst.CSTNode, operand: cst.CSTNode | None) -> Any:
         if act == "softmin":
             return UNKNOWN
-        if dim == 0 and isinstance(x, TTensor) and x.act == "linear" and isinstance(x.units, int):
-            self.facts.batch_dim[node] = x
-            return UNKNOWN
+        if dim == 0 and isinstance(x, TTensor) and x.act == "linear" and isinstance(x.units, int) and x.units > 1:
+            # dim 0 of a Linear's output: the batch if it was batched, the classes of a single sample if not;
+            # CE205 speaks only when it then reaches a loss, which needs (batch, classes).
+            return TTensor(act, node, x.units, operand, batch_axis=True)
         if dim is not UNKNOWN and dim not in (1, -1) and dim is not None:
             return UNKNOWN  # another axis: not a class distribution the rules can reason about
         units = x.units if isinstance(x, TTensor) else UNKNOWN

@@ -330,8 +330,9 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
     Checks for `F.softmax`, `F.log_softmax`, `F.softmin`, `nn.Softmax()`, `nn.LogSoftmax()` and
-    `nn.Softmin()` without `dim`, and for a softmax over `dim=0` of a (batch, classes) output of a
-    `Linear` layer.
+    `nn.Softmin()` without `dim`, and for a softmax over `dim=0` of a `Linear` layer's output that
+    then reaches a classification loss, which shows it is (batch, classes). (`dim=0` on a single
+    unbatched sample, common in reinforcement-learning code, is correct and not reported.)
 
     ## Why is this bad?
     Without `dim`, PyTorch picks the axis itself (and warns that this is deprecated): dim 0 for 0-,
@@ -379,10 +380,14 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
             UNSAFE, "Pass dim=-1", (node, with_keyword(facts, node, "dim", "-1")))
         yield Finding(node, f"{name} without dim picks the axis implicitly (deprecated): dim 0 for 1-D and 3-D inputs, "
                       "so a (batch, sequence, classes) tensor is normalised over the batch; pass dim explicitly", fix=fix)
-    for node, tensor in facts.torch.batch_dim.items():
-        fix = proposal(UNSAFE, "Use dim=1", (node, with_keyword(facts, node, "dim", "1")))
-        yield Finding(node, f"softmax over dim=0 normalises the (batch, classes) output of the Linear layer on line "
-                      f"{facts.line(tensor.node)} across the batch, not across classes; use dim=1", fix=fix)
+    for call in facts.torch.loss_calls:
+        tensor = call.input
+        if isinstance(tensor, TTensor) and tensor.batch_axis:
+            node = tensor.node
+            fix = proposal(UNSAFE, "Use dim=1", (node, with_keyword(facts, node, "dim", "1")))
+            yield Finding(node, f"{tensor.act} over dim=0 of a Linear layer's output that reaches {_name(call)} (line "
+                          f"{facts.line(call.node)}), so it is (batch, classes): it normalises across the batch, not "
+                          "across classes; use dim=1", fix=fix)
 
 
 @rule("CE206", "multilabel-with-softmax-or-cross-entropy", ERROR,
