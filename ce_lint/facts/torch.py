@@ -92,6 +92,13 @@ _MIXED_PRECISION = frozenset({"torch.autocast", "torch.cuda.amp.autocast", "torc
                               "torch.cuda.amp.GradScaler", "torch.amp.GradScaler", "torch.GradScaler"})
 # Tensor methods that keep the last operation (and the class axis, for the first group).
 _KEEP_SHAPE = frozenset({"float", "double", "half", "to", "cpu", "cuda", "contiguous", "clone", "detach", "type"})
+_MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16",
+                                   "requires_grad_", "type", "to_empty"})
+_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                       "torch.nn.parallel.DistributedDataParallel", "torch.compile"})
+# Pretrained model factories whose classification head users replace (`model.fc = nn.Linear(...)`).
+_PRETRAINED = ("torchvision.models.", "timm.create_model")
+_HEADS = ("fc", "classifier", "head")
 _RESHAPE = frozenset({"view", "reshape", "permute", "transpose", "flatten", "squeeze", "unsqueeze"})
 
 
@@ -120,6 +127,8 @@ class TorchFacts(Plugin):
             if precision in (16, "16", "16-mixed"):
                 self.facts.mixed_precision = self.facts.mixed_precision or call
             return None
+        if qname in _WRAPPERS:
+            return args.get(0, "module")  # DataParallel(model), torch.compile(model) call the model's forward
         nn_name = _nn(qname)
         if nn_name is not None:
             return self._module(nn_name, call, args)
@@ -224,6 +233,10 @@ class TorchFacts(Plugin):
             forward = func.cls.method("forward")
             if forward is not None:
                 return self.ev.call_function(forward, args, call, self_value=func)
+        if isinstance(func, Instance) and isinstance(func.cls, Ext) and func.cls.qname.startswith(_PRETRAINED):
+            head = next((func.attrs[name] for name in _HEADS if name in func.attrs), None)
+            if isinstance(head, TLayer):  # resnet.fc = nn.Linear(512, 10): the replaced head is applied last
+                return self.apply(head, UNKNOWN, call)
         return None
 
     def apply(self, layer: TLayer, x: Any, call: cst.CSTNode) -> Any:
@@ -262,6 +275,9 @@ class TorchFacts(Plugin):
             return None
         if isinstance(obj, Instance) and isinstance(obj.cls, ClassVal) and name == "forward":
             return self.call_value(obj, call, args)
+        if name in _MODULE_SELF_METHODS and (isinstance(obj, (TLayer, Criterion)) or (
+                isinstance(obj, Instance) and isinstance(obj.cls, ClassVal) and obj.cls.method("forward"))):
+            return obj  # model.to(device), model.train(), criterion.cuda() return the module itself
         if obj is UNKNOWN and name in ("softmax", "log_softmax", "sigmoid"):
             obj = TTensor("unknown", call)  # only torch tensors have these methods
         if not isinstance(obj, TTensor):
