@@ -53,3 +53,9 @@ def test_clean_corpus_is_big_enough() -> None:
 @pytest.mark.parametrize("path", CLEAN, ids=lambda p: p.name)
 def test_clean_scripts_are_silent(path: Path) -> None:
     assert findings(path, Settings(keras_version="3")) == set()
+
+
+def test_known_limits_are_documented_and_silent() -> None:
+    path = FIXTURES / "known_limits.py"
+    assert "# limit:" in path.read_text(encoding="utf-8")
+    assert findings(path) == set()
