@@ -291,8 +291,8 @@ class TorchFacts(Plugin):
             return self._threshold(obj)
         if name in _KEEP_SHAPE:
             return obj
-        if name in _RESHAPE:
-            return TTensor(obj.act, obj.node) if obj.act == "linear" else None
+        if name in _RESHAPE:  # the values keep what produced them; the class axis is no longer known
+            return TTensor(obj.act, obj.node, UNKNOWN, obj.operand, obj.batch_axis)
         return None
 
     def binary(self, op: str, left: Any, right: Any, node: cst.BinaryOperation) -> Any:
