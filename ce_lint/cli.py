@@ -60,6 +60,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rule = sub.add_parser("rule", help="print a rule's documentation", description="Print the page of a rule.")
     rule.add_argument("code", help="a code (CE101) or a name (softmax-single-unit)")
+
+    server = sub.add_parser("server", help="run the language server over stdio (needs ce-lint[lsp])",
+                            description="Run the language server over stdin/stdout, for editors.")
+    server.add_argument("--stdio", action="store_true", help="accepted for clients that pass it; stdio is the default")
     return parser
 
 
@@ -163,6 +167,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
+    if args.command == "server":
+        try:
+            from .lsp import serve
+        except ImportError as exc:
+            print(f"ce-lint: error: the language server needs pygls ({exc}); pip install 'ce-lint[lsp]'", file=sys.stderr)
+            return EXIT_ERROR
+        return serve()
     if args.command == "rule":
         found = by_name_or_code(args.code)
         if found is None:

@@ -1,0 +1,462 @@
+"""The language server, driven end to end by a real LSP client (pytest-lsp's, on pygls) talking to
+`python -m ce_lint server` over stdio, as an editor does."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from support import FIXTURES, ROOT
+
+pytest.importorskip("pygls")
+pytest_lsp = pytest.importorskip("pytest_lsp")
+pytest.importorskip("pytest_asyncio")
+
+from lsprotocol import types as t  # noqa: E402
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, LanguageClient, register_lsp_features  # noqa: E402
+
+TIMEOUT = 20.0  # seconds for any one answer; a healthy server takes milliseconds
+
+BUGGY = """\
+import keras
+
+y = keras.utils.to_categorical(labels, 10)
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+model.compile(optimizer="adam", loss="binary_crossentropy")
+model.fit(x, y)
+"""
+
+# A comment with accents and an emoji, and on the finding's own line a string with emoji (two
+# UTF-16 units each, four UTF-8 bytes) and accents before the finding.
+NON_ASCII = """\
+# données d'entraînement 🚀
+import keras
+
+y = keras.utils.to_categorical(étiquettes, 10)
+model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+nom = "modèle 🚀🔥"; model.compile(optimizer="adam", loss="binary_crossentropy")
+model.fit(x, y)
+"""
+
+# -- a client that records every publication ---------------------------------------------------
+
+
+class Client:
+    """pytest-lsp's client plus a log of every textDocument/publishDiagnostics, with versions."""
+
+    def __init__(self, lsp: LanguageClient, published: list[t.PublishDiagnosticsParams], encoding: str) -> None:
+        self.lsp = lsp
+        self.published = published
+        self.encoding = encoding
+        self.versions: dict[str, int] = {}
+        self.texts: dict[str, str] = {}
+
+    def open(self, uri: str, text: str) -> None:
+        self.versions[uri], self.texts[uri] = 1, text
+        self.lsp.text_document_did_open(t.DidOpenTextDocumentParams(
+            t.TextDocumentItem(uri=uri, language_id="python", version=1, text=text)))
+
+    def change(self, uri: str, text: str) -> int:
+        self.versions[uri] += 1
+        self.texts[uri] = text
+        self.lsp.text_document_did_change(t.DidChangeTextDocumentParams(
+            text_document=t.VersionedTextDocumentIdentifier(uri=uri, version=self.versions[uri]),
+            content_changes=[t.TextDocumentContentChangeWholeDocument(text=text)]))
+        return self.versions[uri]
+
+    async def diagnostics(self, uri: str, version: int = 1) -> list[t.Diagnostic]:
+        """The diagnostics published for this version of the document (waits for them)."""
+        deadline = time.monotonic() + TIMEOUT
+        while True:
+            for params in reversed(self.published):
+                if params.uri == uri and params.version == version:
+                    return list(params.diagnostics)
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no diagnostics for {uri} version {version}; got {self.published}")
+            await asyncio.sleep(0.01)
+
+    async def actions(self, uri: str, where: t.Range, only: list[str] | None = None) -> list[t.CodeAction]:
+        return await asyncio.wait_for(self.lsp.text_document_code_action_async(t.CodeActionParams(
+            text_document=t.TextDocumentIdentifier(uri=uri), range=where,
+            context=t.CodeActionContext(diagnostics=[], only=only))), TIMEOUT) or []
+
+    def apply(self, uri: str, action: t.CodeAction) -> str:
+        """The document's text with the action's edit applied (as an editor would)."""
+        edit = action.edit
+        assert edit is not None
+        if edit.document_changes:
+            (change,) = edit.document_changes
+            assert change.text_document.uri == uri
+            assert change.text_document.version == self.versions[uri]
+            edits = change.edits
+        else:
+            edits = edit.changes[uri]
+        return apply_edits(self.texts[uri], list(edits), self.encoding)
+
+
+@contextlib.asynccontextmanager
+async def server(options: dict | None = None, capabilities: t.ClientCapabilities | None = None,
+                 root: Path = ROOT):
+    published: list[t.PublishDiagnosticsParams] = []
+    lsp = LanguageClient()
+    features = dict(DEFAULT_CLIENT_FEATURES)
+    default_publish = features[t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+
+    def publish(client: LanguageClient, params: t.PublishDiagnosticsParams) -> None:
+        published.append(params)
+        default_publish(client, params)
+
+    features[t.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = publish
+    register_lsp_features(lsp, features)
+    await lsp.start_io(sys.executable, "-m", "ce_lint", "server", cwd=str(root))
+    try:
+        result = await asyncio.wait_for(lsp.initialize_session(t.InitializeParams(
+            capabilities=capabilities or t.ClientCapabilities(), root_uri=root.as_uri(),
+            initialization_options=options)), TIMEOUT)
+        yield Client(lsp, published, str(result.capabilities.position_encoding or "utf-16"))
+        await asyncio.wait_for(lsp.shutdown_session(), TIMEOUT)
+    except BaseException:
+        if lsp._server is not None and lsp._server.returncode is None:
+            lsp._server.kill()  # a failed test must not wait for a server that was never told to exit
+        raise
+    finally:
+        await asyncio.wait_for(lsp.stop(), TIMEOUT)
+
+
+# -- positions, computed independently of the server's own code --------------------------------
+
+
+def _lines(text: str) -> list[str]:
+    return re.split(r"(?<=\r\n)|(?<=\r)(?!\n)|(?<=\n)", text)
+
+
+def units(text: str, encoding: str) -> int:
+    return {"utf-8": len(text.encode()), "utf-32": len(text)}.get(encoding, len(text.encode("utf-16-le")) // 2)
+
+
+def offset_of(text: str, position: t.Position, encoding: str) -> int:
+    lines = _lines(text)
+    if position.line >= len(lines):
+        return len(text)
+    before = sum(len(line) for line in lines[:position.line])
+    line, count = lines[position.line], 0
+    for index, char in enumerate(line):
+        if count >= position.character:
+            return before + index
+        count += units(char, encoding)
+    assert count == position.character, "a position inside a character"
+    return before + len(line)
+
+
+def code_points(text: str, position: t.Position, encoding: str) -> tuple[int, int]:
+    """(1-based line, 1-based code-point column), as `ce-lint check` reports it."""
+    offset = offset_of(text, position, encoding)
+    return position.line + 1, offset - sum(len(line) for line in _lines(text)[:position.line]) + 1
+
+
+def text_in(text: str, where: t.Range, encoding: str) -> str:
+    return text[offset_of(text, where.start, encoding):offset_of(text, where.end, encoding)]
+
+
+def apply_edits(text: str, edits: list[t.TextEdit], encoding: str) -> str:
+    spans = sorted(((offset_of(text, e.range.start, encoding), offset_of(text, e.range.end, encoding), i, e.new_text)
+                    for i, e in enumerate(edits)), reverse=True)
+    for start, end, _, new_text in spans:
+        text = text[:start] + new_text + text[end:]
+    return text
+
+
+def check_json(*paths: str, options: tuple[str, ...] = ()) -> list[dict]:
+    run = subprocess.run([sys.executable, "-m", "ce_lint", "check", "--output-format", "json", *options, *paths],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert run.returncode in (0, 1), run.stderr
+    return json.loads(run.stdout)
+
+
+def uri_of(path: Path) -> str:
+    return path.resolve().as_uri()
+
+
+# -- tests ---------------------------------------------------------------------------------------
+
+@pytest.mark.asyncio
+async def test_diagnostics_then_first_quick_fix_removes_the_finding(tmp_path: Path) -> None:
+    path = tmp_path / "train.py"
+    path.write_text(BUGGY)
+    uri = uri_of(path)
+    capabilities = pytest_lsp.client_capabilities("visual-studio-code")
+    async with server(capabilities=capabilities) as client:
+        client.open(uri, BUGGY)
+        (diagnostic,) = await client.diagnostics(uri)
+        assert diagnostic.code == "CE102"
+        assert diagnostic.source == "ce-lint"
+        assert diagnostic.severity in (t.DiagnosticSeverity.Error, t.DiagnosticSeverity.Warning)
+        assert diagnostic.code_description.href.endswith("/docs/rules/CE102.md")
+        assert diagnostic.data["name"] == "softmax-with-binary-crossentropy"
+        assert text_in(BUGGY, diagnostic.range, client.encoding) == '"binary_crossentropy"'
+        (expected,) = check_json(str(path))
+        assert code_points(BUGGY, diagnostic.range.start, client.encoding) == (
+            expected["location"]["row"], expected["location"]["column"])
+        assert diagnostic.severity.name.lower() == expected["severity"]
+        assert diagnostic.message == expected["message"]
+
+        actions = await client.actions(uri, diagnostic.range)
+        first = actions[0]
+        assert first.kind == t.CodeActionKind.QuickFix
+        assert first.title == expected["fix"]["message"] + (" (unsafe)" if expected["fix"]["applicability"] == "unsafe" else "")
+        assert first.diagnostics and first.diagnostics[0].code == "CE102"
+        (change,) = first.edit.document_changes  # VS Code supports versioned edits
+        assert len(change.edits) == 1 and len(change.edits[0].new_text) < 20, "a minimal edit, not the whole line"
+        fixed = client.apply(uri, first)
+        version = client.change(uri, fixed)
+        assert [d.code for d in await client.diagnostics(uri, version)] == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8", "utf-32"])
+async def test_non_ascii_before_the_finding(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "données.py"
+    path.write_text(NON_ASCII, encoding="utf-8")
+    uri = uri_of(path)
+    capabilities = t.ClientCapabilities(
+        general=t.GeneralClientCapabilities(position_encodings=[encoding]) if encoding != "utf-16" else None)
+    async with server(capabilities=capabilities) as client:
+        assert client.encoding == encoding
+        client.open(uri, NON_ASCII)
+        (diagnostic,) = await client.diagnostics(uri)
+        line = NON_ASCII.splitlines()[5]
+        assert diagnostic.range.start.line == 5
+        assert diagnostic.range.start.character == units(line[:line.index('"binary')], encoding)
+        assert text_in(NON_ASCII, diagnostic.range, encoding) == '"binary_crossentropy"'
+        (expected,) = check_json(str(path))
+        assert code_points(NON_ASCII, diagnostic.range.start, encoding) == (
+            expected["location"]["row"], expected["location"]["column"])
+        assert code_points(NON_ASCII, diagnostic.range.end, encoding) == (
+            expected["end_location"]["row"], expected["end_location"]["column"])
+
+        actions = await client.actions(uri, diagnostic.range)
+        fixed = client.apply(uri, actions[0])
+        assert fixed == NON_ASCII.replace('"binary_crossentropy"', '"categorical_crossentropy"')
+        noqa = next(a for a in actions if a.title == "Disable CE102 for this line")
+        assert client.apply(uri, noqa) == NON_ASCII.replace('crossentropy")\n', 'crossentropy")  # noqa: CE102\n')
+        version = client.change(uri, fixed)
+        assert await client.diagnostics(uri, version) == []
+
+
+@pytest.mark.asyncio
+async def test_same_findings_as_the_command_on_fixtures_and_new_files(tmp_path: Path) -> None:
+    # two realistic scripts the fixtures have never seen, written in a style of their own
+    (tmp_path / "cifar.py").write_text('''\
+"""Entraîne un petit classifieur CIFAR-10 — ☕ version rapide."""
+import tensorflow as tf
+from tensorflow.keras import layers, models
+
+(x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar10.load_data()
+y_train = tf.keras.utils.to_categorical(y_train, 10)
+
+net = models.Sequential()
+net.add(layers.Conv2D(32, 3, activation="relu", input_shape=(32, 32, 3)))
+net.add(layers.Flatten())
+net.add(layers.Dense(10, activation="softmax"))
+net.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy", metrics=["accuracy"])  # «ça marche»
+net.fit(x_train, y_train, epochs=2)
+''', encoding="utf-8")
+    (tmp_path / "loop.py").write_text('''\
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+
+class Net(nn.Module):  # 网络
+    def __init__(self):
+        super().__init__()
+        self.fc = nn.Linear(784, 10)
+
+    def forward(self, x):
+        return F.softmax(self.fc(x), dim=1)
+
+
+model = Net()
+criterion = nn.CrossEntropyLoss()
+opt = torch.optim.SGD(model.parameters(), lr=0.1)
+for x, y in []:
+    opt.zero_grad()
+    loss = criterion(model(x), y)
+    loss.backward()
+    opt.step()
+''', encoding="utf-8")
+    paths = sorted(FIXTURES.glob("CE*.py")) + [ROOT / "examples" / "train_buggy.py", *sorted(tmp_path.glob("*.py"))]
+    paths = [p for p in paths if not p.name.endswith(".fixed.py")]
+    expected = {(d["filename"], d["code"], d["location"]["row"], d["location"]["column"],
+                 d["end_location"]["row"], d["end_location"]["column"])
+                for d in check_json(*map(str, paths), options=("--keras-version", "3", "--extend-select", "CE"))}
+    assert {e[0] for e in expected} >= {str(tmp_path / "cifar.py"), str(tmp_path / "loop.py")}
+    got = set()
+    async with server({"keras-version": "3", "extend-select": ["CE"]}) as client:
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            client.open(uri_of(path), text)
+        for path in paths:
+            text = path.read_text(encoding="utf-8")
+            for d in await client.diagnostics(uri_of(path)):
+                got.add((str(path), d.code, *code_points(text, d.range.start, client.encoding),
+                         *code_points(text, d.range.end, client.encoding)))
+    assert got == expected
+    assert len(expected) > 40
+
+
+@pytest.mark.asyncio
+async def test_text_that_stops_parsing_keeps_its_last_diagnostics(tmp_path: Path) -> None:
+    path = tmp_path / "train.py"
+    uri = uri_of(path)
+    async with server({"debounce-ms": 0}) as client:
+        client.open(uri, BUGGY)
+        first = await client.diagnostics(uri)
+        assert [d.code for d in first] == ["CE102"]
+        broken = BUGGY + "model.fit(x, y,\n"
+        version = client.change(uri, broken)
+        assert await client.actions(uri, first[0].range) == []  # answered after the broken text was linted
+        await asyncio.sleep(0.2)
+        assert not [p for p in client.published if p.version == version]
+        assert list(client.lsp.diagnostics[uri]) == first
+        version = client.change(uri, BUGGY.replace("binary_crossentropy", "categorical_crossentropy"))
+        assert await client.diagnostics(uri, version) == []
+
+
+@pytest.mark.asyncio
+async def test_changes_are_debounced(tmp_path: Path) -> None:
+    uri = uri_of(tmp_path / "train.py")
+    async with server() as client:
+        client.open(uri, BUGGY)
+        await client.diagnostics(uri)
+        text = BUGGY
+        for _ in range(5):  # typing: five changes 20 ms apart, well inside the pause
+            text += "#"
+            version = client.change(uri, text)
+            await asyncio.sleep(0.02)
+        started = time.monotonic()
+        assert [d.code for d in await client.diagnostics(uri, version)] == ["CE102"]
+        assert time.monotonic() - started > 0.15
+        assert [p.version for p in client.published if p.uri == uri] == [1, version]
+
+
+@pytest.mark.asyncio
+async def test_noqa_action_adds_a_comment_or_extends_the_list(tmp_path: Path) -> None:
+    uri = uri_of(tmp_path / "train.py")
+    async with server() as client:
+        for source, expected_line in [
+            (BUGGY, 'model.compile(optimizer="adam", loss="binary_crossentropy")  # noqa: CE102'),
+            (BUGGY.replace('crossentropy")\n', 'crossentropy")  # noqa: E501 \n'),
+             'model.compile(optimizer="adam", loss="binary_crossentropy")  # noqa: E501, CE102 '),
+            (BUGGY.replace('model.compile(optimizer="adam", loss="binary_crossentropy")',
+                           'model.compile(\n    optimizer="adam",\n    loss="binary_crossentropy",\n)'),
+             '    loss="binary_crossentropy",  # noqa: CE102'),
+        ]:
+            client.open(uri, source)
+            (diagnostic,) = await client.diagnostics(uri)
+            actions = await client.actions(uri, diagnostic.range, only=[t.CodeActionKind.QuickFix])
+            noqa = next(a for a in actions if a.title == "Disable CE102 for this line")
+            suppressed = client.apply(uri, noqa)
+            assert expected_line in suppressed.splitlines()
+            version = client.change(uri, suppressed)
+            assert await client.diagnostics(uri, version) == []
+            client.lsp.text_document_did_close(t.DidCloseTextDocumentParams(t.TextDocumentIdentifier(uri=uri)))
+            client.published.clear()
+
+
+@pytest.mark.asyncio
+async def test_fix_all_applies_the_safe_fixes_as_the_command_does(tmp_path: Path) -> None:
+    from ce_lint.engine import fix
+
+    source = (FIXTURES / "CE104.py").read_text(encoding="utf-8")
+    path = tmp_path / "CE104.py"
+    uri = uri_of(path)
+    async with server({"keras-version": "3"}) as client:
+        client.open(uri, source)
+        diagnostics = await client.diagnostics(uri)
+        assert diagnostics
+        whole = t.Range(start=t.Position(line=0, character=0), end=t.Position(line=len(source.splitlines()), character=0))
+        (action,) = await client.actions(uri, whole, only=[t.CodeActionKind.SourceFixAll])
+        assert action.kind == "source.fixAll.ce-lint"
+        from ce_lint.config import Settings
+
+        expected, count = fix(source, str(path), Settings(keras_version="3"))
+        assert count > 0
+        fixed = client.apply(uri, action)
+        assert fixed == expected
+        edits = action.edit.changes[uri]
+        assert sum(len(e.new_text) for e in edits) < len(source) / 4, "minimal edits, not the whole file"
+        version = client.change(uri, fixed)
+        left = await client.diagnostics(uri, version)
+        assert len(left) < len(diagnostics)
+        assert await client.actions(uri, whole, only=["source.fixAll.ce-lint"]) == []  # nothing safe left
+        assert await client.actions(uri, whole, only=["refactor"]) == []
+
+
+@pytest.mark.asyncio
+async def test_settings_from_pyproject_and_initialization_options(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.ce-lint]\nignore = ["CE102"]\n')
+    source = BUGGY.replace("Dense(10,", "Dense(1,").replace("binary_crossentropy", "categorical_crossentropy")
+    path = tmp_path / "src" / "train.py"
+    path.parent.mkdir()
+    path.write_text(BUGGY)
+    uri = uri_of(path)
+    async with server(root=tmp_path) as client:
+        client.open(uri, BUGGY)
+        assert await client.diagnostics(uri) == []  # ignored by the project's configuration
+        version = client.change(uri, source)  # Dense(1) with softmax: CE101 and friends still on
+        assert "CE101" in {d.code for d in await client.diagnostics(uri, version)}
+    async with server({"ignore": []}, root=tmp_path) as client:
+        client.open(uri, BUGGY)
+        assert [d.code for d in await client.diagnostics(uri)] == ["CE102"]  # options override the file
+    async with server({"isolated": True, "ignore": ["CE1"]}, root=tmp_path) as client:
+        client.open(uri, BUGGY)
+        assert await client.diagnostics(uri) == []
+        client.lsp.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"ce-lint": {"isolated": True}}))
+        deadline = time.monotonic() + TIMEOUT
+        while not [p for p in client.published if p.diagnostics]:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert [d.code for d in client.published[-1].diagnostics] == ["CE102"]
+
+
+@pytest.mark.asyncio
+async def test_bad_option_is_shown_and_the_server_goes_on(tmp_path: Path) -> None:
+    uri = uri_of(tmp_path / "train.py")
+    async with server({"select": ["XYZ"], "colour": "blue"}) as client:
+        client.open(uri, BUGGY)
+        assert [d.code for d in await client.diagnostics(uri)] == ["CE102"]
+        assert any("XYZ" in m.message for m in client.lsp.messages)
+        assert any("colour" in m.message for m in client.lsp.log_messages)
+
+
+def test_importing_ce_lint_does_not_need_pygls() -> None:
+    code = "import sys, ce_lint, ce_lint.cli, ce_lint.engine; assert 'pygls' not in sys.modules, sys.modules.keys()"
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=60)
+
+
+# -- the noqa placement, without a server --------------------------------------------------------
+
+
+@pytest.mark.parametrize(("source", "line", "expected"), [
+    ("x = 1\n", 1, "x = 1  # noqa: CE101\n"),
+    ("x = 1   \r\ny = 2\r\n", 1, "x = 1  # noqa: CE101\r\ny = 2\r\n"),
+    ("x = f(1, \\\n      2)\n", 1, "x = f(1, \\\n      2)  # noqa: CE101\n"),
+    ('x = f("""a\nb""", 2)\ny = 3\n', 1, 'x = f("""a\nb""", 2)  # noqa: CE101\ny = 3\n'),
+    ("x = 1  # noqa: CE101\n", 1, "x = 1  # noqa: CE101, CE102\n"),
+    ("x = 1  # type: int\n", 1, "x = 1  # type: int  # noqa: CE101\n"),
+])
+def test_noqa_placement(source: str, line: int, expected: str) -> None:
+    from ce_lint.lsp import Text, noqa_edit
+
+    code = "CE102" if "noqa" in source else "CE101"
+    edit = noqa_edit(Text(source), line, code)
+    assert apply_edits(source, [edit], "utf-16") == expected
