@@ -48,6 +48,7 @@ def test_every_rule_has_a_fixture_with_enough_near_misses() -> None:
 
 def test_clean_corpus_is_big_enough() -> None:
     assert len([p for p in CLEAN if p.name.startswith("keras_")]) >= 20
+    assert len([p for p in CLEAN if p.name.startswith("torch_")]) >= 20
 
 
 @pytest.mark.parametrize("path", CLEAN, ids=lambda p: p.name)
