@@ -223,10 +223,12 @@ class ActionInput:
     settings: Settings
     diagnostics: list[Diagnostic]
     versioned_edits: bool = True
+    mentioned: tuple[tuple[str, int], ...] = ()  # (code, start line) of the context's diagnostics
 
 
 def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None) -> list[lsp.CodeAction]:
-    """Quick fixes and noqa actions for the findings touching `requested`, and the fix-all action."""
+    """Quick fixes and noqa actions for the findings touching `requested` or named in the request's
+    context (clients send the diagnostics of the cursor's line), and the fix-all action."""
     text = data.text
 
     def workspace_edit(edits: list[lsp.TextEdit]) -> lsp.WorkspaceEdit:
@@ -241,7 +243,7 @@ def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None
         fixes, suppressions = [], []
         for diagnostic in data.diagnostics:
             shown = to_lsp(diagnostic, text)
-            if not _overlaps(shown.range, requested):
+            if not _overlaps(shown.range, requested) and (diagnostic.code, shown.range.start.line) not in data.mentioned:
                 continue
             if diagnostic.fix is not None:
                 edits = fix_edits(diagnostic, text)
@@ -294,14 +296,17 @@ def apply_options(settings: Settings, options: dict[str, Any]) -> Settings:
 _OPTION_KEYS = {*_CODE_OPTIONS, "keras-version", "unsafe-fixes", "isolated", "debounce-ms"}
 
 
-def _unwrap(options: Any) -> dict[str, Any]:
-    """Clients nest settings differently: {"ce-lint": {...}}, {"settings": {...}} or flat."""
+def _unwrap(options: Any) -> dict[str, Any] | None:
+    """Clients nest settings differently: {"ce-lint": {...}}, {"settings": {...}} or flat; None when
+    there is nothing for ce-lint in them (e.g. another tool's section)."""
     if not isinstance(options, dict):
-        return {}
-    for key in ("ce-lint", "ce_lint", "settings"):
-        if isinstance(options.get(key), dict) and not any(k.replace("_", "-") in _OPTION_KEYS for k in options):
-            return _unwrap(options[key])
-    return options
+        return None
+    if any(k.replace("_", "-") in _OPTION_KEYS for k in options):
+        return options
+    for key in ("ce-lint", "ce_lint", "celint", "settings"):
+        if isinstance(options.get(key), dict):
+            return _unwrap(options[key]) or {}
+    return None if options else {}
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -325,14 +330,19 @@ class CeLintServer(LanguageServer):
         value = self.options.get("debounce-ms", self.options.get("debounce_ms"))
         return value / 1000 if isinstance(value, (int, float)) and value >= 0 else DEBOUNCE_SECONDS
 
-    def set_options(self, options: Any) -> None:
-        self.options = _unwrap(options)
+    def set_options(self, options: Any) -> bool:
+        """Take the editor's options; False (and nothing changes) when none are for ce-lint."""
+        found = _unwrap(options)
+        if found is None:
+            return False
+        self.options = found
         unknown = sorted(k for k in self.options if k.replace("_", "-") not in _OPTION_KEYS)
         if unknown:
             self.window_log_message(lsp.LogMessageParams(
                 type=lsp.MessageType.Warning, message=f"ce-lint: unknown option(s) ignored: {', '.join(unknown)}"))
         self.configs.clear()
         self.reported.clear()
+        return True
 
     def _error_once(self, message: str) -> None:
         if message not in self.reported:
@@ -365,6 +375,11 @@ class CeLintServer(LanguageServer):
     def document(self, uri: str):
         return self.workspace.get_text_document(uri)
 
+    @staticmethod
+    def fs_path(document) -> str | None:
+        """The file's path, None for a document that is not a file (untitled:...)."""
+        return document.path if document.uri.startswith("file:") else None
+
     def text_of(self, source: str) -> Text:
         return Text(source, str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16.value))
 
@@ -392,7 +407,7 @@ class CeLintServer(LanguageServer):
             return
         document = self.document(uri)
         source, version, path = document.source, document.version, document.path or uri
-        settings = self.settings_for(document.path)
+        settings = self.settings_for(self.fs_path(document))
         try:
             result = await self.run_lint(source, path, settings)
         except FileError as exc:  # keep the last good diagnostics while the text doesn't parse
@@ -417,7 +432,7 @@ class CeLintServer(LanguageServer):
             return None
         document = self.document(uri)
         source, version, path = document.source, document.version, document.path or uri
-        settings = self.settings_for(document.path)
+        settings = self.settings_for(self.fs_path(document))
         last = self.last.get(uri)
         if last is not None and last[0] == source:
             diagnostics = last[1]
@@ -427,7 +442,9 @@ class CeLintServer(LanguageServer):
             except FileError:
                 return []  # the current text doesn't parse: its positions can't be trusted
         versioned = bool(self._client_capability("workspace", "workspace_edit", "document_changes"))
-        data = ActionInput(uri, version, self.text_of(source), path, settings, diagnostics, versioned)
+        # matched by code and line only: some clients send the columns back in another unit (Neovim 0.7: bytes)
+        mentioned = tuple((str(d.code), d.range.start.line) for d in params.context.diagnostics or () if d.source == SOURCE)
+        data = ActionInput(uri, version, self.text_of(source), path, settings, diagnostics, versioned, mentioned)
         only = [str(k) for k in params.context.only] if params.context.only else None
         return await asyncio.get_running_loop().run_in_executor(
             self.executor, code_actions, data, params.range, only)
@@ -447,7 +464,9 @@ def build_server() -> CeLintServer:
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: CeLintServer, params: lsp.InitializeParams) -> None:
-        ls.set_options(params.initialization_options or {})
+        if not ls.set_options(params.initialization_options or {}):
+            ls.window_log_message(lsp.LogMessageParams(
+                type=lsp.MessageType.Warning, message="ce-lint: initializationOptions ignored: no ce-lint option in them"))
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: CeLintServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -474,10 +493,9 @@ def build_server() -> CeLintServer:
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: CeLintServer, params: lsp.DidChangeConfigurationParams) -> None:
-        if isinstance(params.settings, dict) and params.settings:
-            ls.set_options(params.settings)
-        for uri in list(ls.open):
-            ls.schedule(uri, 0)
+        if ls.set_options(params.settings):
+            for uri in list(ls.open):
+                ls.schedule(uri, 0)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
                     lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]))

@@ -83,10 +83,11 @@ class Client:
                 raise AssertionError(f"no diagnostics for {uri} version {version}; got {self.published}")
             await asyncio.sleep(0.01)
 
-    async def actions(self, uri: str, where: t.Range, only: list[str] | None = None) -> list[t.CodeAction]:
+    async def actions(self, uri: str, where: t.Range, only: list[str] | None = None,
+                      context: list[t.Diagnostic] = ()) -> list[t.CodeAction]:
         return await asyncio.wait_for(self.lsp.text_document_code_action_async(t.CodeActionParams(
             text_document=t.TextDocumentIdentifier(uri=uri), range=where,
-            context=t.CodeActionContext(diagnostics=[], only=only))), TIMEOUT) or []
+            context=t.CodeActionContext(diagnostics=list(context), only=only))), TIMEOUT) or []
 
     def apply(self, uri: str, action: t.CodeAction) -> str:
         """The document's text with the action's edit applied (as an editor would)."""
@@ -436,6 +437,23 @@ async def test_bad_option_is_shown_and_the_server_goes_on(tmp_path: Path) -> Non
         assert [d.code for d in await client.diagnostics(uri)] == ["CE102"]
         assert any("XYZ" in m.message for m in client.lsp.messages)
         assert any("colour" in m.message for m in client.lsp.log_messages)
+
+
+@pytest.mark.asyncio
+async def test_actions_for_the_cursor_line_diagnostics(tmp_path: Path) -> None:
+    """Editors ask with the cursor's position and the line's diagnostics in the context; some
+    (Neovim 0.7) send those diagnostics' columns back in bytes, so the line and code decide."""
+    uri = uri_of(tmp_path / "données.py")
+    async with server() as client:
+        client.open(uri, NON_ASCII)
+        (diagnostic,) = await client.diagnostics(uri)
+        cursor = t.Range(start=t.Position(line=diagnostic.range.start.line, character=0),
+                         end=t.Position(line=diagnostic.range.start.line, character=0))
+        assert await client.actions(uri, cursor) == []  # the cursor is not on the finding
+        in_bytes = t.Diagnostic(range=t.Range(start=t.Position(line=5, character=63), end=t.Position(line=5, character=84)),
+                                message=diagnostic.message, code="CE102", source="ce-lint")
+        titles = [a.title for a in await client.actions(uri, cursor, context=[in_bytes])]
+        assert titles == ["Use categorical_crossentropy (unsafe)", "Disable CE102 for this line"]
 
 
 def test_importing_ce_lint_does_not_need_pygls() -> None:
