@@ -298,7 +298,7 @@ _OPTION_KEYS = {*_CODE_OPTIONS, "keras-version", "unsafe-fixes", "isolated", "de
 
 def _unwrap(options: Any) -> dict[str, Any] | None:
     """Clients nest settings differently: {"ce-lint": {...}}, {"settings": {...}} or flat; None when
-    there is nothing for ce-lint in them (e.g. another tool's section)."""
+    there is nothing for ce-lint in them (empty, or another tool's section)."""
     if not isinstance(options, dict):
         return None
     if any(k.replace("_", "-") in _OPTION_KEYS for k in options):
@@ -306,7 +306,7 @@ def _unwrap(options: Any) -> dict[str, Any] | None:
     for key in ("ce-lint", "ce_lint", "celint", "settings"):
         if isinstance(options.get(key), dict):
             return _unwrap(options[key]) or {}
-    return None if options else {}
+    return None  # nothing for ce-lint: eglot, for one, sends {} in didChangeConfiguration
 
 
 # -- the server --------------------------------------------------------------------------------
@@ -464,7 +464,7 @@ def build_server() -> CeLintServer:
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: CeLintServer, params: lsp.InitializeParams) -> None:
-        if not ls.set_options(params.initialization_options or {}):
+        if params.initialization_options and not ls.set_options(params.initialization_options):
             ls.window_log_message(lsp.LogMessageParams(
                 type=lsp.MessageType.Warning, message="ce-lint: initializationOptions ignored: no ce-lint option in them"))
 

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import json
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -421,6 +422,14 @@ async def test_settings_from_pyproject_and_initialization_options(tmp_path: Path
     async with server({"isolated": True, "ignore": ["CE1"]}, root=tmp_path) as client:
         client.open(uri, BUGGY)
         assert await client.diagnostics(uri) == []
+        for unrelated in ({}, None, {"python": {"analysis": {}}}):  # eglot sends {}: options stay
+            client.lsp.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings=unrelated))
+        client.lsp.text_document_did_save(t.DidSaveTextDocumentParams(t.TextDocumentIdentifier(uri=uri)))
+        deadline = time.monotonic() + TIMEOUT
+        while len(client.published) < 2:
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
+        assert not client.published[-1].diagnostics
         client.lsp.workspace_did_change_configuration(t.DidChangeConfigurationParams(settings={"ce-lint": {"isolated": True}}))
         deadline = time.monotonic() + TIMEOUT
         while not [p for p in client.published if p.diagnostics]:
@@ -478,3 +487,88 @@ def test_noqa_placement(source: str, line: int, expected: str) -> None:
     code = "CE102" if "noqa" in source else "CE101"
     edit = noqa_edit(Text(source), line, code)
     assert apply_edits(source, [edit], "utf-16") == expected
+
+
+# -- real editors, when this machine has them ----------------------------------------------------
+
+NVIM_SCRIPT = """
+local out = {}
+local start = vim.lsp.start_client  -- Neovim 0.7 has no vim.lsp.start; the table is the same
+local id = start({ name = "ce-lint", cmd = { %(python)s, "-m", "ce_lint", "server" },
+                   root_dir = vim.fn.getcwd(), init_options = { ["keras-version"] = "3" } })
+vim.lsp.buf_attach_client(0, id)
+vim.wait(20000, function() return #vim.diagnostic.get(0) > 0 end, 20)
+for _, d in ipairs(vim.diagnostic.get(0)) do
+  local line = vim.api.nvim_buf_get_lines(0, d.lnum, d.lnum + 1, false)[1]
+  table.insert(out, string.format("%%d %%s %%s", d.lnum + 1, d.user_data.lsp.code, line:sub(d.col + 1, d.end_col)))
+end
+local d = vim.diagnostic.get(0)[1]
+local client = vim.lsp.get_client_by_id(id)
+local resp = client.request_sync("textDocument/codeAction", {
+  textDocument = { uri = vim.uri_from_bufnr(0) },
+  range = { start = { line = d.lnum, character = 0 }, ["end"] = { line = d.lnum, character = 0 } },
+  context = { diagnostics = vim.lsp.diagnostic.get_line_diagnostics(0, d.lnum) } }, 20000, 0)
+vim.lsp.util.apply_workspace_edit(resp.result[1].edit, client.offset_encoding)
+table.insert(out, vim.api.nvim_buf_get_lines(0, d.lnum, d.lnum + 1, false)[1])
+vim.wait(5000, function() return #vim.diagnostic.get(0) == 0 end, 20)
+table.insert(out, "left " .. #vim.diagnostic.get(0))
+vim.fn.writefile(out, %(out)s)
+vim.cmd("qa!")
+"""
+
+
+def test_neovim_headless(tmp_path: Path) -> None:
+    nvim = shutil.which("nvim")
+    if nvim is None:
+        pytest.skip("Neovim is not installed")
+    path = tmp_path / "train.py"
+    path.write_text(NON_ASCII, encoding="utf-8")
+    script = tmp_path / "check.lua"
+    out = tmp_path / "out.txt"
+    script.write_text(NVIM_SCRIPT % {"python": json.dumps(sys.executable), "out": json.dumps(str(out))})
+    subprocess.run([nvim, "--headless", "-n", "-u", "NONE", "-c", f"luafile {script}", str(path)],
+                   cwd=tmp_path, timeout=60, check=True, capture_output=True)
+    assert out.read_text(encoding="utf-8").splitlines() == [
+        '6 CE102 "binary_crossentropy"',
+        'nom = "modèle 🚀🔥"; model.compile(optimizer="adam", loss="categorical_crossentropy")',
+        "left 0",
+    ]
+
+
+EGLOT_SCRIPT = """
+(require 'package)
+(package-initialize)
+(require 'eglot)
+(setq eglot-sync-connect 20)
+(find-file %(path)s)
+(python-mode)
+(eglot '(python-mode) (cons 'transient default-directory) 'eglot-lsp-server
+       (list %(python)s "-m" "ce_lint" "server") "python")
+(let ((deadline (+ (float-time) 20)))
+  (while (and (null (flymake-diagnostics)) (< (float-time) deadline))
+    (flymake-start)  ; batch Emacs runs no command loop, which would start it
+    (accept-process-output nil 0.05)))
+(let ((found (flymake-diagnostics)))  ; read in the file's buffer, not the temporary one
+ (with-temp-file %(out)s
+  (dolist (d found)
+    (insert (format "%%s %%s\\n" (flymake-diagnostic-type d)
+                    (with-current-buffer (flymake-diagnostic-buffer d)
+                      (buffer-substring-no-properties (flymake-diagnostic-beg d) (flymake-diagnostic-end d))))))))
+(kill-emacs 0)
+"""
+
+
+def test_emacs_eglot_batch(tmp_path: Path) -> None:
+    emacs = shutil.which("emacs")
+    if emacs is None or subprocess.run([emacs, "--batch", "-q", "--eval", "(progn (require 'package) "
+                                        "(package-initialize) (require 'eglot))"], capture_output=True).returncode:
+        pytest.skip("Emacs with eglot is not installed")
+    path = tmp_path / "train.py"
+    path.write_text(NON_ASCII, encoding="utf-8")
+    script = tmp_path / "check.el"
+    out = tmp_path / "out.txt"
+    script.write_text(EGLOT_SCRIPT % {"python": json.dumps(sys.executable), "out": json.dumps(str(out)),
+                                      "path": json.dumps(str(path))})
+    subprocess.run([emacs, "--batch", "-q", "-l", str(script)], cwd=tmp_path, timeout=60, check=True,
+                   capture_output=True)
+    assert out.read_text(encoding="utf-8").splitlines() == ['eglot-warning "binary_crossentropy"']
