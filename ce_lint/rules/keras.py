@@ -295,7 +295,8 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     - a multi-label output (sigmoid over several units, binary cross-entropy), in any version;
     - a softmax output with binary cross-entropy on Keras <= 2.3, tf.keras <= 2.1 or TF1 graph mode
       (`tf.compat.v1.disable_eager_execution()`);
-    - a single linear (logit) output trained with binary cross-entropy.
+    - a single linear (logit) output trained with binary cross-entropy with `from_logits=True`
+      (with `from_logits=False` the loss itself is wrong: CE106, whose fix also names the metric).
 
     ## Why is this bad?
     Keras replaces the string by a concrete metric. Keras <= 2.3 and tf.keras <= 2.1 pick it from
@@ -368,7 +369,7 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
             message = ("'accuracy' resolves to binary_accuracy here (Keras <= 2.3, tf.keras <= 2.1 or TF1 graph "
                        f"mode, loss {loss.name}): it scores every class cell, so a useless model reaches (N-1)/N; "
                        "use 'categorical_accuracy'")
-        elif act == "linear" and units == 1:
+        elif act == "linear" and units == 1 and loss.from_logits is True:
             replacement, safety = f"{keras}.metrics.BinaryAccuracy(threshold=0.0)" if keras else None, SAFE
             message = ("'accuracy' on a single linear (logit) output resolves to BinaryAccuracy, which thresholds "
                        "at 0.5 as if the outputs were probabilities; use keras.metrics.BinaryAccuracy(threshold=0.0)")
@@ -476,7 +477,7 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F3.2
     """
-    for tensor, act, loss, _out, _targets in _outputs(facts):
+    for tensor, act, loss, out, _targets in _outputs(facts):
         if act != "linear" or loss is None or loss.from_logits is not False:
             continue
         if loss.family == "bce":
@@ -488,7 +489,14 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
                       else "keras.losses.CategoricalCrossentropy(from_logits=True)")
         else:
             continue
-        fix = proposal(SAFE, "Pass from_logits=True", _loss_from_logits(facts, loss))
+        edits = [_loss_from_logits(facts, loss)]
+        keras = facts.alias("keras")
+        bare = [m for m in out.metrics if getattr(m.value, "value", None) in ACCURACY_STRINGS]
+        if loss.family == "bce" and _units(tensor) == 1 and bare:
+            # With logits, a bare 'accuracy' would threshold them at 0.5 (CE104): name the right metric too.
+            remedy += " with keras.metrics.BinaryAccuracy(threshold=0.0) instead of 'accuracy'"
+            edits += [(m.node, f"{keras}.metrics.BinaryAccuracy(threshold=0.0)" if keras else None) for m in bare]
+        fix = proposal(SAFE, "Pass from_logits=True", *edits)
         yield Finding(loss.node, f"{loss.name} expects probabilities but the output layer ({_where(facts, tensor)}) "
                       f"is linear: {consequence}; use {remedy}", fix=fix)
 
