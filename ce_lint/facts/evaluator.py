@@ -469,19 +469,11 @@ class Evaluator:
         if self_value is not None and positional:
             scope.vars[positional[0].name.value] = self_value
             positional = positional[1:]
-        for i, param in enumerate(positional):
+        for i, param in enumerate([*positional, *params.kwonly_params]):
             name = param.name.value
-            if i < len(pos_values):
+            if i < len(positional) and i < len(pos_values):
                 scope.vars[name] = pos_values[i][0]
             elif name in args.kw:
-                scope.vars[name] = args.kw[name][0]
-            elif param.default is not None and not args.starred:
-                scope.vars[name] = self.eval(param.default, func.scope)
-            else:
-                scope.vars[name] = UNKNOWN
-        for param in params.kwonly_params:
-            name = param.name.value
-            if name in args.kw:
                 scope.vars[name] = args.kw[name][0]
             elif param.default is not None and not args.starred:
                 scope.vars[name] = self.eval(param.default, func.scope)
