@@ -207,6 +207,10 @@ def kind_wanted(kind: str, only: list[str] | None) -> bool:
     return only is None or any(kind == o or kind.startswith(o + ".") for o in map(str, only))
 
 
+def wants_fix_all(data: ActionInput, only: list[str] | None) -> bool:
+    return kind_wanted(FIX_ALL, only) and any(applicable(d, data.settings.unsafe_fixes) for d in data.diagnostics)
+
+
 def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
     def key(p: lsp.Position) -> tuple[int, int]:
         return (p.line, p.character)
@@ -226,9 +230,11 @@ class ActionInput:
     mentioned: tuple[tuple[str, int], ...] = ()  # (code, start line) of the context's diagnostics
 
 
-def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None) -> list[lsp.CodeAction]:
+def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None,
+                 fixed: tuple[str, int] | None = None) -> list[lsp.CodeAction]:
     """Quick fixes and noqa actions for the findings touching `requested` or named in the request's
-    context (clients send the diagnostics of the cursor's line), and the fix-all action."""
+    context (clients send the diagnostics of the cursor's line), and the fix-all action (`fixed`:
+    engine.fix's answer for this text, if already known)."""
     text = data.text
 
     def workspace_edit(edits: list[lsp.TextEdit]) -> lsp.WorkspaceEdit:
@@ -256,8 +262,8 @@ def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None
                 title=f"Disable {diagnostic.code} for this line", kind=QUICK_FIX, diagnostics=[shown],
                 edit=workspace_edit([noqa_edit(text, diagnostic.line, diagnostic.code)])))
         actions += fixes + suppressions
-    if kind_wanted(FIX_ALL, only) and any(applicable(d, data.settings.unsafe_fixes) for d in data.diagnostics):
-        new_source, count = fix_source(text.source, data.path, data.settings, unsafe=data.settings.unsafe_fixes)
+    if wants_fix_all(data, only):
+        new_source, count = fixed or fix_source(text.source, data.path, data.settings, unsafe=data.settings.unsafe_fixes)
         edits = diff_edits(text, new_source) if count else []
         if edits:
             actions.append(lsp.CodeAction(title="ce-lint: fix all auto-fixable problems", kind=FIX_ALL,
@@ -319,6 +325,8 @@ class CeLintServer(LanguageServer):
         self.open: set[str] = set()
         self.pending: dict[str, asyncio.Task] = {}
         self.last: dict[str, tuple[str, list[Diagnostic]]] = {}  # uri -> (text, diagnostics) of the last good lint
+        # uri -> ((text, settings), engine.fix's answer): editors ask for code actions at every cursor move
+        self.fixed: dict[str, tuple[tuple[str, Settings], tuple[str, int]]] = {}
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ce-lint")
         self.configs: dict[Path, tuple[float, Settings]] = {}
         self.reported: set[str] = set()  # configuration errors already shown
@@ -446,8 +454,17 @@ class CeLintServer(LanguageServer):
         mentioned = tuple((str(d.code), d.range.start.line) for d in params.context.diagnostics or () if d.source == SOURCE)
         data = ActionInput(uri, version, self.text_of(source), path, settings, diagnostics, versioned, mentioned)
         only = [str(k) for k in params.context.only] if params.context.only else None
-        return await asyncio.get_running_loop().run_in_executor(
-            self.executor, code_actions, data, params.range, only)
+        loop = asyncio.get_running_loop()
+        fixed = None
+        if wants_fix_all(data, only):
+            cached = self.fixed.get(uri)
+            if cached is not None and cached[0] == (source, settings):
+                fixed = cached[1]
+            else:
+                fixed = await loop.run_in_executor(self.executor, fix_source, source, path, settings,
+                                                   settings.unsafe_fixes)
+                self.fixed[uri] = ((source, settings), fixed)
+        return await loop.run_in_executor(self.executor, code_actions, data, params.range, only, fixed)
 
     def _client_capability(self, *names: str) -> Any:
         value: Any = self.client_capabilities
@@ -486,6 +503,7 @@ def build_server() -> CeLintServer:
         uri = params.text_document.uri
         ls.open.discard(uri)
         ls.last.pop(uri, None)
+        ls.fixed.pop(uri, None)
         task = ls.pending.pop(uri, None)
         if task is not None:
             task.cancel()

@@ -316,6 +316,33 @@ for x, y in []:
 
 
 @pytest.mark.asyncio
+async def test_every_fixture_quick_fix_removes_its_finding() -> None:
+    """For each fixable finding `ce-lint check` reports on the fixtures: the actions at its range
+    hold its fix, titled as the command's JSON names it, and applying it removes the finding."""
+    paths = [str(p) for p in sorted(FIXTURES.glob("CE*.py")) if not p.name.endswith(".fixed.py")]
+    findings = [d for d in check_json(*paths, options=("--keras-version", "3", "--extend-select", "CE")) if d["fix"]]
+    assert len(findings) > 30
+    async with server({"keras-version": "3", "extend-select": ["CE"], "debounce-ms": 0}) as client:
+        for finding in findings:
+            path = Path(finding["filename"])
+            uri, text = uri_of(path), path.read_text(encoding="utf-8")
+            client.open(uri, text)
+            where = (finding["location"]["row"], finding["location"]["column"])
+            (diagnostic,) = [d for d in await client.diagnostics(uri)
+                             if d.code == finding["code"] and code_points(text, d.range.start, client.encoding) == where]
+            actions = [a for a in await client.actions(uri, diagnostic.range)
+                       if a.diagnostics and a.diagnostics[0].code == finding["code"] and a.diagnostics[0].range == diagnostic.range]
+            unsafe = " (unsafe)" if finding["fix"]["applicability"] == "unsafe" else ""
+            assert actions[0].title == finding["fix"]["message"] + unsafe
+            version = client.change(uri, client.apply(uri, actions[0]))
+            left = [d for d in await client.diagnostics(uri, version)
+                    if d.code == finding["code"] and d.range.start.line == diagnostic.range.start.line]
+            assert left == [], (finding, client.texts[uri].splitlines()[diagnostic.range.start.line])
+            client.lsp.text_document_did_close(t.DidCloseTextDocumentParams(t.TextDocumentIdentifier(uri=uri)))
+            client.published.clear()
+
+
+@pytest.mark.asyncio
 async def test_text_that_stops_parsing_keeps_its_last_diagnostics(tmp_path: Path) -> None:
     path = tmp_path / "train.py"
     uri = uri_of(path)
