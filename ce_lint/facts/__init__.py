@@ -11,10 +11,11 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ..config import Settings
 from .evaluator import Evaluator
 from .keras import KerasFacts, KerasModuleFacts
+from .numerics import NumericsFacts, NumericsModuleFacts
 from .targets import TargetFacts
 from .torch import TorchFacts, TorchModuleFacts
 
-PLUGINS = (KerasFacts, TargetFacts, TorchFacts)
+PLUGINS = (NumericsFacts, KerasFacts, TargetFacts, TorchFacts)  # numerics first: it tags what the others return
 
 
 @dataclass
@@ -23,6 +24,7 @@ class ModuleFacts:
     settings: Settings
     keras: KerasModuleFacts
     torch: TorchModuleFacts
+    numerics: NumericsModuleFacts
     imported: set[str]
     globals: dict  # the module's names and what they are bound to
     _positions: Any = field(default=None, repr=False)
@@ -74,4 +76,5 @@ def collect(module: cst.Module, settings: Settings) -> ModuleFacts:
     ev.run()
     keras = next(p for p in ev.plugins if isinstance(p, KerasFacts)).facts
     torch = next(p for p in ev.plugins if isinstance(p, TorchFacts)).facts
-    return ModuleFacts(module, settings, keras, torch, ev.imported, ev.module_scope.vars)
+    numerics = next(p for p in ev.plugins if isinstance(p, NumericsFacts)).facts
+    return ModuleFacts(module, settings, keras, torch, numerics, ev.imported, ev.module_scope.vars)

@@ -102,6 +102,9 @@ class Plugin:
     def compare(self, op: str, left: Any, right: Any, node: cst.Comparison) -> Any:
         return None
 
+    def unary(self, op: str, value: Any, node: cst.UnaryOperation) -> Any:
+        return None
+
 
 @dataclass
 class _Frame:
@@ -571,7 +574,7 @@ class Evaluator:
         if isinstance(node.operator, cst.Minus) and isinstance(value, Const) and isinstance(value.value, (int, float)) \
                 and not isinstance(value.value, bool):
             return Const(-value.value, node)
-        return UNKNOWN
+        return self._plugin_hook("unary", type(node.operator).__name__, value, node)
 
     def _eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Any:
         left = self.eval(node.left, scope)

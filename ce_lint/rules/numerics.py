@@ -1,0 +1,253 @@
+"""Numerical stability of hand-written cross-entropy (CE3xx): logs of probabilities."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import libcst as cst
+
+from ..diagnostics import Severity
+from ..facts import ModuleFacts
+from ..facts.numerics import Info, LogUse, is_one
+from ..fixes import SAFE, UNSAFE, code, parenthesised, proposal, renamed
+from . import Finding, rule
+
+WARNING = Severity.WARNING
+EPS = "1e-7"
+
+
+def _log_name(use: LogUse) -> str:
+    return ".log()" if use.method else "log"
+
+
+def _nested(use: LogUse, prob: Info) -> bool:
+    """The probability's call is written right inside the log: `log(softmax(x))`, `x.softmax(1).log()`."""
+    return use.arg is prob.node
+
+
+@rule("CE301", "log-of-softmax", WARNING, "log taken of softmax probabilities instead of log_softmax")
+def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a log taken of softmax probabilities: `torch.log(F.softmax(x, dim=1))`,
+    `x.softmax(1).log()`, `tf.math.log(tf.nn.softmax(x))`, `keras.ops.log(keras.ops.softmax(x))`,
+    `np.log(scipy.special.softmax(x, axis=1))`, and `np.log` of a hand-written NumPy softmax
+    (`np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)`).
+
+    ## Why is this bad?
+    In float32 a softmax probability underflows to exactly 0 once its logit is about 104 below
+    the largest one (about 17 in float16). Its log is then `-inf`, the loss is `inf`, and the
+    gradient is NaN (`torch.log(torch.softmax(torch.tensor([0., 120.]), 0))` gives `-inf` and a
+    NaN gradient), which then spreads into every weight. `log_softmax` computes the same values
+    as `x - logsumexp(x)`, which never underflows, and is also cheaper.
+
+    ## Example
+    ```python
+    import torch
+    import torch.nn.functional as F
+
+
+    def nll(logits, target):
+        log_probs = torch.log(F.softmax(logits, dim=1))
+        return F.nll_loss(log_probs, target)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    import torch.nn.functional as F
+
+
+    def nll(logits, target):
+        log_probs = F.log_softmax(logits, dim=1)
+        return F.nll_loss(log_probs, target)
+    ```
+
+    ## Fix safety
+    Safe, and only offered when the softmax call is written inside the log: it becomes the same
+    framework's `log_softmax` over the same axis (`F.log_softmax`, `torch.log_softmax`,
+    `x.log_softmax(dim)`, `tf.nn.log_softmax`, `keras.ops.log_softmax`,
+    `scipy.special.log_softmax`). The values are the same wherever the old code was finite.
+    A hand-written NumPy softmax gets no fix.
+
+    ## References
+    - [torch.nn.functional.log_softmax](https://pytorch.org/docs/stable/generated/torch.nn.functional.log_softmax.html)
+    - [tf.nn.log_softmax](https://www.tensorflow.org/api_docs/python/tf/nn/log_softmax)
+    - [scipy.special.log_softmax](https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.log_softmax.html)
+    """
+    for use in facts.numerics.log_of_softmax.values():
+        prob = use.prob
+        fix = None
+        if prob.fixable and _nested(use, prob):
+            fix = proposal(SAFE, "Use log_softmax", (use.node, renamed(facts, prob.node, "log_softmax")))
+        yield Finding(use.node, f"`{_log_name(use)}` of a softmax: a probability that underflows to 0 "
+                                "gives -inf and NaN gradients; `log_softmax` computes the same values stably", fix=fix)
+
+
+def _logsigmoid(facts: ModuleFacts, lib: str) -> str | None:
+    """The spelling of the log-sigmoid function of a library, with a name the module already imports."""
+    if lib == "torch":
+        functional = facts.alias("torch.nn.functional")
+        return f"{functional}.logsigmoid" if functional else None
+    if lib == "tensorflow":
+        tf = facts.alias("tensorflow")
+        return f"{tf}.math.log_sigmoid" if tf else None
+    if lib == "keras":
+        ops = facts.alias("keras.ops")
+        if ops:
+            return f"{ops}.log_sigmoid"
+        keras = facts.alias("keras")
+        return f"{keras}.ops.log_sigmoid" if keras else None
+    return None
+
+
+@rule("CE302", "log-of-sigmoid", WARNING, "log taken of sigmoid probabilities instead of logsigmoid")
+def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `log(sigmoid(x))` and `log(1 - sigmoid(x))` in PyTorch (`torch.sigmoid`,
+    `F.sigmoid`, `x.sigmoid()`, `torch.log`, `x.log()`), TensorFlow (`tf.sigmoid`,
+    `tf.nn.sigmoid`, `tf.math.sigmoid`, `tf.math.log`), `keras.ops` and SciPy
+    (`np.log(scipy.special.expit(x))`).
+
+    ## Why is this bad?
+    In float32, `sigmoid(x)` is exactly 0 below about x = -104, and `1 - sigmoid(x)` is
+    exactly 0 from about x = 17. The log is then `-inf`, and the gradient NaN
+    (`torch.log(torch.sigmoid(torch.tensor(-120.)))` is `-inf` with gradient `nan`).
+    `logsigmoid(x)` (`F.logsigmoid`, `tf.math.log_sigmoid`, `keras.ops.log_sigmoid`) computes
+    `log(sigmoid(x))` as `-softplus(-x)`, which stays finite, and `log(1 - sigmoid(x))` equals
+    `logsigmoid(-x)`. For a binary cross-entropy, a loss that takes logits
+    (`BCEWithLogitsLoss`, `tf.nn.sigmoid_cross_entropy_with_logits`) does all of it.
+
+    ## Example
+    ```python
+    import torch
+    import torch.nn.functional as F
+
+
+    def bce(z, y):
+        return -(y * torch.log(torch.sigmoid(z)) + (1 - y) * torch.log(1 - torch.sigmoid(z))).mean()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    import torch.nn.functional as F
+
+
+    def bce(z, y):
+        return -(y * F.logsigmoid(z) + (1 - y) * F.logsigmoid(-z)).mean()
+    ```
+
+    ## Fix safety
+    Safe, and only offered when the sigmoid call is written inside the log and the module
+    already imports a name for the replacement's module (`F` for `torch.nn.functional`, `tf`,
+    `keras.ops`): `log(sigmoid(x))` becomes `logsigmoid(x)` and `log(1 - sigmoid(x))` becomes
+    `logsigmoid(-x)`. The values are the same wherever the old code was finite.
+
+    ## References
+    - [torch.nn.functional.logsigmoid](https://pytorch.org/docs/stable/generated/torch.nn.functional.logsigmoid.html)
+    - [tf.math.log_sigmoid](https://www.tensorflow.org/api_docs/python/tf/math/log_sigmoid)
+    - [keras.ops.log_sigmoid](https://keras.io/api/ops/nn/#log_sigmoid-function)
+    """
+    for use in facts.numerics.log_of_sigmoid.values():
+        prob = use.prob
+        complement = prob.kind == "one_minus_sigmoid"
+        sigmoid = prob.source if complement else prob
+        fix = None
+        function = _logsigmoid(facts, sigmoid.lib)
+        operand = sigmoid.operand
+        nested = use.arg is prob.node and (not complement or prob.operand is sigmoid.node)
+        if function and operand is not None and sigmoid.fixable and nested:
+            argument = f"-{parenthesised(facts, operand)}" if complement else code(facts, operand)
+            fix = proposal(SAFE, f"Use {function.rsplit('.', 1)[-1]}", (use.node, f"{function}({argument})"))
+        what = "1 - sigmoid" if complement else "a sigmoid"
+        better = "logsigmoid(-x)" if complement else "logsigmoid(x)"
+        yield Finding(use.node, f"`{_log_name(use)}` of {what}: a probability that rounds to 0 gives -inf and NaN "
+                                f"gradients; `{better}` computes it stably", fix=fix)
+
+
+_CLIP = {"numpy": "{lib}.clip({p}, {eps}, 1 - {eps})", "torch": "{lib}.clamp({p}, {eps}, 1 - {eps})",
+         "tensorflow": "{lib}.clip_by_value({p}, {eps}, 1 - {eps})", "keras": "{lib}.clip({p}, {eps}, 1 - {eps})"}
+_MODULES = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "keras": "keras.ops"}
+
+
+def _clipped(facts: ModuleFacts, use: LogUse) -> tuple[cst.CSTNode, str | None] | None:
+    """Wrap the probability of one log in the same library's clip: `np.log(p)` -> `np.log(np.clip(p, ...))`,
+    `np.log(1 - p)` -> `np.log(1 - np.clip(p, ...))`, `p.log()` -> `p.clamp(...).log()`."""
+    p = use.arg
+    if p is None:
+        return None
+    if isinstance(p, cst.BinaryOperation) and isinstance(p.operator, cst.Subtract) and is_one(p.left):
+        p = p.right
+    if use.method:
+        return p, f"{parenthesised(facts, p)}.clamp({EPS}, 1 - {EPS})"
+    lib = None
+    func = use.node.func
+    if use.lib in ("numpy", "keras") and isinstance(func, cst.Attribute):
+        lib = code(facts, func.value)  # np.log -> np, keras.ops.log -> keras.ops
+    if lib is None:
+        lib = facts.alias(_MODULES[use.lib])
+        if lib is None and use.lib == "keras":
+            keras = facts.alias("keras")
+            lib = f"{keras}.ops" if keras else None
+    if lib is None:
+        return p, None
+    return p, _CLIP[use.lib].format(lib=lib, p=code(facts, p), eps=EPS)
+
+
+@rule("CE303", "unclipped-log-in-cross-entropy", WARNING,
+      "hand-written cross-entropy takes the log of an unclipped probability")
+def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a hand-written cross-entropy, a sum or mean of `y * log(p)` terms with a minus
+    sign (`-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))`, `-torch.sum(y * torch.log(p))`,
+    `-tf.reduce_mean(y * tf.math.log(p))`), whose `p` is neither clipped (`clip`, `clamp`,
+    `clip_by_value`, `maximum`) nor offset by an epsilon (`p + 1e-7`, `p + eps`) anywhere on
+    its way to the log.
+
+    ## Why is this bad?
+    A model's probability can be exactly 0 or 1 in floating point (a saturated sigmoid or
+    softmax, a confident prediction). `log(0)` is `-inf`: the loss becomes `inf` or NaN (`0 *
+    -inf` is NaN even where `y` is 0) and its gradient is NaN, which then spreads into every
+    weight. The built-in losses clip for you (Keras clips to `[1e-7, 1 - 1e-7]`, PyTorch's
+    `BCELoss` clamps each log at -100); a hand-written one has to do it itself, or better, work
+    on logits (`log_softmax`, `BCEWithLogitsLoss`).
+
+    ## Example
+    ```python
+    import numpy as np
+
+
+    def binary_cross_entropy(y, p):
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+
+
+    def binary_cross_entropy(y, p, eps=1e-7):
+        p = np.clip(p, eps, 1 - eps)
+        return -np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))
+    ```
+
+    ## Fix safety
+    Unsafe: it wraps each `p` in the same library's clip to `[1e-7, 1 - 1e-7]`
+    (`np.clip`, `torch.clamp`, `tf.clip_by_value`, `keras.ops.clip`), which changes the loss
+    slightly and zeroes the gradient of the clipped entries. `1 - 1e-7` is 1 in float16: use a
+    larger epsilon there.
+
+    ## References
+    - [numpy.clip](https://numpy.org/doc/stable/reference/generated/numpy.clip.html)
+    - [torch.clamp](https://pytorch.org/docs/stable/generated/torch.clamp.html)
+    - [torch.nn.BCELoss](https://pytorch.org/docs/stable/generated/torch.nn.BCELoss.html)
+    """
+    for first, ce in facts.numerics.unclipped_ce.items():
+        edits = [_clipped(facts, use) for use in ce.unsafe]
+        fix = proposal(UNSAFE, "Clip the probability to [1e-7, 1 - 1e-7]", *edits) if all(edits) else None
+        yield Finding(first, "hand-written cross-entropy takes the log of a probability that is not clipped: "
+                             "log(0) gives -inf and NaN gradients; clip it to [eps, 1 - eps] or work on logits",
+                      fix=fix)
