@@ -220,6 +220,9 @@ class NumericsFacts(Plugin):
                         negated=li.negated and (ri.negated != flip))
         if op in ("Divide", "Multiply") and li is not None and li.kind == "ce" and ri is None:
             return li
+        if op in ("Multiply", "Divide", "Power") and not terms and any(
+                i is not None and i.kind == "safe" for i in (li, ri)):
+            return Info("safe")  # (clipped * onehot).sum(1): still away from 0
         if op == "Add" and not terms:
             probs = ("softmax", "sigmoid", "safe", "complement", "one_minus_sigmoid")
             if (li is not None and li.kind in probs) or (ri is not None and ri.kind in probs) or any(
@@ -264,6 +267,8 @@ class NumericsFacts(Plugin):
             return None
         if info.kind == "exp":
             return Info("sum_exp", call, info.lib, source=info)
+        if info.kind == "safe":
+            return info
         if info.kind == "ce":
             return self._ce(info, reduced=True, node=call)
         return None
