@@ -108,7 +108,9 @@ class NumericsFacts(Plugin):
         if isinstance(value, NumValue):
             return value.info
         found = self._info.get(id(value))
-        return found[1] if found is not None and found[0] is value else None
+        if found is not None and found[0] is value:
+            return found[1]
+        return _framework_probability(value)
 
     def _tag(self, value: Any, info: Info | None) -> Any:
         if info is None:
@@ -279,6 +281,19 @@ class NumericsFacts(Plugin):
         if new.reduced and new.negated and new.unsafe:
             self.facts.unclipped_ce.setdefault(new.unsafe[0].node, new)
         return new
+
+
+def _framework_probability(value: Any) -> Info | None:
+    """A softmax/sigmoid the other plugins know about but no call here tagged: the output of a model whose
+    `forward()` ends in `nn.Softmax`, a Keras softmax layer's output..."""
+    from .keras import Act, Tensor
+    from .torch import TTensor
+
+    if isinstance(value, TTensor) and value.act in ("softmax", "sigmoid"):
+        return Info(value.act, value.node, "torch", None, fixable=False)
+    if isinstance(value, Tensor) and isinstance(value.act, Act) and value.act.name in ("softmax", "sigmoid"):
+        return Info(value.act.name, value.act.node, "keras", None, fixable=False)
+    return None
 
 
 def _unsafe(terms: list) -> tuple:
