@@ -7,7 +7,9 @@ executes the code it reads.
 
 from __future__ import annotations
 
+import ast
 import re
+import sys
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
@@ -45,8 +47,32 @@ def decode(data: bytes) -> str:
         raise FileError(f"cannot decode file: {exc}") from None
 
 
+# CPython refuses more than 200 nested brackets; libcst's native parser overflows its stack
+# (a segfault, not an exception) somewhere past 1,000, so such files never reach it.
+_MAX_BRACKETS = 200
+_BRACKET = re.compile(r"[()\[\]{}]")
+
+
+def _check_nesting(source: str, path: str) -> None:
+    depth = 0
+    for match in _BRACKET.finditer(source):  # brackets in strings count too: an over-estimate
+        depth += 1 if match.group() in "([{" else -1
+        if depth > _MAX_BRACKETS:
+            break
+    else:
+        return
+    try:
+        compile(source, path, "exec", ast.PyCF_ONLY_AST)  # the exact verdict, from CPython's own parser
+    except (SyntaxError, RecursionError, MemoryError) as exc:
+        raise FileError(f"syntax error: {getattr(exc, 'msg', None) or exc}") from None
+
+
 def enabled_rules(settings: Settings) -> list[Rule]:
     return [r for r in all_rules() if settings.enabled(r.code, r.default_enabled)]
+
+
+# The analysis recurses once per nesting level of an expression; long operator chains are valid Python.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 
 
 def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Rule] | None = None,
@@ -59,6 +85,7 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
         return result
     if "\0" in source:
         raise FileError("source contains a NUL byte")
+    _check_nesting(source, path)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
