@@ -11,11 +11,12 @@ from libcst.metadata import MetadataWrapper, PositionProvider
 from ..config import Settings
 from .evaluator import Evaluator
 from .keras import KerasFacts, KerasModuleFacts
+from .metrics import MetricsFacts, MetricsModuleFacts
 from .numerics import NumericsFacts, NumericsModuleFacts
 from .targets import TargetFacts
 from .torch import TorchFacts, TorchModuleFacts
 
-PLUGINS = (NumericsFacts, KerasFacts, TargetFacts, TorchFacts)  # numerics first: it tags what the others return
+PLUGINS = (NumericsFacts, MetricsFacts, KerasFacts, TargetFacts, TorchFacts)  # numerics first: it tags what the others return
 
 
 @dataclass
@@ -28,6 +29,7 @@ class ModuleFacts:
     imported: set[str]
     globals: dict  # the module's names and what they are bound to
     _positions: Any = field(default=None, repr=False)
+    metrics: MetricsModuleFacts = field(default_factory=MetricsModuleFacts)  # torchmetrics, HuggingFace
 
     def position(self, node: cst.CSTNode):
         """The CodeRange of a node (1-based lines, 0-based columns), computed on first use only:
@@ -77,4 +79,6 @@ def collect(module: cst.Module, settings: Settings) -> ModuleFacts:
     keras = next(p for p in ev.plugins if isinstance(p, KerasFacts)).facts
     torch = next(p for p in ev.plugins if isinstance(p, TorchFacts)).facts
     numerics = next(p for p in ev.plugins if isinstance(p, NumericsFacts)).facts
-    return ModuleFacts(module, settings, keras, torch, numerics, ev.imported, ev.module_scope.vars)
+    facts = ModuleFacts(module, settings, keras, torch, numerics, ev.imported, ev.module_scope.vars)
+    facts.metrics = next(p for p in ev.plugins if isinstance(p, MetricsFacts)).facts
+    return facts

@@ -1,0 +1,376 @@
+"""Metric-library facts (CE4xx): torchmetrics metrics and what they are fed; HuggingFace
+`*ForSequenceClassification` models, their `num_labels`/`problem_type`, and the labels the module
+shows (encoders, literal label tensors, their dtype).
+
+Values of the other plugins are left as they are: this plugin only creates its own values (metric
+objects, HF models and configs) and records which targets were made float or integer. A target
+converted here (`y.float()`, `torch.tensor(y, dtype=torch.float)`) is returned as a fresh Target
+with the same encoding so the conversion doesn't change what the original is.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import libcst as cst
+
+from .evaluator import Args, Plugin
+from .targets import Target
+from .values import UNKNOWN, Const, Ext, Instance, Mapping, Seq, literal
+
+FLOAT, INT = "float", "int"
+
+# torchmetrics wrappers whose `average` default is "micro" while their Multiclass*/Multilabel* classes
+# default to "macro" (torchmetrics 1.9.0 signatures).
+MICRO_WRAPPERS = frozenset({"Accuracy", "F1Score", "FBetaScore", "HammingDistance", "NegativePredictiveValue",
+                            "Precision", "Recall", "Specificity", "StatScores"})
+_TASK_PREFIXES = {"Binary": "binary", "Multiclass": "multiclass", "Multilabel": "multilabel"}
+_METRIC_CALLS = frozenset({"update", "forward", "__call__"})
+_SELF_METHODS = frozenset({"to", "cuda", "cpu", "clone", "set_dtype", "float", "double", "half", "train", "eval"})
+
+_HF_MODEL = re.compile(r"^(?!TF|Flax)\w*ForSequenceClassification$")
+_HF_CONFIG = re.compile(r"^(?!TF|Flax)\w*Config$")
+
+_FLOAT_DTYPES = frozenset({"float", "float16", "float32", "float64", "double", "half", "bfloat16", "FloatTensor",
+                           "DoubleTensor", "HalfTensor", "float_"})
+_INT_DTYPES = frozenset({"int", "int8", "int16", "int32", "int64", "long", "LongTensor", "IntTensor", "int_",
+                         "uint8", "short", "ShortTensor"})
+_FLOAT_METHODS = frozenset({"float", "double", "half", "bfloat16"})
+_INT_METHODS = frozenset({"long", "int", "short"})
+_DTYPE_METHODS = frozenset({"astype", "to", "type"})
+_TENSOR_FUNCS = frozenset({"torch.tensor", "torch.as_tensor", "numpy.array", "numpy.asarray", "tensorflow.constant",
+                           "tensorflow.convert_to_tensor", "tensorflow.cast"})
+_TYPED_CONSTRUCTORS = {"torch.FloatTensor": FLOAT, "torch.DoubleTensor": FLOAT, "numpy.float32": FLOAT,
+                       "numpy.float64": FLOAT, "torch.LongTensor": INT, "torch.IntTensor": INT, "numpy.int64": INT}
+# Where each label encoding visibly comes from an encoder of labels (not a prediction's argmax).
+ENCODER_ORIGINS = frozenset({"LabelEncoder", "OrdinalEncoder", "LabelBinarizer", "OneHotEncoder",
+                             "MultiLabelBinarizer", "to_categorical", "get_dummies", "one_hot", "literal labels"})
+
+
+@dataclass(eq=False)
+class TMetric:
+    """A torchmetrics classification metric (object or functional call)."""
+
+    name: str  # "Accuracy", "MulticlassAccuracy", "accuracy" (functional)
+    task: Any  # "binary" | "multiclass" | "multilabel" | UNKNOWN
+    node: cst.Call  # the constructor (or functional call)
+    task_node: cst.CSTNode | None  # where task= is written (wrappers)
+    wrapper: bool  # Accuracy(task=...) rather than MulticlassAccuracy(...)
+    average_given: bool
+    num_classes: Any = UNKNOWN
+
+    @property
+    def family(self) -> str:
+        """"Accuracy" for Accuracy, MulticlassAccuracy, accuracy."""
+        for prefix in _TASK_PREFIXES:
+            if self.name.startswith(prefix):
+                return self.name[len(prefix):]
+        return self.name
+
+
+@dataclass(eq=False)
+class TMCollection:
+    metrics: list
+
+
+@dataclass(eq=False)
+class MetricUse:
+    metric: TMetric
+    preds: Any
+    target: Any
+    node: cst.Call
+
+
+@dataclass(eq=False)
+class HFConfig(Instance):
+    """A transformers config; `attrs` takes later assignments (`config.problem_type = ...`)."""
+
+    settings: dict = field(default_factory=dict)  # name -> (value, node) given at construction
+
+
+@dataclass(eq=False)
+class HFModel(Instance):
+    """A transformers `*ForSequenceClassification` model; `attrs["config"]` is its HFConfig."""
+
+    cls_name: str = ""
+    labels: list = field(default_factory=list)  # (value, node) of each `labels=` it is called with
+
+    @property
+    def config(self) -> HFConfig:
+        return self.attrs["config"]
+
+    def setting(self, name: str) -> Any:
+        """A config value: assigned later, given at construction, or UNKNOWN (None if never given)."""
+        config = self.config
+        if name in config.attrs:
+            return literal(config.attrs[name])
+        if name in config.settings:
+            return literal(config.settings[name][0])
+        return None
+
+    def setting_node(self, name: str) -> cst.CSTNode | None:
+        entry = self.config.settings.get(name)
+        return entry[1] if entry is not None else None
+
+    @property
+    def num_labels(self) -> Any:
+        value = self.setting("num_labels")
+        if value is None:
+            for key in ("id2label", "label2id"):
+                mapping = self.config.settings.get(key)
+                if mapping is not None and isinstance(mapping[0], Mapping):
+                    return len(mapping[0].items)
+            return UNKNOWN
+        return value
+
+
+@dataclass
+class MetricsModuleFacts:
+    metrics: list = field(default_factory=list)  # every TMetric built
+    uses: list = field(default_factory=list)  # MetricUse
+    hf_models: list = field(default_factory=list)  # HFModel
+    label_targets: list = field(default_factory=list)  # Targets produced by encoders/literals, first seen
+    dtype: dict = field(default_factory=dict)  # id(value) -> (value, FLOAT | INT)
+    float_made: set = field(default_factory=set)  # nodes of Targets some conversion made float
+    labels_cast_to_float: bool = False  # something spelled like labels was cast to float (`batch["labels"].float()`)
+
+    def dtype_of(self, value: Any) -> str | None:
+        found = self.dtype.get(id(value))
+        return found[1] if found is not None and found[0] is value else None
+
+
+def _last(qname: str) -> str:
+    return qname.rsplit(".", 1)[-1]
+
+
+def _dtype_name(value: Any) -> str | None:
+    """FLOAT/INT for `torch.float32`, `np.int64`, `float`, "float32", `torch.FloatTensor`..."""
+    if isinstance(value, Ext):
+        name = _last(value.qname)
+    elif isinstance(value, Const) and isinstance(value.value, str):
+        name = value.value.rsplit(".", 1)[-1]
+    else:
+        return None
+    if name in _FLOAT_DTYPES:
+        return FLOAT
+    if name in _INT_DTYPES:
+        return INT
+    return None
+
+
+def _literal_dtype(value: Any) -> str | None:
+    """FLOAT if a literal list holds a float, INT if only ints, None otherwise."""
+    cells: list = []
+
+    def walk(v: Any) -> bool:
+        if isinstance(v, Seq):
+            return all(walk(item) for item in v.items)
+        if isinstance(v, Const) and type(v.value) in (int, float):
+            cells.append(v.value)
+            return True
+        return False
+
+    if not isinstance(value, Seq) or not walk(value) or not cells:
+        return None
+    return FLOAT if any(type(c) is float for c in cells) else INT
+
+
+def _count(args: Args, index: int | None) -> Any:
+    """num_classes= (or num_labels=) of a metric; positional first argument of the class forms."""
+    if args.has(None, "num_labels") and not args.has(None, "num_classes"):
+        return literal(args.get(None, "num_labels"))
+    return literal(args.get(index, "num_classes"))
+
+
+class MetricsFacts(Plugin):
+    def __init__(self, ev) -> None:
+        super().__init__(ev)
+        self.facts = MetricsModuleFacts()
+        self._seen_targets: set[int] = set()
+
+    def _after(self, hook: str, *args: Any) -> Any:
+        """What the plugins after this one make of the same event."""
+        mine = False
+        for plugin in self.ev.plugins:
+            if plugin is self:
+                mine = True
+                continue
+            if mine:
+                result = getattr(plugin, hook)(*args)
+                if result is not None:
+                    return result
+        return None
+
+    def _note_target(self, value: Any) -> None:
+        if isinstance(value, Target) and value.origin in ENCODER_ORIGINS and id(value) not in self._seen_targets:
+            self._seen_targets.add(id(value))
+            self.facts.label_targets.append(value)
+
+    def _typed(self, value: Any, dtype: str | None, call: cst.CSTNode, operand: cst.CSTNode | None,
+               qname: str = "torch.tensor") -> Any:
+        """Record that `value` (a conversion's result) has `dtype`."""
+        if dtype is None:
+            return value
+        if dtype == FLOAT and operand is not None and "label" in self.ev.module.code_for_node(operand).lower():
+            self.facts.labels_cast_to_float = True
+        if isinstance(value, Target):
+            if dtype == FLOAT:
+                self.facts.float_made.add(value.node)
+            value = dataclasses.replace(value)  # a new value: the original keeps its own dtype
+        elif value is None or value is UNKNOWN:
+            value = Instance(Ext(qname), node=call)  # what the evaluator would have made of the call
+        self.facts.dtype[id(value)] = (value, dtype)
+        return value
+
+    # -- constructors and functions --------------------------------------------------------
+
+    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
+        if qname.startswith("torchmetrics."):
+            return self._torchmetrics(qname, call, args)
+        if qname.startswith("transformers."):
+            return self._transformers(qname, call, args)
+        if qname in _TENSOR_FUNCS or qname in _TYPED_CONSTRUCTORS:
+            first, operand = args.get_with_node(0, None)
+            if qname in _TYPED_CONSTRUCTORS:
+                dtype = _TYPED_CONSTRUCTORS[qname]
+            elif qname == "tensorflow.cast":
+                dtype = _dtype_name(args.get(1, "dtype"))
+            else:
+                dtype = _dtype_name(args.get(None, "dtype"))
+            if dtype is None:
+                dtype = self.facts.dtype_of(first) or _literal_dtype(first)
+            if dtype is None and isinstance(first, Target):
+                dtype = self._target_dtype(first)
+            result = self._after("call_ext", qname, call, args)
+            if result is None:  # asked the others already: answer for them as the evaluator would
+                result = Instance(Ext(qname), node=call)
+            self._note_target(result)
+            return self._typed(result, dtype, call, operand, qname) if dtype is not None else result
+        return None
+
+    def _target_dtype(self, target: Target) -> str | None:
+        return INT if target.origin in ("MultiLabelBinarizer", "LabelEncoder", "OrdinalEncoder") else None
+
+    def _torchmetrics(self, qname: str, call: cst.Call, args: Args) -> Any:
+        name = _last(qname)
+        if name == "MetricCollection":
+            items = args.get(0, "metrics")
+            if isinstance(items, Seq):
+                return TMCollection([m for m in items.items if isinstance(m, TMetric)])
+            if isinstance(items, Mapping):
+                return TMCollection([m for m in items.items.values() if isinstance(m, TMetric)])
+            return None
+        functional = ".functional." in qname + "."
+        if functional and not name[:1].islower():
+            return None
+        if not functional and not name[:1].isupper():
+            return None
+        task_value, task_node = args.get_with_node(None if functional else 0, "task")
+        if functional and not args.has(None, "task") and len(args.pos) > 2:
+            task_value, task_node = args.pos[2]
+        prefix = next((p for p in _TASK_PREFIXES if name.startswith(p) and name[len(p):][:1].isupper()), None)
+        task = _TASK_PREFIXES[prefix] if prefix else literal(task_value)
+        if task not in ("binary", "multiclass", "multilabel"):
+            task = UNKNOWN
+        metric = TMetric(name, task, call, task_node if prefix is None else None, prefix is None,
+                         args.has(None, "average") or args.starred,
+                         _count(args, None if prefix is None else 0))
+        if functional:
+            metric.wrapper = False
+            self._use(metric, args, call)
+            return None
+        self.facts.metrics.append(metric)
+        return metric
+
+    def _use(self, metric: TMetric, args: Args, call: cst.Call) -> None:
+        if args.starred and not args.pos:
+            return
+        self.facts.uses.append(MetricUse(metric, args.get(0, "preds"), args.get(1, "target"), call))
+
+    def _transformers(self, qname: str, call: cst.Call, args: Args) -> Any:
+        parts = qname.split(".")
+        method = parts[-1] if parts[-1] in ("from_pretrained", "from_config") else None
+        cls_name = parts[-2] if method else parts[-1]
+        if _HF_MODEL.match(cls_name):
+            config = args.get(None if method == "from_pretrained" else 0, "config")
+            if not isinstance(config, HFConfig):
+                config = HFConfig(Ext("transformers.PretrainedConfig"), node=call)
+                if method != "from_pretrained" and args.pos:  # built from a config the analysis can't see
+                    config.settings["num_labels"] = (UNKNOWN, None)
+            else:
+                config = HFConfig(config.cls, dict(config.attrs), config.node, dict(config.settings))
+            self._settings(config, args)
+            model = HFModel(Ext(qname), node=call, cls_name=cls_name)
+            model.attrs["config"] = config
+            self.facts.hf_models.append(model)
+            return model
+        if _HF_CONFIG.match(cls_name):
+            config = HFConfig(Ext(qname), node=call)
+            if method is None and not args.starred:
+                config.settings.setdefault("num_labels", (Const(2, call), None))  # PretrainedConfig's default
+            self._settings(config, args)
+            return config
+        return None
+
+    @staticmethod
+    def _settings(config: HFConfig, args: Args) -> None:
+        for key in ("num_labels", "problem_type", "id2label", "label2id"):
+            if key in args.kw:
+                config.settings[key] = args.kw[key]
+        if args.starred:
+            for key in ("num_labels", "problem_type"):
+                config.settings.setdefault(key, (UNKNOWN, None))
+        if "id2label" in args.kw and "num_labels" not in args.kw:
+            config.settings.pop("num_labels", None)
+
+    # -- values in use ---------------------------------------------------------------------
+
+    def call_value(self, func: Any, call: cst.Call, args: Args) -> Any:
+        if isinstance(func, TMetric):
+            self._use(func, args, call)
+            return UNKNOWN
+        if isinstance(func, TMCollection):
+            for metric in func.metrics:
+                self._use(metric, args, call)
+            return UNKNOWN
+        if isinstance(func, HFModel):
+            if "labels" in args.kw:
+                func.labels.append(args.kw["labels"])
+            return UNKNOWN
+        return None
+
+    def call_method(self, obj: Any, name: str, call: cst.Call, args: Args) -> Any:
+        if isinstance(obj, (TMetric, TMCollection, HFModel)):
+            if name in _SELF_METHODS:
+                return obj
+            if name in _METRIC_CALLS or (name == "forward" and isinstance(obj, HFModel)):
+                return self.call_value(obj, call, args)
+            return None
+        receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+        dtype = None
+        if name in _FLOAT_METHODS:
+            dtype = FLOAT
+        elif name in _INT_METHODS:
+            dtype = INT
+        elif name in _DTYPE_METHODS:
+            dtype = _dtype_name(args.get(0, "dtype"))
+        if name in ("fit_transform", "transform"):
+            result = self._after("call_method", obj, name, call, args)
+            if result is None:
+                return UNKNOWN
+            self._note_target(result)
+            if isinstance(result, Target) and result.origin in ("MultiLabelBinarizer", "LabelEncoder",
+                                                                "OrdinalEncoder"):
+                return self._typed(result, INT, call, None)
+            return result
+        if dtype is None:
+            return None
+        result = self._after("call_method", obj, name, call, args)
+        if result is None:  # an unknown tensor: stays unknown for the other plugins
+            if dtype == FLOAT and receiver is not None and "label" in self.ev.module.code_for_node(receiver).lower():
+                self.facts.labels_cast_to_float = True
+            return UNKNOWN
+        return self._typed(result, dtype, call, receiver)

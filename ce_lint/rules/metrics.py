@@ -1,0 +1,304 @@
+"""Metric-library rules (CE4xx): torchmetrics tasks and HuggingFace problem types that silently
+compute something else than the code says."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+from ..diagnostics import Severity
+from ..facts import ModuleFacts
+from ..facts.metrics import FLOAT, INT, MICRO_WRAPPERS, HFModel, MetricUse, TMetric
+from ..facts.targets import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, Target
+from ..facts.torch import TTensor
+from ..facts.values import UNKNOWN
+from . import Finding, rule
+
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+def _spelled(metric: TMetric) -> str:
+    if metric.wrapper:
+        return f'{metric.name}(task="{metric.task}")'
+    return metric.name + ("(...)" if metric.name[:1].isupper() else "()")
+
+
+def _multilabel_training(facts: ModuleFacts, units: int) -> bool:
+    """A BCE-type loss on a `units`-wide output: the module trains a multi-label model."""
+    for call in facts.torch.loss_calls:
+        if call.kind in ("bce", "bce_logits") and isinstance(call.input, TTensor) and call.input.units == units:
+            return True
+    return False
+
+
+def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> str | None:
+    metric, preds, target = use.metric, use.preds, use.target
+    line = facts.line(use.node)
+    if metric.task == "multiclass":
+        if isinstance(target, Target) and target.encoding == MULTI_HOT:
+            return (f"task='multiclass' with multi-hot targets ({target.origin}, line {facts.line(target.node)}): "
+                    "torchmetrics takes predictions of the targets' shape as class ids and compares them cell by "
+                    "cell, so the score is meaningless (0.0 for probabilities) without any error; use "
+                    "task='multilabel' with num_labels=")
+        if isinstance(preds, TTensor) and preds.act == "sigmoid":
+            if isinstance(target, Target) and target.encoding in (INTEGER, ONE_HOT, ONE_HOT_OR_BINARY):
+                return None
+            if isinstance(preds.units, int) and preds.units > 1 and not _multilabel_training(facts, preds.units):
+                return None  # per-class sigmoid scores with class-id targets: argmax, fine
+            return (f"task='multiclass' on sigmoid outputs (line {line}, sigmoid on line {facts.line(preds.node)}): "
+                    "torchmetrics takes float predictions of the targets' shape as class ids, so sigmoid "
+                    "probabilities score 0.0 without any error; use task='binary' (one score per sample) or "
+                    "task='multilabel' (one per label)")
+    if metric.task == "binary" and isinstance(preds, TTensor) and preds.act in ("softmax", "linear", "log_softmax") \
+            and isinstance(preds.units, int) and preds.units > 1 and not preds.batch_axis:
+        what = {"softmax": "softmax", "linear": "logit", "log_softmax": "log_softmax"}[preds.act]
+        return (f"task='binary' on a {preds.units}-unit {what} output (line {facts.line(preds.node)}): binary "
+                "metrics want one score per sample, so against class ids this fails ('Predictions and targets "
+                "are expected to have the same shape') and against one-hot targets every cell is scored as its "
+                f"own sample; use task='multiclass', num_classes={preds.units}")
+    return None
+
+
+def _average_pairs(facts: ModuleFacts) -> Iterator[tuple[TMetric, TMetric]]:
+    """(class-form metric, wrapper) pairs computing the same number (same metric, task and class count)
+    with different default averages."""
+    wrappers = [m for m in facts.metrics.metrics if m.wrapper and m.name in MICRO_WRAPPERS
+                and m.task in ("multiclass", "multilabel") and not m.average_given]
+    for metric in facts.metrics.metrics:
+        if metric.wrapper or metric.average_given or metric.family not in MICRO_WRAPPERS:
+            continue
+        if metric.task not in ("multiclass", "multilabel") or not metric.name[:1].isupper():
+            continue
+        partner = next((w for w in wrappers if w.name == metric.family and w.task == metric.task
+                        and isinstance(w.num_classes, int) and w.num_classes == metric.num_classes), None)
+        if partner is not None:
+            yield metric, partner
+
+
+@rule("CE401", "torchmetrics-task-mismatch", ERROR, "torchmetrics task contradicts the predictions or targets")
+def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks torchmetrics classification metrics (`Accuracy`, `F1Score`, `Precision`, ... with
+    `task=`, the `Multiclass*`/`Binary*` classes and the functional forms) whose task contradicts
+    what the module shows:
+
+    - `task="multiclass"` fed multi-hot targets (`MultiLabelBinarizer`, `one_hot(...).sum(...)`,
+      literal rows with several ones) or sigmoid probabilities;
+    - `task="binary"` fed an output with more than one unit (softmax, log_softmax or logits of
+      `nn.Linear(k, C)`, C > 1);
+    - `Accuracy(task="multiclass")` and `MulticlassAccuracy` (likewise `F1Score`, `Precision`,
+      `Recall`...) both used without `average=`: they report different numbers for the same
+      predictions.
+
+    ## Why is this bad?
+    torchmetrics does not check that the task fits the data (torchmetrics 1.9.0). With
+    `task="multiclass"`, predictions that have the targets' shape are taken as class ids: float
+    probabilities never equal a class id, so the score is 0.0 with no error, and multi-hot rows
+    are compared cell by cell as if each cell were a sample. With `task="binary"`, an output of C
+    columns either fails the shape check against class ids or is scored cell by cell against
+    one-hot targets. And the `task=` wrappers default to `average="micro"` while the
+    `Multiclass*`/`Multilabel*` classes default to `average="macro"`: always predicting the
+    majority class on 8/1/1 labels gives 0.80 from one and 0.33 from the other.
+
+    ## Example
+    ```python
+    import torch
+    import torch.nn as nn
+    from torchmetrics import Accuracy
+
+    head = nn.Linear(64, 5)
+    accuracy = Accuracy(task="multiclass", num_classes=5)
+
+
+    def evaluate(features, tags):
+        probs = torch.sigmoid(head(features))
+        loss = nn.BCEWithLogitsLoss()(head(features), tags)
+        return loss, accuracy(probs, tags)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    import torch.nn as nn
+    from torchmetrics import Accuracy
+
+    head = nn.Linear(64, 5)
+    accuracy = Accuracy(task="multilabel", num_labels=5)
+
+
+    def evaluate(features, tags):
+        probs = torch.sigmoid(head(features))
+        loss = nn.BCEWithLogitsLoss()(head(features), tags)
+        return loss, accuracy(probs, tags)
+    ```
+
+    ## References
+    - FACTS F7 (torchmetrics 1.9.0): `functional/classification/stat_scores.py`
+      (`_multiclass_stat_scores_tensor_validation`), `classification/accuracy.py` (`Accuracy.__new__`,
+      `average="micro"`), `classification/stat_scores.py` (`MulticlassStatScores`, `average="macro"`)
+    - [torchmetrics classification metrics](https://lightning.ai/docs/torchmetrics/stable/classification/accuracy.html)
+    """
+    reported: set = set()
+    for use in facts.metrics.uses:
+        message = _task_mismatch(facts, use)
+        if message is not None and use.metric.node not in reported:
+            reported.add(use.metric.node)
+            yield Finding(use.metric.node, message)
+    for metric, wrapper in _average_pairs(facts):
+        if metric.node in reported:
+            continue
+        reported.add(metric.node)
+        yield Finding(metric.node, (
+            f"{metric.name} averages over classes ('macro') by default, but {wrapper.name}(task=\"{wrapper.task}\") "
+            f"on line {facts.line(wrapper.node)} averages over samples ('micro'): the two report different numbers "
+            "for the same predictions; pass the same average= to both"), severity=WARNING)
+
+
+# -- HuggingFace ---------------------------------------------------------------------------------
+
+
+def _fed(model: HFModel, facts: ModuleFacts) -> list:
+    """(value, node, dtype) of each labels= the model is called with whose encoding or dtype is visible."""
+    fed = [(value, node, facts.metrics.dtype_of(value)) for value, node in model.labels]
+    return [(value, node, dtype) for value, node, dtype in fed if isinstance(value, Target) or dtype is not None]
+
+
+def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
+    """Evidence that the labels are classes, for a num_labels=1 model."""
+    for value, node, dtype in _fed(model, facts):
+        if dtype == FLOAT:
+            return None  # float scores: a regression, as num_labels=1 says
+        if isinstance(value, Target):
+            return f"{value.origin} labels on line {facts.line(value.node)}"
+        if dtype == INT:
+            return f"integer labels on line {facts.line(node)}"
+    for key in ("id2label", "label2id"):
+        node = model.setting_node(key)
+        mapping = model.config.settings.get(key, (None,))[0]
+        if node is not None and hasattr(mapping, "items") and isinstance(mapping.items, dict) and len(
+                mapping.items) >= 2:
+            return f"{key} with {len(mapping.items)} classes on line {facts.line(node)}"
+    if _fed(model, facts):
+        return None  # the labels it is called with are visible: they decide
+    for target in facts.metrics.label_targets:
+        if target.origin != "literal labels":
+            return f"{target.origin} labels on line {facts.line(target.node)}"
+    return None
+
+
+def _int_multi_hot(facts: ModuleFacts, model: HFModel) -> Target | None:
+    for value, node, dtype in _fed(model, facts):
+        if isinstance(value, Target) and value.encoding == MULTI_HOT and dtype == INT:
+            return value
+    if _fed(model, facts) or facts.metrics.labels_cast_to_float or "cast_column" in facts.module.code:
+        return None
+    for target in facts.metrics.label_targets:
+        if target.encoding == MULTI_HOT and target.origin == "MultiLabelBinarizer" and \
+                target.node not in facts.metrics.float_made:
+            return target
+    return None
+
+
+def _class_ids(facts: ModuleFacts, model: HFModel) -> Target | None:
+    for value, node, dtype in _fed(model, facts):
+        if isinstance(value, Target) and value.encoding == INTEGER:
+            return value
+    if _fed(model, facts):
+        return None
+    for target in facts.metrics.label_targets:
+        if target.encoding == INTEGER and target.origin in ("LabelEncoder", "OrdinalEncoder"):
+            return target
+    return None
+
+
+@rule("CE402", "hf-problem-type-mismatch", ERROR, "HuggingFace problem_type inferred from the labels is not the task")
+def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks HuggingFace `*ForSequenceClassification` models (PyTorch) whose `num_labels` /
+    `problem_type` and the labels the module shows make transformers pick a loss other than the
+    task's:
+
+    - `num_labels=1` with classification labels (class ids, encoder output, an `id2label` of two
+      or more classes): trained as regression;
+    - integer multi-hot labels (`MultiLabelBinarizer`'s output as it comes) without
+      `problem_type="multi_label_classification"`;
+    - integer class ids (`LabelEncoder`) with `problem_type="multi_label_classification"`.
+
+    Float multi-hot labels without `problem_type` are fine: transformers infers multi-label.
+
+    ## Why is this bad?
+    When `config.problem_type` is not set, the model picks its loss at the first labelled
+    forward (transformers 4.57.6, e.g. `BertForSequenceClassification.forward`): `num_labels == 1`
+    → `"regression"` (`MSELoss` on the raw logit, no sigmoid); `num_labels > 1` and integer
+    (`long`/`int`) labels → `"single_label_classification"` (`CrossEntropyLoss`); anything else →
+    `"multi_label_classification"` (`BCEWithLogitsLoss`). So a binary classifier declared with
+    `num_labels=1` silently trains a regression; integer multi-hot rows are read as class ids
+    and fail ("Expected input batch_size (4) to match target batch_size (12)"); and class ids
+    with the multi-label type fail in `BCEWithLogitsLoss` ("Target size ... must be the same as
+    input size"). The inferred type is written into the config and saved with the model.
+
+    ## Example
+    ```python
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased", num_labels=1)
+
+
+    def train_step(batch, optimizer):
+        labels = torch.tensor(batch["label"], dtype=torch.long)
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=labels)
+        out.loss.backward()
+        optimizer.step()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased", num_labels=2)
+
+
+    def train_step(batch, optimizer):
+        labels = torch.tensor(batch["label"], dtype=torch.long)
+        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=labels)
+        out.loss.backward()
+        optimizer.step()
+    ```
+
+    ## References
+    - FACTS F7 (transformers 4.57.6): `models/bert/modeling_bert.py`, `BertForSequenceClassification.forward`
+      (the `problem_type` inference)
+    - [Text classification guide](https://huggingface.co/docs/transformers/tasks/sequence_classification)
+    """
+    for model in facts.metrics.hf_models:
+        problem_type = model.setting("problem_type")
+        num_labels = model.num_labels
+        if problem_type is None and num_labels == 1:
+            evidence = _class_labels(facts, model)
+            if evidence is not None:
+                yield Finding(model.node, (
+                    f"num_labels=1 with classification labels ({evidence}): transformers infers "
+                    "problem_type='regression' and trains MSELoss on the raw logit; for two classes use "
+                    "num_labels=2 with integer labels (or problem_type='multi_label_classification' with float "
+                    "labels for one sigmoid output)"))
+        elif problem_type is None and num_labels is not None and (num_labels is UNKNOWN or (
+                isinstance(num_labels, int) and num_labels > 1)):
+            target = _int_multi_hot(facts, model)
+            if target is not None:
+                yield Finding(model.node, (
+                    f"integer multi-hot labels ({target.origin}, line {facts.line(target.node)}) without "
+                    "problem_type='multi_label_classification': transformers infers single_label_classification "
+                    "from integer labels and CrossEntropyLoss fails on the label matrix; pass "
+                    "problem_type=\"multi_label_classification\" or cast the labels to float"))
+        elif problem_type == "multi_label_classification":
+            target = _class_ids(facts, model)
+            if target is not None:
+                yield Finding(model.node, (
+                    f"problem_type='multi_label_classification' with class ids ({target.origin}, line "
+                    f"{facts.line(target.node)}): BCEWithLogitsLoss needs a float (batch, num_labels) matrix and "
+                    "fails on class ids ('Target size ... must be the same as input size'); use "
+                    "single_label_classification (or leave problem_type unset) for one label per sample"))
+
