@@ -45,6 +45,16 @@ _TENSOR_FUNCS = frozenset({"torch.tensor", "torch.as_tensor", "numpy.array", "nu
                            "tensorflow.convert_to_tensor", "tensorflow.cast"})
 _TYPED_CONSTRUCTORS = {"torch.FloatTensor": FLOAT, "torch.DoubleTensor": FLOAT, "numpy.float32": FLOAT,
                        "numpy.float64": FLOAT, "torch.LongTensor": INT, "torch.IntTensor": INT, "numpy.int64": INT}
+_SKLEARN_CLASSIFICATION_METRICS = frozenset("sklearn.metrics." + name for name in (
+    "accuracy_score", "f1_score", "precision_score", "recall_score", "classification_report", "confusion_matrix",
+    "balanced_accuracy_score", "precision_recall_fscore_support"))
+_HF_CLASS_METRICS = frozenset({"accuracy", "f1", "precision", "recall", "confusion_matrix"})
+# HuggingFace datasets whose `label` column holds classes.
+_CLASS_DATASETS = frozenset({"imdb", "stanfordnlp/imdb", "rotten_tomatoes", "cornell-movie-review-data/rotten_tomatoes",
+                             "sst2", "stanfordnlp/sst2", "ag_news", "fancyzhx/ag_news", "yelp_polarity",
+                             "yelp_review_full", "amazon_polarity", "emotion", "dair-ai/emotion", "banking77",
+                             "PolyAI/banking77", "trec", "dbpedia_14", "financial_phrasebank", "tweet_eval"})
+_GLUE_CLASSIFICATION = frozenset({"sst2", "cola", "mrpc", "qqp", "mnli", "qnli", "rte", "wnli"})
 # Where each label encoding visibly comes from an encoder of labels (not a prediction's argmax).
 ENCODER_ORIGINS = frozenset({"LabelEncoder", "OrdinalEncoder", "LabelBinarizer", "OneHotEncoder",
                              "MultiLabelBinarizer", "to_categorical", "get_dummies", "one_hot", "literal labels"})
@@ -135,6 +145,7 @@ class MetricsModuleFacts:
     label_targets: list = field(default_factory=list)  # Targets produced by encoders/literals, first seen
     dtype: dict = field(default_factory=dict)  # id(value) -> (value, FLOAT | INT)
     float_made: set = field(default_factory=set)  # nodes of Targets some conversion made float
+    classification_evidence: dict = field(default_factory=dict)  # call node -> what it is (accuracy_score...)
     labels_cast_to_float: bool = False  # something spelled like labels was cast to float (`batch["labels"].float()`)
 
     def dtype_of(self, value: Any) -> str | None:
@@ -228,6 +239,7 @@ class MetricsFacts(Plugin):
     # -- constructors and functions --------------------------------------------------------
 
     def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
+        self._classification_evidence(qname, call, args)
         if qname.startswith("torchmetrics."):
             return self._torchmetrics(qname, call, args)
         if qname.startswith("transformers."):
@@ -250,6 +262,20 @@ class MetricsFacts(Plugin):
             self._note_target(result)
             return self._typed(result, dtype, call, operand, qname) if dtype is not None else result
         return None
+
+    def _classification_evidence(self, qname: str, call: cst.Call, args: Args) -> None:
+        """Calls that show the module's labels are classes: classification metrics, class-labelled datasets."""
+        what = None
+        if qname in _SKLEARN_CLASSIFICATION_METRICS:
+            what = _last(qname)
+        elif qname in ("evaluate.load", "datasets.load_metric") and literal(args.get(0, "path")) in _HF_CLASS_METRICS:
+            what = f'evaluate.load("{literal(args.get(0, "path"))}")'
+        elif qname == "datasets.load_dataset":
+            name, config = literal(args.get(0, "path")), literal(args.get(1, "name"))
+            if name in _CLASS_DATASETS or (name in ("glue", "nyu-mll/glue") and config in _GLUE_CLASSIFICATION):
+                what = f'load_dataset("{name}")'
+        if what is not None:
+            self.facts.classification_evidence.setdefault(call, what)
 
     def _target_dtype(self, target: Target) -> str | None:
         return INT if target.origin in ("MultiLabelBinarizer", "LabelEncoder", "OrdinalEncoder") else None

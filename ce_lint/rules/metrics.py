@@ -49,7 +49,8 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> str | None:
                     "probabilities score 0.0 without any error; use task='binary' (one score per sample) or "
                     "task='multilabel' (one per label)")
     if metric.task == "binary" and isinstance(preds, TTensor) and preds.act in ("softmax", "linear", "log_softmax") \
-            and isinstance(preds.units, int) and preds.units > 1 and not preds.batch_axis:
+            and isinstance(preds.units, int) and preds.units > 1 and not preds.batch_axis \
+            and not (preds.act == "linear" and _multilabel_training(facts, preds.units)):
         what = {"softmax": "softmax", "linear": "logit", "log_softmax": "log_softmax"}[preds.act]
         return (f"task='binary' on a {preds.units}-unit {what} output (line {facts.line(preds.node)}): binary "
                 "metrics want one score per sample, so against class ids this fails ('Predictions and targets "
@@ -171,7 +172,7 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
         if isinstance(value, Target):
             return f"{value.origin} labels on line {facts.line(value.node)}"
         if dtype == INT:
-            return f"integer labels on line {facts.line(node)}"
+            return f"integer labels on line {facts.line(getattr(value, 'node', None) or node)}"
     for key in ("id2label", "label2id"):
         node = model.setting_node(key)
         mapping = model.config.settings.get(key, (None,))[0]
@@ -183,6 +184,8 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
     for target in facts.metrics.label_targets:
         if target.origin != "literal labels":
             return f"{target.origin} labels on line {facts.line(target.node)}"
+    for node, what in facts.metrics.classification_evidence.items():
+        return f"{what} on line {facts.line(node)}"
     return None
 
 
