@@ -188,6 +188,8 @@ class NumericsFacts(Plugin):
 
     def subscript(self, obj: Any, index: Any, node: cst.Subscript) -> Any:
         result = self._rest("subscript", obj, index, node)
+        if _positive_mask(node):  # p[p > 0]: only the entries a log can take
+            return self._tag(result if result is not None else UNKNOWN, Info("safe"))
         info = self.info(obj)
         if info is not None and info.kind in ("softmax", "sigmoid", "safe"):
             return self._tag(result if result is not None else UNKNOWN, Info(
@@ -209,9 +211,20 @@ class NumericsFacts(Plugin):
         return self._tag(result if result is not None and result is not left and result is not right
                          else UNKNOWN, new)
 
+    def _entropy(self, node: cst.BinaryOperation) -> bool:
+        code = self.ev.module.code_for_node
+        sides = [node.left, node.right]
+        for log_side, other in (sides, sides[::-1]):
+            call = log_side
+            if isinstance(call, cst.Call) and call.args and code(call.args[0].value) == code(other):
+                return True
+        return False
+
     def _binary_info(self, op: str, left: Any, right: Any, node: cst.BinaryOperation) -> Info | None:
         li, ri = self.info(left), self.info(right)
         terms = [i for i in (li, ri) if i is not None and i.kind in ("log", "ce")]
+        if op == "Multiply" and terms and self._entropy(node):
+            return None  # p * log(p): an entropy, whose 0 * log 0 is a different matter than cross-entropy
         if op == "Multiply" and terms:
             negated = any(_negative(side, value) for side, value in ((node.left, left), (node.right, right)))
             return Info("ce", node, unsafe=_unsafe(terms), negated=negated or any(t.negated for t in terms),
@@ -310,3 +323,14 @@ def _negative(node: cst.CSTNode, value: Any) -> bool:
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         return True
     return isinstance(value, Const) and isinstance(value.value, (int, float)) and value.value < 0
+
+
+def _positive_mask(node: cst.Subscript) -> bool:
+    """`p[p > 0]`, `p[p != 0]`: a boolean mask that keeps only positive entries of p itself."""
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return False
+    test = node.slice[0].slice.value
+    return (isinstance(test, cst.Comparison) and len(test.comparisons) == 1
+            and isinstance(test.comparisons[0].operator, (cst.GreaterThan, cst.NotEqual))
+            and isinstance(test.comparisons[0].comparator, (cst.Integer, cst.Float))
+            and test.left.deep_equals(node.value))
