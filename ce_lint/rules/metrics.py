@@ -5,15 +5,70 @@ from __future__ import annotations
 
 from typing import Iterator
 
+import libcst as cst
+
 from ..diagnostics import Severity
 from ..facts import ModuleFacts
 from ..facts.metrics import FLOAT, INT, MICRO_WRAPPERS, HFModel, MetricUse, TMetric
 from ..facts.targets import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, Target
 from ..facts.torch import TTensor
 from ..facts.values import UNKNOWN
+from ..fixes import UNSAFE, Proposal, code, parenthesised, proposal, string_with, with_keyword
 from . import Finding, rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+def _retasked(facts: ModuleFacts, metric: TMetric, task: str, count: int | None = None) -> Proposal | None:
+    """The metric call with another task. `Accuracy(task="multiclass", num_classes=5)` becomes
+    `Accuracy(task="multilabel", num_labels=5)`; `Accuracy(task="binary")` becomes
+    `Accuracy(task="multiclass", num_classes=10)`; `MulticlassF1Score(num_classes=5)` becomes
+    `MultilabelF1Score(num_labels=5)`. None when the class count it needs is unknown."""
+    call = metric.node
+    if any(arg.star for arg in call.args):
+        return None
+    class_form = not metric.wrapper and metric.name[:1].isupper()
+    count_kw = {"multilabel": "num_labels", "multiclass": "num_classes"}.get(task)
+    args: list = []
+    has_count = retasked = False
+    for i, arg in enumerate(call.args):
+        keyword = arg.keyword.value if arg.keyword is not None else None
+        if keyword in ("num_classes", "num_labels") or (class_form and i == 0 and keyword is None):
+            if count_kw is None:
+                continue  # binary metrics take no class count
+            has_count = True
+            if keyword is not None:
+                arg = arg.with_changes(keyword=cst.Name(count_kw))
+        elif keyword == "task" or (metric.wrapper and i == 0 and keyword is None):
+            text = string_with(arg.value, task)
+            if text is None:
+                return None
+            arg = arg.with_changes(value=cst.parse_expression(text.strip()))
+            retasked = True
+        args.append(arg)
+    if not class_form and not retasked:
+        return None
+    if args and args[-1].comma is not cst.MaybeSentinel.DEFAULT and len(args) < len(call.args):
+        args[-1] = args[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+    new = call.with_changes(args=args)
+    imports: tuple[str, ...] = ()
+    title = f'Use task="{task}"'
+    if class_form:
+        name = {"binary": "Binary", "multiclass": "Multiclass", "multilabel": "Multilabel"}[task] + metric.family
+        title = f"Use {name}"
+        if isinstance(call.func, cst.Attribute):
+            new = new.with_changes(func=call.func.with_changes(attr=cst.Name(name)))
+        elif isinstance(call.func, cst.Name):
+            new = new.with_changes(func=cst.Name(name))
+            imports = (f"from torchmetrics.classification import {name}",)
+        else:
+            return None
+    text = code(facts, new)
+    if count_kw is not None and not has_count:
+        if count is None:
+            return None
+        text = with_keyword(facts, new, count_kw, str(count))
+    return proposal(UNSAFE, title, (call, text), imports=imports)
 
 
 def _spelled(metric: TMetric) -> str:
@@ -30,24 +85,29 @@ def _multilabel_training(facts: ModuleFacts, units: int) -> bool:
     return False
 
 
-def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> str | None:
+def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> tuple[str, Proposal | None] | None:
+    """(message, fix) when the metric's task contradicts what it is fed."""
     metric, preds, target = use.metric, use.preds, use.target
     line = facts.line(use.node)
+    count = metric.num_classes if isinstance(metric.num_classes, int) else None
     if metric.task == "multiclass":
         if isinstance(target, Target) and target.encoding == MULTI_HOT:
             return (f"task='multiclass' with multi-hot targets ({target.origin}, line {facts.line(target.node)}): "
                     "torchmetrics takes predictions of the targets' shape as class ids and compares them cell by "
                     "cell, so the score is meaningless (0.0 for probabilities) without any error; use "
-                    "task='multilabel' with num_labels=")
+                    "task='multilabel' with num_labels=", _retasked(facts, metric, "multilabel", count))
         if isinstance(preds, TTensor) and preds.act == "sigmoid":
             if isinstance(target, Target) and target.encoding in (INTEGER, ONE_HOT, ONE_HOT_OR_BINARY):
                 return None
-            if isinstance(preds.units, int) and preds.units > 1 and not _multilabel_training(facts, preds.units):
+            multilabel = isinstance(preds.units, int) and preds.units > 1
+            if multilabel and not _multilabel_training(facts, preds.units):
                 return None  # per-class sigmoid scores with class-id targets: argmax, fine
+            fix = _retasked(facts, metric, "multilabel", preds.units) if multilabel else _retasked(
+                facts, metric, "binary")
             return (f"task='multiclass' on sigmoid outputs (line {line}, sigmoid on line {facts.line(preds.node)}): "
                     "torchmetrics takes float predictions of the targets' shape as class ids, so sigmoid "
                     "probabilities score 0.0 without any error; use task='binary' (one score per sample) or "
-                    "task='multilabel' (one per label)")
+                    "task='multilabel' (one per label)", fix)
     if metric.task == "binary" and isinstance(preds, TTensor) and preds.act in ("softmax", "linear", "log_softmax") \
             and isinstance(preds.units, int) and preds.units > 1 and not preds.batch_axis \
             and not (preds.act == "linear" and _multilabel_training(facts, preds.units)):
@@ -55,7 +115,8 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> str | None:
         return (f"task='binary' on a {preds.units}-unit {what} output (line {facts.line(preds.node)}): binary "
                 "metrics want one score per sample, so against class ids this fails ('Predictions and targets "
                 "are expected to have the same shape') and against one-hot targets every cell is scored as its "
-                f"own sample; use task='multiclass', num_classes={preds.units}")
+                f"own sample; use task='multiclass', num_classes={preds.units}",
+                _retasked(facts, metric, "multiclass", preds.units))
     return None
 
 
@@ -133,6 +194,16 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
         return loss, accuracy(probs, tags)
     ```
 
+    ## Fix safety
+    The fix changes the task to the one the module shows: `"multilabel"` (with `num_classes=`
+    renamed `num_labels=`) for multi-hot targets or the sigmoid outputs of a multi-label model,
+    `"binary"` for one sigmoid probability per sample, `"multiclass"` with `num_classes=` the
+    output's width for a binary metric on a C-unit output; a `Multiclass*` class becomes its
+    `Multilabel*`/`Binary*` sibling. It is unsafe: the reported number changes (that is the
+    point), and a different reading of the data (e.g. one-vs-rest sigmoids scored as
+    multiclass) would want another task. The averaging mismatch has no fix: which average is
+    meant is the user's choice.
+
     ## References
     - FACTS F7 (torchmetrics 1.9.0): `functional/classification/stat_scores.py`
       (`_multiclass_stat_scores_tensor_validation`), `classification/accuracy.py` (`Accuracy.__new__`,
@@ -141,10 +212,10 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     reported: set = set()
     for use in facts.metrics.uses:
-        message = _task_mismatch(facts, use)
-        if message is not None and use.metric.node not in reported:
+        found = _task_mismatch(facts, use)
+        if found is not None and use.metric.node not in reported:
             reported.add(use.metric.node)
-            yield Finding(use.metric.node, message)
+            yield Finding(use.metric.node, found[0], fix=found[1])
     for metric, wrapper in _average_pairs(facts):
         if metric.node in reported:
             continue
@@ -214,6 +285,47 @@ def _class_ids(facts: ModuleFacts, model: HFModel) -> Target | None:
     return None
 
 
+def _class_count(model: HFModel) -> int:
+    """Classes named by id2label/label2id, else two (num_labels=1 is how a binary task gets mistyped)."""
+    for key in ("id2label", "label2id"):
+        mapping = model.config.settings.get(key, (None,))[0]
+        if hasattr(mapping, "items") and isinstance(mapping.items, dict) and len(mapping.items) >= 2:
+            return len(mapping.items)
+    return 2
+
+
+def _hf_fix(facts: ModuleFacts, model: HFModel, key: str, value: str) -> Proposal | None:
+    """Set `key=value` where the model's config gets it: the keyword already written (in the model's
+    call or its config's), else a new keyword of the model's `from_pretrained(...)`."""
+    title = f"Set {key}={value}"
+    node = model.setting_node(key)
+    if node is not None and key not in model.config.attrs:
+        if key == "problem_type":
+            text = string_with(node, value.strip('"'))
+            return proposal(UNSAFE, title, (node, text.strip() if text else None))
+        return proposal(UNSAFE, title, (node, value))
+    if key in model.config.attrs or not isinstance(model.node, cst.Call) or not isinstance(
+            model.node.func, cst.Attribute) or model.node.func.attr.value != "from_pretrained":
+        return None
+    return proposal(UNSAFE, title, (model.node, _with_new_keyword(facts, model.node, key, value)))
+
+
+def _with_new_keyword(facts: ModuleFacts, call: cst.Call, key: str, value: str) -> str | None:
+    """The call with `key=value` appended, laid out like its other arguments (same line or one per line)."""
+    args = list(call.args)
+    if not args or any(arg.star for arg in args) or any(a.keyword is not None and a.keyword.value == key for a in args):
+        return with_keyword(facts, call, key, value) if not any(arg.star for arg in args) else None
+    last = args[-1]
+    between = args[-2].comma.whitespace_after if len(args) >= 2 and isinstance(args[-2].comma, cst.Comma) else (
+        cst.SimpleWhitespace(" "))
+    added = cst.Arg(value=cst.parse_expression(value), keyword=cst.Name(key),
+                    equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
+                                          whitespace_after=cst.SimpleWhitespace("")),
+                    comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
+    args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=between), whitespace_after_arg=cst.SimpleWhitespace(""))
+    return code(facts, call.with_changes(args=[*args, added]))
+
+
 @rule("CE402", "hf-problem-type-mismatch", ERROR, "HuggingFace problem_type inferred from the labels is not the task")
 def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
@@ -224,7 +336,7 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
 
     - `num_labels=1` with classification labels (class ids, encoder output, an `id2label` of two
       or more classes): trained as regression;
-    - integer multi-hot labels (`MultiLabelBinarizer`'s output as it comes) without
+    - integer multi-hot labels (`MultiLabelBinarizer`'s output as it comes), with or without
       `problem_type="multi_label_classification"`;
     - integer class ids (`LabelEncoder`) with `problem_type="multi_label_classification"`.
 
@@ -237,7 +349,9 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     (`long`/`int`) labels → `"single_label_classification"` (`CrossEntropyLoss`); anything else →
     `"multi_label_classification"` (`BCEWithLogitsLoss`). So a binary classifier declared with
     `num_labels=1` silently trains a regression; integer multi-hot rows are read as class ids
-    and fail ("Expected input batch_size (4) to match target batch_size (12)"); and class ids
+    and fail ("Expected input batch_size (4) to match target batch_size (12)"), and declaring
+    the multi-label type does not help because `BCEWithLogitsLoss` rejects integer targets
+    ("result type Float can't be cast to the desired output type Long"); and class ids
     with the multi-label type fail in `BCEWithLogitsLoss` ("Target size ... must be the same as
     input size"). The inferred type is written into the config and saved with the model.
 
@@ -271,6 +385,13 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
         optimizer.step()
     ```
 
+    ## Fix safety
+    The fix sets `num_labels=2` (or the number of classes `id2label` names) instead of 1, casts
+    integer multi-hot labels to float where they are passed as `labels=` (`labels.float()`), or
+    sets `problem_type="single_label_classification"` for class ids. It is unsafe: the model's
+    head, its output shape and the loss it trains change, and a checkpoint saved with the old
+    configuration no longer matches.
+
     ## References
     - FACTS F7 (transformers 4.57.6): `models/bert/modeling_bert.py`, `BertForSequenceClassification.forward`
       (the `problem_type` inference)
@@ -282,24 +403,30 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
         if problem_type is None and num_labels == 1:
             evidence = _class_labels(facts, model)
             if evidence is not None:
-                yield Finding(model.node, (
+                yield Finding(model.node, fix=_hf_fix(facts, model, "num_labels", str(_class_count(model))), message=(
                     f"num_labels=1 with classification labels ({evidence}): transformers infers "
                     "problem_type='regression' and trains MSELoss on the raw logit; for two classes use "
                     "num_labels=2 with integer labels (or problem_type='multi_label_classification' with float "
-                    "labels for one sigmoid output)"))
-        elif problem_type is None and num_labels is not None and (num_labels is UNKNOWN or (
+                    "labels of shape (batch, 1) for one sigmoid output)"))
+            continue
+        target = None
+        if problem_type in (None, "multi_label_classification") and (num_labels is UNKNOWN or (
                 isinstance(num_labels, int) and num_labels > 1)):
             target = _int_multi_hot(facts, model)
             if target is not None:
-                yield Finding(model.node, (
-                    f"integer multi-hot labels ({target.origin}, line {facts.line(target.node)}) without "
-                    "problem_type='multi_label_classification': transformers infers single_label_classification "
-                    "from integer labels and CrossEntropyLoss fails on the label matrix; pass "
-                    "problem_type=\"multi_label_classification\" or cast the labels to float"))
-        elif problem_type == "multi_label_classification":
+                fed = next((node for value, node, _ in _fed(model, facts) if value is target), None)
+                fix = proposal(UNSAFE, "Cast the labels to float", (fed, f"{parenthesised(facts, fed)}.float()")) \
+                    if fed is not None else None
+                yield Finding(model.node, fix=fix, message=(
+                    f"integer multi-hot labels ({target.origin}, line {facts.line(target.node)}): transformers "
+                    "infers single_label_classification from integer labels and CrossEntropyLoss fails on the "
+                    "label matrix (and with problem_type='multi_label_classification' BCEWithLogitsLoss rejects "
+                    "integer targets); cast the labels to float, from which multi-label is inferred"))
+        if target is None and problem_type == "multi_label_classification":
             target = _class_ids(facts, model)
             if target is not None:
-                yield Finding(model.node, (
+                yield Finding(model.node, fix=_hf_fix(facts, model, "problem_type", '"single_label_classification"'),
+                              message=(
                     f"problem_type='multi_label_classification' with class ids ({target.origin}, line "
                     f"{facts.line(target.node)}): BCEWithLogitsLoss needs a float (batch, num_labels) matrix and "
                     "fails on class ids ('Target size ... must be the same as input size'); use "
