@@ -301,7 +301,8 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     ## Why is this bad?
     Keras replaces the string by a concrete metric. Keras <= 2.3 and tf.keras <= 2.1 pick it from
     the loss (binary cross-entropy gives `binary_accuracy`); tf.keras >= 2.2 and Keras 3 pick it from
-    the shapes (one unit gives `BinaryAccuracy`, otherwise categorical accuracy). So:
+    the shapes (one unit gives `BinaryAccuracy`, integer targets `SparseCategoricalAccuracy`,
+    otherwise categorical accuracy). So:
 
     - multi-label: `categorical_accuracy` compares the argmax of the prediction with the *first*
       positive label (tf.keras >= 2.2, Keras 3); older versions average element-wise matches, which
@@ -392,9 +393,9 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     ## Why is this bad?
     `from_logits=True` tells the loss to apply the activation itself. On Keras 3 with the torch,
     JAX or NumPy backend, Keras 2.x and tf.keras <= 2.3 the activation is then applied twice: the
-    loss is bounded, gradients shrink, and training stalls. TensorFlow-backed Keras >= 2.4 notices the
-    activation and silently uses its input instead (with a `UserWarning` since TF 2.5), so the same
-    code behaves differently per backend.
+    loss is bounded, gradients shrink, and training slows down or stalls. TensorFlow-backed
+    Keras >= 2.4 notices the activation and silently uses its input instead (with a `UserWarning`
+    since TF 2.5), so the same code behaves differently per backend.
 
     | version / backend | what happens |
     |---|---|

@@ -111,7 +111,7 @@ def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
     (`np.log(scipy.special.expit(x))`).
 
     ## Why is this bad?
-    In float32, `sigmoid(x)` is exactly 0 below about x = -104, and `1 - sigmoid(x)` is
+    In float32, `sigmoid(x)` is exactly 0 below about x = -88.7, and `1 - sigmoid(x)` is
     exactly 0 from about x = 17. The log is then `-inf`, and the gradient NaN
     (`torch.log(torch.sigmoid(torch.tensor(-120.)))` is `-inf` with gradient `nan`).
     `logsigmoid(x)` (`F.logsigmoid`, `tf.math.log_sigmoid`, `keras.ops.log_sigmoid`) computes
