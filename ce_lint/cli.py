@@ -93,6 +93,7 @@ class Outcome:
 def check_file(path: str, settings: Settings, mode: str = "check") -> Outcome:
     """Check one file; in mode "fix" write the fixed text back, in mode "diff" only describe it.
     Never raises."""
+    settings = settings.for_path(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,6 +32,7 @@ class Settings:
     unsafe_fixes: bool = False  # apply unsafe fixes too
     extend_safe_fixes: tuple[str, ...] = ()  # codes or prefixes whose unsafe fixes count as safe
     extend_unsafe_fixes: tuple[str, ...] = ()  # codes or prefixes whose safe fixes count as unsafe
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes ignored in matching files)
 
     def enabled(self, code: str, default_enabled: bool) -> bool:
         """Ruff's logic: the most specific selector wins; ignore beats select at equal length."""
@@ -39,12 +41,21 @@ class Settings:
         best_ignore = max((len(p) for p in self.ignore if code.startswith(p)), default=-1)
         return best_select >= 0 and best_select > best_ignore
 
+    def for_path(self, path: str) -> Settings:
+        """These settings with the per-file ignores that match `path` added to `ignore`."""
+        posix = path.replace("\\", "/")
+        extra = tuple(code for glob, codes in self.per_file_ignores
+                      if fnmatch.fnmatch(posix, glob) or fnmatch.fnmatch(posix, f"*/{glob}")
+                      or fnmatch.fnmatch(posix.rsplit("/", 1)[-1], glob) for code in codes)
+        return dataclasses.replace(self, ignore=self.ignore + extra) if extra else self
+
     def replace(self, **changes) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
 _KEYS = {"select": "codes", "ignore": "codes", "extend-select": "codes", "exclude": "strings",
-         "keras-version": "string"}
+         "keras-version": "string", "unsafe-fixes": "bool", "extend-safe-fixes": "codes",
+         "extend-unsafe-fixes": "codes", "per-file-ignores": "globs"}
 
 
 def find_config(start: Path) -> Path | None:
@@ -76,7 +87,14 @@ def load(path: Path) -> Settings:
         kind = _KEYS.get(key)
         if kind is None:
             raise ConfigError(f"{path}: unknown key '{key}' in [tool.ce-lint]; known keys: {', '.join(_KEYS)}")
-        if kind == "string":
+        if kind == "bool":
+            if not isinstance(value, bool):
+                raise ConfigError(f"{path}: '{key}' must be true or false")
+        elif kind == "globs":
+            if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+                raise ConfigError(f"{path}: '{key}' must be a table of glob = [codes]")
+            value = tuple((glob, tuple(validate_codes(codes, f"{path}: '{key}'"))) for glob, codes in value.items())
+        elif kind == "string":
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: '{key}' must be a string")
         elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):

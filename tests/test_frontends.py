@@ -134,3 +134,15 @@ def test_jobs_give_the_same_stable_output(jobs: str) -> None:
     single = ce_lint("check", "--jobs", "1", "fixtures")
     run = ce_lint("check", "--jobs", jobs, "fixtures")
     assert run.stdout == single.stdout and run.returncode == single.returncode
+
+
+def test_fix_settings_and_per_file_ignores_in_pyproject(tmp_path: Path) -> None:
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "buggy.py").write_text(BUGGY)
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.ce-lint]\nunsafe-fixes = true\nextend-safe-fixes = ["CE102"]\nextend-unsafe-fixes = []\n'
+        '[tool.ce-lint.per-file-ignores]\n"scripts/*.py" = ["CE102"]\n')
+    assert ce_lint("check", ".", cwd=tmp_path).returncode == 0
+    (tmp_path / "pyproject.toml").write_text('[tool.ce-lint]\nunsafe-fixes = "yes"\n')
+    run = ce_lint("check", ".", cwd=tmp_path)
+    assert run.returncode == 2 and "unsafe-fixes" in run.stderr and "Traceback" not in run.stderr
