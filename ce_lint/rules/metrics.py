@@ -3,6 +3,7 @@ compute something else than the code says."""
 
 from __future__ import annotations
 
+import re
 from typing import Iterator
 
 import libcst as cst
@@ -264,13 +265,23 @@ def _int_multi_hot(facts: ModuleFacts, model: HFModel) -> Target | None:
     for value, node, dtype in _fed(model, facts):
         if isinstance(value, Target) and value.encoding == MULTI_HOT and dtype == INT:
             return value
-    if _fed(model, facts) or facts.metrics.labels_cast_to_float or "cast_column" in facts.module.code:
+    if _fed(model, facts) or facts.metrics.labels_cast_to_float or _labels_made_float(facts.module.code):
         return None
     for target in facts.metrics.label_targets:
         if target.encoding == MULTI_HOT and target.origin == "MultiLabelBinarizer" and \
                 target.node not in facts.metrics.float_made:
             return target
     return None
+
+
+_FLOAT_CAST = re.compile(r"\.float\(\)|\.double\(\)|float(16|32|64)|torch\.float\b|FloatTensor|astype\(\s*float|"
+                         r"dtype\s*=\s*float|cast_column")
+
+
+def _labels_made_float(source: str) -> bool:
+    """A line that mentions labels and casts to float (`enc["labels"] = torch.tensor(...).float()`): the
+    labels may reach the model as floats in a way the analysis doesn't follow."""
+    return any("label" in line.lower() and _FLOAT_CAST.search(line) for line in source.splitlines())
 
 
 def _class_ids(facts: ModuleFacts, model: HFModel) -> Target | None:
