@@ -91,12 +91,15 @@ def load(path: Path) -> Settings:
             if not isinstance(value, bool):
                 raise ConfigError(f"{path}: '{key}' must be true or false")
         elif kind == "globs":
-            if not isinstance(value, dict) or not all(isinstance(v, list) for v in value.values()):
+            if not isinstance(value, dict) or not all(isinstance(v, list) and all(isinstance(c, str) for c in v)
+                                                      for v in value.values()):
                 raise ConfigError(f"{path}: '{key}' must be a table of glob = [codes]")
             value = tuple((glob, tuple(validate_codes(codes, f"{path}: '{key}'"))) for glob, codes in value.items())
         elif kind == "string":
             if not isinstance(value, str):
                 raise ConfigError(f"{path}: '{key}' must be a string")
+            if key == "keras-version":
+                value = validate_keras_version(value, f"{path}: '{key}'")
         elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
             raise ConfigError(f"{path}: '{key}' must be a list of strings")
         elif kind == "codes":
@@ -119,3 +122,13 @@ def validate_codes(codes, where: str) -> list[str]:
             raise ConfigError(f"{where}: '{code}' is not a ce-lint code or prefix (e.g. CE1, CE102)")
         out.append("" if code == "ALL" else code)
     return out
+
+
+def validate_keras_version(value: str, where: str) -> str:
+    """A Keras version as the rules read it: "3", "2.3", "2.3.1", or "tf-2.1" for tf.keras."""
+    import re
+
+    text = str(value).strip().lower()
+    if not re.fullmatch(r"(tf-)?\d+(\.\d+){0,2}", text):
+        raise ConfigError(f"{where}: '{value}' is not a Keras version (e.g. 3, 2.3, or tf-2.1 for tf.keras)")
+    return text

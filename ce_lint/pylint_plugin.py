@@ -18,6 +18,7 @@ front end; pylint's own `# pylint: disable=<symbol>` comments work too.
 
 from __future__ import annotations
 
+import sys
 from typing import TYPE_CHECKING
 
 from pylint.checkers import BaseRawFileChecker
@@ -46,6 +47,16 @@ class _FamilyChecker(BaseRawFileChecker):
     rules: tuple[Rule, ...] = ()
     _last_module: tuple[str, int] | None = None  # shared by every family: the module already analysed
 
+    def open(self) -> None:
+        """Before the first module: a bad --keras-version is one line and pylint's usage-error exit status."""
+        value = _keras_version(self.linter)
+        if value is not None:
+            try:
+                validate_keras_version(value, "--keras-version / keras-version")
+            except ConfigError as exc:
+                print(f"ce-lint: error: {exc}", file=sys.stderr)
+                sys.exit(32)
+
     def process_module(self, node: nodes.Module) -> None:
         key = (node.file or node.name, id(node))
         if _FamilyChecker._last_module == key:
@@ -71,17 +82,8 @@ def _keras_version(linter: PyLinter) -> str | None:
     return getattr(linter.config, "keras_version", None) or None
 
 
-def _keras_version_type(value: str) -> str:
-    try:
-        return validate_keras_version(value, "--keras-version")
-    except ConfigError as exc:
-        import argparse
-
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 KERAS_VERSION_OPTION = ("keras-version", {
-    "default": None, "type": _keras_version_type, "metavar": "<version>",
+    "default": None, "type": "string", "metavar": "<version>",
     "help": "Keras version the analysed code targets, e.g. 3, 2.3, or tf-2.1 for tf.keras "
             "(ce-lint; default: the installed one, else Keras 3).",
 })
