@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import difflib
-import json
 import os
 import sys
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from .diagnostics import Diagnostic, FileError
 from .engine import decode, encoding_of, fix, lint
 from .fixes import applicable
 from .files import discover
+from .output import FORMATS, render, to_json  # noqa: F401  (to_json: kept importable from here)
 from .rules import all_rules, by_name_or_code
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -46,7 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--extend-select", type=_codes, help="enable these codes in addition (e.g. default-off rules)")
     check.add_argument("--exclude", type=lambda s: tuple(p for p in s.split(",") if p),
                        help="extra file or folder patterns to skip, comma-separated")
-    check.add_argument("--output-format", choices=("text", "json"), default="text", help="default: text")
+    check.add_argument("--output-format", choices=FORMATS, default="text",
+                       help="text (default), json (Ruff's shape), sarif (SARIF 2.1.0), github (Actions annotations)")
     check.add_argument("--keras-version", help="Keras version the code targets, e.g. 3, 2.3, or tf-2.1 for tf.keras "
                                                "(default: the installed one, else Keras 3)")
     check.add_argument("--config", type=Path, help="use this pyproject.toml or ce-lint.toml")
@@ -135,29 +136,6 @@ def run_check(paths: list[str], settings: Settings, jobs: int, mode: str = "chec
     return _check_chunk(paths, settings, mode)
 
 
-def to_json(diagnostics: list[Diagnostic]) -> str:
-    from .rules import RULES
-
-    def fix(d: Diagnostic):
-        if d.fix is None:
-            return None
-        return {"applicability": d.fix.applicability.value, "message": d.fix.message, "edits": [
-            {"content": e.content, "location": {"row": e.line, "column": e.col + 1},
-             "end_location": {"row": e.end_line, "column": e.end_col + 1}} for e in d.fix.edits]}
-
-    return json.dumps([{
-        "code": d.code,
-        "name": RULES[d.code].name,
-        "message": d.message,
-        "severity": d.severity.value,
-        "filename": d.path,
-        "location": {"row": d.line, "column": d.col + 1},
-        "end_location": {"row": d.end_line, "column": d.end_col + 1},
-        "fix": fix(d),
-        "url": RULES[d.code].url,
-    } for d in diagnostics], indent=2)
-
-
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
@@ -203,12 +181,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Would fix {_plural(fixable, 'finding')}." if fixable else "No fixes available.", file=sys.stderr)
         return EXIT_ERROR if errors else EXIT_FINDINGS if diffs else EXIT_CLEAN
     diagnostics = sorted((d for o in outcomes for d in o.diagnostics), key=Diagnostic.sort_key)
-    if args.output_format == "json":
-        print(to_json(diagnostics))
-    else:
-        for d in diagnostics:
-            marker = "[*] " if applicable(d, settings.unsafe_fixes) else ""
-            print(f"{d.path}:{d.line}:{d.col + 1}: {d.code} {marker}{d.message}")
+    report = render(args.output_format, diagnostics, errors, settings.unsafe_fixes)
+    if report or args.output_format in ("json", "sarif"):
+        print(report)
     _summary(files, diagnostics, errors, sum(o.fixed for o in outcomes), settings.unsafe_fixes)
     if errors:
         return EXIT_ERROR
