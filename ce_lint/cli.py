@@ -11,7 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import __version__
-from .config import ConfigError, Settings, find_config, load, validate_codes
+from .config import ConfigError, Settings, find_config, load, validate_codes, validate_keras_version
 from .diagnostics import Diagnostic, FileError
 from .engine import decode, encoding_of, fix, lint
 from .fixes import applicable
@@ -25,6 +25,13 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 def _codes(text: str) -> tuple[str, ...]:
     try:
         return tuple(validate_codes(text.split(","), "command line"))
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _keras_version(text: str) -> str:
+    try:
+        return validate_keras_version(text, "--keras-version")
     except ConfigError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -48,7 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="extra file or folder patterns to skip, comma-separated")
     check.add_argument("--output-format", choices=FORMATS, default="text",
                        help="text (default), json (Ruff's shape), sarif (SARIF 2.1.0), github (Actions annotations)")
-    check.add_argument("--keras-version", help="Keras version the code targets, e.g. 3, 2.3, or tf-2.1 for tf.keras "
+    check.add_argument("--keras-version", type=_keras_version, help="Keras version the code targets, e.g. 3, 2.3, or tf-2.1 for tf.keras "
                                                "(default: the installed one, else Keras 3)")
     check.add_argument("--config", type=Path, help="use this pyproject.toml or ce-lint.toml")
     check.add_argument("--isolated", action="store_true", help="ignore all configuration files")

@@ -9,10 +9,19 @@ from __future__ import annotations
 from typing import Iterator
 
 from . import __version__
-from .config import Settings
+from .config import ConfigError, Settings, validate_keras_version
 from .diagnostics import FileError
 from .engine import lint
 from .rules import all_rules
+
+
+def _keras_version(text: str) -> str:
+    import argparse
+
+    try:
+        return validate_keras_version(text, "--keras-version / keras-version")
+    except ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 class Flake8Plugin:
@@ -26,7 +35,7 @@ class Flake8Plugin:
 
     @classmethod
     def add_options(cls, manager) -> None:
-        manager.add_option("--keras-version", parse_from_config=True, default=None,
+        manager.add_option("--keras-version", parse_from_config=True, default=None, type=_keras_version,
                            help="Keras version the code targets, e.g. 3, 2.3 or tf-2.1 (ce-lint)")
         manager.extend_default_ignore([r.code for r in all_rules() if not r.default_enabled])
 
