@@ -81,7 +81,9 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
     from .facts import collect
 
     result = Result()
+    rules = rules if rules is not None else enabled_rules(settings)
     if not GATE.search(source):
+        _report_unused_noqa(result, source, path, rules, set(), apply_noqa)
         return result
     if "\0" in source:
         raise FileError("source contains a NUL byte")
@@ -102,13 +104,15 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
         return result
     seen: set[tuple[str, cst.CSTNode]] = set()
     suppressions = Suppressions(source) if apply_noqa else None
-    for rule in rules if rules is not None else enabled_rules(settings):
+    found: set[tuple[int, str]] = set()  # (line, code) of every finding, suppressed or not: for CE902
+    for rule in rules:
         try:
             for finding in rule.check(facts):
                 if (rule.code, finding.node) in seen:
                     continue
                 seen.add((rule.code, finding.node))
                 where = facts.position(finding.node)
+                found.add((where.start.line, rule.code))
                 if suppressions is not None and suppressions.suppressed(where.start.line, rule.code):
                     continue
                 fix = to_fix(facts, rule.code, finding.fix) if finding.fix is not None else None
@@ -119,8 +123,22 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
             result.errors.append(f"internal error in rule {rule.code}: too deeply nested; {REPORT_HINT}")
         except Exception as exc:  # noqa: BLE001 - one rule's bug must not cost the others
             result.errors.append(f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}; {REPORT_HINT}")
+    _report_unused_noqa(result, source, path, rules, found, apply_noqa)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
+
+
+def _report_unused_noqa(result: Result, source: str, path: str, rules: list[Rule], found: set[tuple[int, str]],
+                        apply_noqa: bool) -> None:
+    """CE902 (off by default) needs every other rule's findings, so the engine runs it last."""
+    from .rules.suppressions import CODE, unused_noqa
+
+    if not any(r.code == CODE for r in rules):
+        return
+    suppressions = Suppressions(source) if apply_noqa else None
+    for diagnostic in unused_noqa(source, path, found, [r.code for r in rules]):
+        if suppressions is None or not suppressions.suppressed(diagnostic.line, CODE):
+            result.diagnostics.append(diagnostic)
 
 
 def fix(source: str, path: str, settings: Settings = Settings(), unsafe: bool = False) -> tuple[str, int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import re
 import tokenize
+from dataclasses import dataclass
 
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 
@@ -49,3 +50,45 @@ class Suppressions:
     def suppressed(self, line: int, code: str) -> bool:
         codes = self.codes_on(line)
         return codes is not None and (not codes or code in codes or code.startswith(tuple(codes)))
+
+
+@dataclass(frozen=True)
+class Directive:
+    """A `# noqa: CODES` comment naming codes: where it is and the lines (its token run) it covers."""
+
+    line: int
+    col: int  # 0-based, the '#' of '# noqa'
+    end_col: int  # after the last code
+    codes: tuple[str, ...]  # as written, upper-cased, in order
+    lines: range
+    effective: bool  # the first noqa of its run: flake8 (and ce-lint) read only that one
+
+
+def directives(source: str) -> list[Directive]:
+    """Every `# noqa` comment that lists codes (blanket `# noqa` comments are left out)."""
+    if "noqa" not in source.lower():
+        return []
+    found: list[Directive] = []
+    pending: list[tuple[int, int, int, tuple[str, ...]]] = []
+    start = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            start = token.start[0] if start is None else start
+            if token.type == tokenize.COMMENT:
+                match = NOQA.search(token.string)
+                if match is not None:
+                    codes = match.group("codes")
+                    end = token.start[1] + match.start() + len(match.group().rstrip(", \t"))
+                    pending.append((token.start[0], token.start[1] + match.start(), end,
+                                    tuple(c for c in re.split(r"[,\s]+", codes.strip().upper()) if c) if codes else ()))
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                lines = range(start, token.end[0] + 1)
+                for index, (line, col, end_col, codes) in enumerate(pending):
+                    if codes:
+                        found.append(Directive(line, col, end_col, codes, lines, index == 0))
+                pending, start = [], None
+    except (tokenize.TokenError, SyntaxError):
+        return []
+    return found

@@ -57,18 +57,38 @@ def pre_commit_home(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("pre-commit-home")
 
 
-def try_repo(hook: str, files: dict[str, str], home: Path, where: Path) -> tuple[subprocess.CompletedProcess, Path]:
-    """`pre-commit try-repo <this repository> <hook> --all-files` in a new git repository holding `files`.
-    pre-commit installs the hooks from this repository's HEAD (plus uncommitted changes, if any)."""
+@pytest.fixture(scope="module")
+def hook_repo(tmp_path_factory) -> Path:
+    """This working tree (tracked and new files, not ignored ones) committed into a new repository:
+    pre-commit installs hooks from a repository's commits, and try-repo leaves out new files."""
     if shutil.which("git") is None:
         pytest.skip("git is not installed")
+    repo = tmp_path_factory.mktemp("hook-repo")
+    listed = run("git", "ls-files", "-z", "--cached", "--others", "--exclude-standard", env=GIT_ENV)
+    if listed.returncode != 0:  # not a git checkout (an sdist): take the files the hooks need
+        names = [str(p.relative_to(ROOT)) for p in [ROOT / "pyproject.toml", ROOT / "README.md",
+                                                    ROOT / ".pre-commit-hooks.yaml", *(ROOT / "ce_lint").rglob("*.py")]]
+    else:
+        names = [n for n in listed.stdout.split("\0") if n]
+    for name in names:
+        if (ROOT / name).is_file():
+            (repo / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(ROOT / name, repo / name)
+    for args in (("init", "-q"), ("add", "-A"), ("commit", "-q", "-m", "snapshot")):
+        done = run("git", *args, cwd=repo, env=GIT_ENV)
+        assert done.returncode == 0, done.stderr
+    return repo
+
+
+def try_repo(hook: str, files: dict[str, str], home: Path, where: Path, hooks: Path) -> tuple[subprocess.CompletedProcess, Path]:
+    """`pre-commit try-repo <hooks> <hook> --all-files` in a new git repository holding `files`."""
     repo = where / "project"
     repo.mkdir()
     run("git", "init", "-q", cwd=repo, env=GIT_ENV)
     for name, text in files.items():
         (repo / name).write_text(text)
     run("git", "add", ".", cwd=repo, env=GIT_ENV)
-    result = run(sys.executable, "-m", "pre_commit", "try-repo", str(ROOT), hook, "--all-files", "--color=never",
+    result = run(sys.executable, "-m", "pre_commit", "try-repo", str(hooks), hook, "--all-files", "--color=never",
                  cwd=repo, env={**GIT_ENV, "PRE_COMMIT_HOME": str(home)})
     assert "An error has occurred" not in result.stdout + result.stderr, result.stdout + result.stderr
     return result, repo
@@ -81,23 +101,23 @@ def test_pre_commit_hooks_are_declared() -> None:
     assert text.count("types: [python]") == 2
 
 
-def test_pre_commit_check_hook_fails_on_a_buggy_file(pre_commit_home: Path, tmp_path: Path) -> None:
-    result, _ = try_repo("ce-lint", {"train.py": BUGGY, "notes.txt": BUGGY}, pre_commit_home, tmp_path)
+def test_pre_commit_check_hook_fails_on_a_buggy_file(pre_commit_home: Path, tmp_path: Path, hook_repo: Path) -> None:
+    result, _ = try_repo("ce-lint", {"train.py": BUGGY, "notes.txt": BUGGY}, pre_commit_home, tmp_path, hook_repo)
     assert result.returncode == 1, result.stdout
     assert "train.py:4:38: CE102" in result.stdout
     assert "notes.txt" not in result.stdout.split("Using config")[-1].split("ce-lint....")[-1]
 
 
-def test_pre_commit_check_hook_passes_on_a_clean_file(pre_commit_home: Path, tmp_path: Path) -> None:
-    result, _ = try_repo("ce-lint", {"train.py": CLEAN}, pre_commit_home, tmp_path)
+def test_pre_commit_check_hook_passes_on_a_clean_file(pre_commit_home: Path, tmp_path: Path, hook_repo: Path) -> None:
+    result, _ = try_repo("ce-lint", {"train.py": CLEAN}, pre_commit_home, tmp_path, hook_repo)
     assert result.returncode == 0, result.stdout
     assert re.search(r"^ce-lint\.+Passed$", result.stdout, re.M), result.stdout
 
 
-def test_pre_commit_fix_hook_applies_safe_fixes(pre_commit_home: Path, tmp_path: Path) -> None:
+def test_pre_commit_fix_hook_applies_safe_fixes(pre_commit_home: Path, tmp_path: Path, hook_repo: Path) -> None:
     if "--fix" not in ce_lint("check", "--help").stdout:
         pytest.skip("`ce-lint check --fix` is not implemented yet; the ce-lint-fix hook is declared for it")
-    result, repo = try_repo("ce-lint-fix", {"train.py": SAFELY_FIXABLE, "buggy.py": BUGGY}, pre_commit_home, tmp_path)
+    result, repo = try_repo("ce-lint-fix", {"train.py": SAFELY_FIXABLE, "buggy.py": BUGGY}, pre_commit_home, tmp_path, hook_repo)
     assert result.returncode == 1, result.stdout  # files were modified, and CE102 has no safe fix
     assert "from_logits=False" in (repo / "train.py").read_text()
     assert (repo / "buggy.py").read_text() == BUGGY  # nothing safe to do there

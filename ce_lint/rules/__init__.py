@@ -68,4 +68,4 @@ def by_name_or_code(key: str) -> Rule | None:
 
 
 def _load() -> None:
-    from . import keras, metrics, numerics, torch  # noqa: F401  (registers their rules)
+    from . import keras, metrics, numerics, suppressions, torch  # noqa: F401  (registers their rules)
