@@ -6,6 +6,8 @@ Qualified names come from resolving imports (`tf.keras.layers.Dense` -> `tensorf
 
 from __future__ import annotations
 
+import functools
+
 # Longest first: each root is replaced by "keras".
 _KERAS_ROOTS = (
     "tensorflow.python.keras",
@@ -29,6 +31,7 @@ _KERAS_GROUPS = ("layers", "losses", "metrics", "activations", "models", "utils"
 _LIGHTNING_ROOTS = ("pytorch_lightning", "lightning.pytorch", "lightning")
 
 
+@functools.lru_cache(maxsize=8192)  # pure, and called for every name the analysis meets
 def canonical(qname: str) -> str:
     for root in _KERAS_ROOTS:
         if qname == root or qname.startswith(root + "."):
@@ -41,6 +44,7 @@ def canonical(qname: str) -> str:
     return qname
 
 
+@functools.lru_cache(maxsize=8192)
 def keras_member(qname: str) -> tuple[str, str] | None:
     """`keras.layers.core.Dense` -> ("layers", "Dense"); `keras.Sequential` -> ("", "Sequential")."""
     parts = canonical(qname).split(".")

@@ -261,7 +261,7 @@ class NumericsFacts(Plugin):
         """A small positive constant, or something named like one (`eps`, `self.epsilon`, `K.epsilon()`)."""
         if isinstance(value, Const) and isinstance(value.value, float) and 0 < value.value <= 1e-2:
             return True
-        return "eps" in self.ev.module.code_for_node(node).lower()
+        return _named_like_epsilon(node)
 
     # -- meanings --------------------------------------------------------------------------
 
@@ -294,6 +294,24 @@ class NumericsFacts(Plugin):
         if new.reduced and new.negated and new.unsafe:
             self.facts.unclipped_ce.setdefault(new.unsafe[0].node, new)
         return new
+
+
+def _named_like_epsilon(node: cst.CSTNode) -> bool:
+    """`eps`, `self.epsilon`, `K.epsilon()`, `torch.finfo(x).eps`, `cfg["eps"]`, `eps * scale`: read from
+    the names in the expression, not its source text, as this runs on every addition."""
+    if isinstance(node, cst.Name):
+        return "eps" in node.value.lower()
+    if isinstance(node, cst.Attribute):
+        return "eps" in node.attr.value.lower() or _named_like_epsilon(node.value)
+    if isinstance(node, cst.Call):
+        return _named_like_epsilon(node.func)
+    if isinstance(node, cst.Subscript):
+        return _named_like_epsilon(node.value) or any(
+            isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.SimpleString)
+            and "eps" in e.slice.value.value.lower() for e in node.slice)
+    if isinstance(node, cst.BinaryOperation):
+        return _named_like_epsilon(node.left) or _named_like_epsilon(node.right)
+    return False
 
 
 def _framework_probability(value: Any) -> Info | None:

@@ -89,7 +89,6 @@ def _multilabel_training(facts: ModuleFacts, units: int) -> bool:
 def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> tuple[str, Proposal | None] | None:
     """(message, fix) when the metric's task contradicts what it is fed."""
     metric, preds, target = use.metric, use.preds, use.target
-    line = facts.line(use.node)
     count = metric.num_classes if isinstance(metric.num_classes, int) else None
     if metric.task == "multiclass":
         if isinstance(target, Target) and target.encoding == MULTI_HOT:
@@ -105,7 +104,8 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> tuple[str, Proposal | 
                 return None  # per-class sigmoid scores with class-id targets: argmax, fine
             fix = _retasked(facts, metric, "multilabel", preds.units) if multilabel else _retasked(
                 facts, metric, "binary")
-            return (f"task='multiclass' on sigmoid outputs (line {line}, sigmoid on line {facts.line(preds.node)}): "
+            return (f"task='multiclass' on sigmoid outputs (line {facts.line(use.node)}, "
+                    f"sigmoid on line {facts.line(preds.node)}): "
                     "torchmetrics takes float predictions of the targets' shape as class ids, so sigmoid "
                     "probabilities score 0.0 without any error; use task='binary' (one score per sample) or "
                     "task='multilabel' (one per label)", fix)
