@@ -11,6 +11,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import __version__
+from .cache import FOLDER, Cache
 from .config import ConfigError, Settings, find_config, load, validate_codes, validate_keras_version
 from .diagnostics import Diagnostic, FileError
 from .engine import decode, encoding_of, fix, lint
@@ -63,11 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--unsafe-fixes", action="store_true", default=None,
                        help="also apply (and mark as fixable) fixes that change what the model outputs")
     check.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")
-    check.add_argument("--no-cache", action="store_true", help="do not read or write the result cache")
+    check.add_argument("--no-cache", action="store_true",
+                       help=f"do not read or write the result cache ({FOLDER}/ at the project root)")
     check.add_argument("--jobs", "-j", type=int, default=0, help="processes to use (default: all cores for many files)")
 
     rule = sub.add_parser("rule", help="print a rule's documentation", description="Print the page of a rule.")
     rule.add_argument("code", help="a code (CE101) or a name (softmax-single-unit)")
+
+    clean = sub.add_parser("clean", help=f"remove the result cache ({FOLDER}/ at the project root)",
+                           description="Remove the result cache of the project that contains PATH.")
+    clean.add_argument("paths", nargs="?", default=["."], type=lambda p: [p], metavar="PATH",
+                       help="a file or folder of the project (default: .)")
+    clean.add_argument("--config", type=Path, help="the project's pyproject.toml or ce-lint.toml")
+    clean.add_argument("--isolated", action="store_true", help="ignore configuration: the project root is the current folder")
+    for name in ("select", "ignore", "extend_select", "keras_version", "unsafe_fixes", "exclude"):
+        clean.set_defaults(**{name: None})
 
     server = sub.add_parser("server", help="run the language server over stdio (needs ce-lint[lsp])",
                             description="Run the language server over stdin/stdout, for editors.")
@@ -75,17 +86,18 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace) -> Settings:
-    settings = Settings()
+def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
+    """The effective settings, and the project root: the configuration file's folder, else the current one."""
+    settings, root = Settings(), Path.cwd()
     if not args.isolated:
         path = args.config or find_config(Path(args.paths[0]) if args.paths else Path.cwd())
         if args.config is not None and not args.config.is_file():
             raise ConfigError(f"{args.config}: configuration file not found")
         if path is not None:
-            settings = load(path)
+            settings, root = load(path), path.resolve().parent
     return settings.replace(select=args.select, ignore=args.ignore, extend_select=args.extend_select,
                             keras_version=args.keras_version, unsafe_fixes=args.unsafe_fixes,
-                            exclude=(settings.exclude + args.exclude) if args.exclude else None)
+                            exclude=(settings.exclude + args.exclude) if args.exclude else None), root
 
 
 @dataclass
@@ -96,15 +108,32 @@ class Outcome:
     errors: list[str] = field(default_factory=list)
     fixed: int = 0
     diff: str = ""
+    internal: bool = False  # an error that is ce-lint's bug: not cached, a later release may do better
 
 
-def check_file(path: str, settings: Settings, mode: str = "check") -> Outcome:
+def check_file(path: str, settings: Settings, mode: str = "check", cache: Cache | None = None) -> Outcome:
     """Check one file; in mode "fix" write the fixed text back, in mode "diff" only describe it.
-    Never raises."""
+    Plain checks go through the cache when there is one. Never raises."""
     settings = settings.for_path(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
+    except OSError as exc:
+        return Outcome(errors=[f"{path}: error: {exc.strerror or exc}"])
+    if cache is None or mode != "check":
+        return _check_data(path, data, settings, mode)
+    key = cache.key(path, data, settings)
+    hit = cache.get(key)
+    if hit is not None:
+        return Outcome(*hit)
+    outcome = _check_data(path, data, settings, mode)
+    if not outcome.internal:
+        cache.put(key, outcome.diagnostics, outcome.errors)
+    return outcome
+
+
+def _check_data(path: str, data: bytes, settings: Settings, mode: str) -> Outcome:
+    try:
         text = decode(data)
         fixed = 0
         if mode != "check":
@@ -123,24 +152,28 @@ def check_file(path: str, settings: Settings, mode: str = "check") -> Outcome:
     except OSError as exc:
         return Outcome(errors=[f"{path}: error: {exc.strerror or exc}"])
     except Exception as exc:  # noqa: BLE001 - the last line of defence: the run goes on
-        return Outcome(errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}; please report it"])
-    return Outcome(result.diagnostics, [f"{path}: error: {e}" for e in result.errors], fixed)
+        return Outcome(errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}; please report it"],
+                       internal=True)
+    return Outcome(result.diagnostics, [f"{path}: error: {e}" for e in result.errors], fixed,
+                   internal=bool(result.errors))
 
 
-def _check_chunk(paths: list[str], settings: Settings, mode: str) -> list[Outcome]:
-    return [check_file(p, settings, mode) for p in paths]
+def _check_chunk(paths: list[str], settings: Settings, mode: str, cache: Cache | None = None) -> list[Outcome]:
+    return [check_file(p, settings, mode, cache) for p in paths]
 
 
-def run_check(paths: list[str], settings: Settings, jobs: int, mode: str = "check") -> list[Outcome]:
+def run_check(paths: list[str], settings: Settings, jobs: int, mode: str = "check",
+              cache: Cache | None = None) -> list[Outcome]:
     """Outcomes of every file, in the order of `paths`, using several processes for many files."""
     jobs = jobs or (os.cpu_count() or 1)
     if jobs > 1 and len(paths) >= 16:
-        chunks = [paths[i::jobs * 4] for i in range(jobs * 4)]
+        count = jobs * 4
+        chunks = [paths[i::count] for i in range(count)]
         with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = pool.map(_check_chunk, chunks, [settings] * len(chunks), [mode] * len(chunks))
+            done = pool.map(_check_chunk, chunks, [settings] * count, [mode] * count, [cache] * count)
             by_path = {o_path: o for chunk, outcomes in zip(chunks, done) for o_path, o in zip(chunk, outcomes)}
         return [by_path[p] for p in paths]
-    return _check_chunk(paths, settings, mode)
+    return _check_chunk(paths, settings, mode, cache)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -170,14 +203,18 @@ def main(argv: list[str] | None = None) -> int:
         print(render_page(found), end="")
         return EXIT_CLEAN
     try:
-        settings = _settings(args)
+        settings, root = _settings(args)
     except ConfigError as exc:
         print(f"ce-lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    if args.command == "clean":
+        removed = Cache(root).clear()
+        print(f"Removed {root / FOLDER}." if removed else f"No cache at {root / FOLDER}.", file=sys.stderr)
+        return EXIT_CLEAN
     all_rules()  # register rules before worker processes fork
     files = list(discover(args.paths, settings.exclude))
     mode = "diff" if args.diff else "fix" if args.fix else "check"
-    outcomes = run_check(files, settings, args.jobs, mode)
+    outcomes = run_check(files, settings, args.jobs, mode, None if args.no_cache else Cache(root))
     errors = [e for o in outcomes for e in o.errors]
     for error in errors:
         print(error, file=sys.stderr)

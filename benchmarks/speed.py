@@ -1,0 +1,160 @@
+"""How fast ce-lint is on real code, measured side by side with its peers in one run.
+
+    python benchmarks/speed.py                  # all corpus packages, 3 rounds; writes docs/benchmark.md
+    python benchmarks/speed.py --rounds 5 --packages torchmetrics,pytorch-lightning --no-write
+
+Every command runs as its own process, round after round in turn (so that a slow minute of the machine
+hurts every tool alike); the table gives the median of the rounds with the spread (min-max) and the
+ratios of medians. Compared, on the pinned packages of corpus.py:
+- ce-lint on one core against the floor of any libcst-based analysis: reading and `libcst.parse_module`
+  of the files ce-lint parses (those its textual gate lets through), nothing else;
+- ce-lint's default run (all cores, no cache) against flake8's default run (all cores, pyflakes,
+  pycodestyle and mccabe), and against pylint (all cores, default checks) on the smallest package, as
+  pylint on the whole corpus takes a long time;
+- a re-run with a warm cache against a cold run (the cache in a fresh folder, all cores);
+- the peak resident memory of ce-lint on one core.
+flake8 and pylint are installed into a separate environment (benchmarks/corpus/peers), so that
+ce-lint's own flake8 plugin doesn't run inside flake8.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import venv
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(HERE))
+
+from ce_lint import __version__  # noqa: E402
+from ce_lint.engine import GATE, decode  # noqa: E402
+from ce_lint.files import discover  # noqa: E402
+
+from corpus import CORPUS, PACKAGES, fetch, folder  # noqa: E402
+
+PEERS = ("flake8==7.5.0", "pylint==4.1.4")
+PEERS_ENV = CORPUS / "peers"
+REPORT = HERE.parent / "docs" / "benchmark.md"
+PYLINT_PACKAGE = "pytorch-lightning"  # the smallest package: pylint on everything takes very long
+
+
+def peers_python() -> Path:
+    python = PEERS_ENV / "bin" / "python"
+    if not python.exists():
+        venv.create(PEERS_ENV, with_pip=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PEERS], check=True)
+    return python
+
+
+def measure(command: list[str], cwd: Path) -> tuple[float, int]:
+    """(wall seconds, peak resident MiB of the process or its largest child) of one run."""
+    with tempfile.TemporaryFile() as errors:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(process.pid, 0)
+        elapsed = time.perf_counter() - start
+        errors.seek(0)
+        stderr = errors.read().decode(errors="replace")
+    code = os.waitstatus_to_exitcode(status)
+    if "Traceback" in stderr or code < 0:
+        raise SystemExit(f"{' '.join(command[:4])}... crashed (exit {code}):\n{stderr[-2000:]}")
+    return elapsed, usage.ru_maxrss // 1024
+
+
+def summary(times: list[float]) -> str:
+    return f"{statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f})"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--packages", help="comma-separated name prefixes from corpus.py (default: all)")
+    parser.add_argument("--no-write", action="store_true", help=f"don't write {REPORT.relative_to(HERE.parent)}")
+    args = parser.parse_args()
+
+    chosen = tuple(p for p in PACKAGES if not args.packages or p.startswith(tuple(args.packages.split(","))))
+    folders = [str(f) for f in fetch(chosen)]
+    files = [f for root in folders for f in discover([root])]
+    parsed = [f for f in files if GATE.search(decode(Path(f).read_bytes()))]
+    lines = sum(Path(f).read_bytes().count(b"\n") for f in files)
+    pylint_folder = [str(folder(p)) for p in PACKAGES if p.startswith(PYLINT_PACKAGE)]
+    peers = peers_python()
+
+    work = Path(tempfile.mkdtemp(prefix="ce-lint-bench-"))
+    listing = work / "parsed.txt"
+    listing.write_text("\n".join(parsed), encoding="utf-8")
+    ce_lint = [sys.executable, "-m", "ce_lint", "check", "--isolated", "--output-format", "json"]
+    commands = {
+        "floor": [sys.executable, str(HERE / "parse_floor.py"), str(listing)],
+        "ce-lint, 1 core": [*ce_lint, "--no-cache", "--jobs", "1", *folders],
+        "ce-lint": [*ce_lint, "--no-cache", *folders],
+        "flake8": [str(peers), "-m", "flake8", "--isolated", "--jobs", "auto", "--exit-zero", *folders],
+        "ce-lint, cold cache": [*ce_lint, *folders],
+        "ce-lint, warm cache": [*ce_lint, *folders],
+        "ce-lint on " + PYLINT_PACKAGE: [*ce_lint, "--no-cache", *pylint_folder],
+        "pylint on " + PYLINT_PACKAGE: [str(peers), "-m", "pylint", "--jobs", "0", "--recursive=y", "--exit-zero",
+                                        "--persistent=n", *pylint_folder],
+    }
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    memory: dict[str, int] = {}
+    for round_ in range(args.rounds):
+        for name, command in commands.items():
+            if name == "ce-lint, cold cache":
+                shutil.rmtree(work / ".ce_lint_cache", ignore_errors=True)
+            seconds, mib = measure(command, work)
+            times[name].append(seconds)
+            memory[name] = max(memory.get(name, 0), mib)
+            print(f"round {round_ + 1}/{args.rounds}  {name:<32} {seconds:7.2f} s  {mib:5d} MiB", flush=True)
+    shutil.rmtree(work, ignore_errors=True)
+
+    def ratio(a: str, b: str) -> str:
+        return f"{statistics.median(times[a]) / statistics.median(times[b]):.2f}x"
+
+    table = [
+        "| measurement | median (min-max) of "
+        f"{args.rounds} rounds | peak memory |",
+        "|---|---|---|",
+        *[f"| {name} | {summary(t)} | {memory[name]} MiB |" for name, t in times.items()],
+    ]
+    ratios = [
+        f"- ce-lint on one core / libcst parse floor: **{ratio('ce-lint, 1 core', 'floor')}** (target: at most 1.5x)",
+        f"- ce-lint / flake8, both on all cores: **{ratio('ce-lint', 'flake8')}** (target: below 1x)",
+        f"- ce-lint / pylint on {PYLINT_PACKAGE}, both on all cores: "
+        f"**{ratio('ce-lint on ' + PYLINT_PACKAGE, 'pylint on ' + PYLINT_PACKAGE)}**",
+        f"- warm cache / cold cache: **{ratio('ce-lint, warm cache', 'ce-lint, cold cache')}** (target: at most 0.10x)",
+        f"- peak memory of ce-lint on one core: **{memory['ce-lint, 1 core']} MiB** (target: under 300 MiB)",
+    ]
+    report = "\n".join([
+        "# Speed",
+        "",
+        "Generated by `python benchmarks/speed.py` (see its docstring for what each line measures); re-run it",
+        "to check these figures on your machine. Only the ratios carry over between machines.",
+        "",
+        f"- ce-lint {__version__}, Python {platform.python_version()}, {os.cpu_count()} cores "
+        f"({platform.processor() or platform.machine()}), {time.strftime('%Y-%m-%d')}",
+        f"- corpus: {', '.join(chosen)}: {len(files):,} files, {lines:,} lines; ce-lint parses "
+        f"{len(parsed):,} of the files (the others never mention a framework)",
+        f"- peers: {', '.join(PEERS)}",
+        "",
+        *table,
+        "",
+        *ratios,
+        "",
+    ])
+    print("\n" + report)
+    if not args.no_write:
+        REPORT.write_text(report, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
