@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import multiprocessing
 import os
 import sys
 from dataclasses import dataclass, field
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 from . import __version__
 from .cache import FOLDER, Cache
 from .config import ConfigError, Settings, find_config, load, validate_codes, validate_keras_version
 from .diagnostics import Diagnostic, FileError
-from .engine import decode, encoding_of, fix, lint
+from .engine import REPORT_HINT, decode, encoding_of, fix, lint
 from .fixes import applicable
 from .files import discover
 from .output import FORMATS, render, to_json  # noqa: F401  (to_json: kept importable from here)
@@ -164,16 +166,41 @@ def _check_chunk(paths: list[str], settings: Settings, mode: str, cache: Cache |
 
 def run_check(paths: list[str], settings: Settings, jobs: int, mode: str = "check",
               cache: Cache | None = None) -> list[Outcome]:
-    """Outcomes of every file, in the order of `paths`, using several processes for many files."""
-    jobs = jobs or (os.cpu_count() or 1)
-    if jobs > 1 and len(paths) >= 16:
-        count = jobs * 4
-        chunks = [paths[i::count] for i in range(count)]
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            done = pool.map(_check_chunk, chunks, [settings] * count, [mode] * count, [cache] * count)
-            by_path = {o_path: o for chunk, outcomes in zip(chunks, done) for o_path, o in zip(chunk, outcomes)}
-        return [by_path[p] for p in paths]
-    return _check_chunk(paths, settings, mode, cache)
+    """Outcomes of every file, in the order of `paths`. Files are checked in worker processes, so that
+    a crash of the parser or the analysis (a native stack overflow, running out of memory) costs only
+    the file that caused it: the main process survives and reports it."""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
+    if not paths or (len(paths) < 16 and multiprocessing.get_start_method() != "fork"):
+        return _check_chunk(paths, settings, mode, cache)  # starting a fresh interpreter would cost more
+    count = min(len(paths), jobs * 4)
+    pending = [paths[i::count] for i in range(count)]
+    done: dict[str, Outcome] = {}
+    while pending:
+        broken = []
+        with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
+            futures = [(chunk, pool.submit(_check_chunk, chunk, settings, mode, cache)) for chunk in pending]
+            for chunk, future in futures:
+                try:
+                    done.update(zip(chunk, future.result()))
+                except BrokenProcessPool:
+                    broken.append(chunk)
+        pending = []
+        for chunk in broken:  # a worker died: every unfinished chunk fails; halve them to find the culprit
+            if len(chunk) == 1:
+                done[chunk[0]] = _alone(chunk[0], settings, mode, cache)
+            else:
+                pending += [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
+    return [done[p] for p in paths]
+
+
+def _alone(path: str, settings: Settings, mode: str, cache: Cache | None) -> Outcome:
+    """One file in a process of its own: if that dies too, the file is the culprit."""
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        try:
+            return pool.submit(check_file, path, settings, mode, cache).result()
+        except BrokenProcessPool:
+            return Outcome(errors=[f"{path}: error: internal error: the process analysing this file crashed; "
+                                   f"{REPORT_HINT}"], internal=True)
 
 
 def _plural(count: int, noun: str) -> str:

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import ast
 import gc
+import itertools
 import re
 import sys
+import threading
 import tokenize
 from dataclasses import dataclass, field
 from io import BytesIO
+from typing import Any, Callable, TypeVar
 
 import libcst as cst
 
@@ -25,6 +28,8 @@ from .rules import Rule, all_rules
 
 # Every rule needs one of these words in the file; anything else can't produce a finding.
 GATE = re.compile(r"keras|tensorflow|torch|transformers|softmax|sigmoid|crossentropy|cross_entropy|np\.log\(|numpy\.log\(|expit")
+
+T = TypeVar("T")
 
 REPORT_HINT = "please report it with the file that triggers it"
 
@@ -48,24 +53,68 @@ def decode(data: bytes) -> str:
         raise FileError(f"cannot decode file: {exc}") from None
 
 
-# CPython refuses more than 200 nested brackets; libcst's native parser overflows its stack
-# (a segfault, not an exception) somewhere past 1,000, so such files never reach it.
+# Some shapes of valid Python make libcst's parser take minutes or gigabytes, or overflow its stack:
+# over 200 nested brackets (which CPython refuses too), very long chains of binary operators or
+# attributes (time grows with the square of the length: 2,000 terms about 1 s, 20,000 minutes), and
+# deeply nested conditional expressions (4,000 take 3 GB). Real code never comes near; such files get
+# a one-line error instead. The checks are textual and cheap; CPython's own parser (ten times faster
+# than libcst's) measures the depth of the rare file that looks suspicious.
 _MAX_BRACKETS = 200
+_MAX_CHAIN = 2_000
+_MAX_DEPTH = 1_000
 _BRACKET = re.compile(r"[()\[\]{}]")
+_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
+# Starts with an operator character, which the regex engine skips to quickly.
+_CHAIN = re.compile(r"[-+*/%@&|^.](?:\s*+[\w'\"]++\s*+[-+*/%@&|^.]){" + str(_MAX_CHAIN) + "}")
+_LONG_LINE = 2_000
 
 
-def _check_nesting(source: str, path: str) -> None:
-    depth = 0
-    for match in _BRACKET.finditer(source):  # brackets in strings count too: an over-estimate
-        depth += 1 if match.group() in "([{" else -1
-        if depth > _MAX_BRACKETS:
-            break
-    else:
+def _check_shape(source: str, path: str) -> None:
+    """FileError for text the parser can't take in reasonable time, memory and stack."""
+    if _CHAIN.search(source):
+        raise FileError(f"an expression chains more than {_MAX_CHAIN:,} operators: too long to analyse")
+    if not _suspicious(source):
         return
     try:
-        compile(source, path, "exec", ast.PyCF_ONLY_AST)  # the exact verdict, from CPython's own parser
-    except (SyntaxError, RecursionError, MemoryError) as exc:
-        raise FileError(f"syntax error: {getattr(exc, 'msg', None) or exc}") from None
+        tree = compile(source, path, "exec", ast.PyCF_ONLY_AST)  # the exact verdict, from CPython's own parser
+    except SyntaxError as exc:
+        raise FileError(f"syntax error at line {exc.lineno}: {exc.msg}") from None
+    except (RecursionError, MemoryError):
+        raise FileError("expressions nested too deeply to analyse") from None
+    if _depth(tree) > _MAX_DEPTH:
+        raise FileError(f"expressions nested more than {_MAX_DEPTH:,} levels deep: too deep to analyse")
+
+
+def _suspicious(source: str) -> bool:
+    """Whether a file needs CPython's verdict: a very long line, many conditional expressions, or
+    deeply nested brackets (those in strings count too: an over-estimate)."""
+    if max(map(len, source.split("\n"))) >= _LONG_LINE or source.count("else") > _MAX_DEPTH:
+        return True
+    brackets = _BRACKET.findall(source)
+    return len(brackets) > _MAX_BRACKETS and max(itertools.accumulate(map(_DEPTH.__getitem__, brackets))) > _MAX_BRACKETS
+
+
+def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> str:
+    """The message for a file libcst can't parse: CPython's own words when it refuses the file too (its
+    positions and wording are what users know), else libcst's, as a limit of the parser."""
+    try:
+        compile(source, path, "exec", ast.PyCF_ONLY_AST)
+    except SyntaxError as error:
+        column = f", column {error.offset}" if error.offset else ""
+        return f"syntax error at line {error.lineno}{column}: {error.msg}"
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    return (f"libcst cannot parse this file (line {exc.raw_line}, column {exc.raw_column + 1}): "
+            f"{str(exc.message).splitlines()[0]}")
+
+
+def _depth(tree: ast.AST) -> int:
+    deepest, stack = 0, [(tree, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def enabled_rules(settings: Settings) -> list[Rule]:
@@ -74,6 +123,40 @@ def enabled_rules(settings: Settings) -> list[Rule]:
 
 # The analysis recurses once per nesting level of an expression; long operator chains are valid Python.
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+
+
+# libcst's native parser and the analysis recurse once per nesting level. On the main thread's stack
+# (8 MiB) a file deep enough overflows it, which kills the process instead of raising, so each file is
+# analysed on a thread with a large stack; it is address space, and untouched pages cost nothing.
+_STACK_BYTES = 512 * 1024 * 1024
+_STACK_LOCK = threading.Lock()
+
+
+def on_large_stack(function: Callable[..., T], *args) -> T:
+    """function(*args), run on a thread with a large stack; its exception is raised here."""
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = function(*args)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            outcome["error"] = exc
+
+    with _STACK_LOCK:  # the stack size is process-wide: set it only for this thread's creation
+        previous = threading.stack_size()
+        try:
+            threading.stack_size(_STACK_BYTES)
+        except (ValueError, RuntimeError):  # a platform that can't: the default stack, as before
+            pass
+        try:
+            thread = threading.Thread(target=target, name="ce-lint-analysis", daemon=True)
+            thread.start()
+        finally:
+            threading.stack_size(previous)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Rule] | None = None,
@@ -85,7 +168,7 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
     paused = gc.isenabled()
     gc.disable()
     try:
-        return _lint(source, path, settings, rules, apply_noqa)
+        return on_large_stack(_lint, source, path, settings, rules, apply_noqa)
     finally:
         if paused:
             gc.enable()
@@ -102,12 +185,11 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
         return result
     if "\0" in source:
         raise FileError("source contains a NUL byte")
-    _check_nesting(source, path)
+    _check_shape(source, path)
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise FileError(f"syntax error at line {exc.raw_line}, column {exc.raw_column + 1}: "
-                        f"{str(exc.message).splitlines()[0]}") from None
+        raise FileError(_syntax_error(source, path, exc)) from None
     except RecursionError:
         raise FileError("too deeply nested to parse") from None
     try:
@@ -168,7 +250,7 @@ def fix(source: str, path: str, settings: Settings = Settings(), unsafe: bool = 
         if count == 0 or new_source == source:
             break
         try:
-            cst.parse_module(new_source)
+            on_large_stack(cst.parse_module, new_source)
         except (cst.ParserSyntaxError, RecursionError):
             break
         source, total = new_source, total + count

@@ -296,21 +296,24 @@ class NumericsFacts(Plugin):
         return new
 
 
-def _named_like_epsilon(node: cst.CSTNode) -> bool:
+def _named_like_epsilon(node: cst.CSTNode, depth: int = 4) -> bool:
     """`eps`, `self.epsilon`, `K.epsilon()`, `torch.finfo(x).eps`, `cfg["eps"]`, `eps * scale`: read from
-    the names in the expression, not its source text, as this runs on every addition."""
+    the names in the expression, not its source text, as this runs on every addition (and only a few
+    levels deep, so that long sums stay linear)."""
+    if depth == 0:
+        return False
     if isinstance(node, cst.Name):
         return "eps" in node.value.lower()
     if isinstance(node, cst.Attribute):
-        return "eps" in node.attr.value.lower() or _named_like_epsilon(node.value)
+        return "eps" in node.attr.value.lower() or _named_like_epsilon(node.value, depth - 1)
     if isinstance(node, cst.Call):
-        return _named_like_epsilon(node.func)
+        return _named_like_epsilon(node.func, depth - 1)
     if isinstance(node, cst.Subscript):
-        return _named_like_epsilon(node.value) or any(
+        return _named_like_epsilon(node.value, depth - 1) or any(
             isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.SimpleString)
             and "eps" in e.slice.value.value.lower() for e in node.slice)
     if isinstance(node, cst.BinaryOperation):
-        return _named_like_epsilon(node.left) or _named_like_epsilon(node.right)
+        return _named_like_epsilon(node.left, depth - 1) or _named_like_epsilon(node.right, depth - 1)
     return False
 
 
