@@ -78,7 +78,7 @@ def _check_shape(source: str, path: str) -> None:
     try:
         tree = compile(source, path, "exec", ast.PyCF_ONLY_AST)  # the exact verdict, from CPython's own parser
     except SyntaxError as exc:
-        raise FileError(f"syntax error at line {exc.lineno}: {exc.msg}") from None
+        raise FileError(_cpython_words(exc)) from None
     except (RecursionError, MemoryError):
         raise FileError("expressions nested too deeply to analyse") from None
     if _depth(tree) > _MAX_DEPTH:
@@ -100,12 +100,16 @@ def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> str:
     try:
         compile(source, path, "exec", ast.PyCF_ONLY_AST)
     except SyntaxError as error:
-        column = f", column {error.offset}" if error.offset else ""
-        return f"syntax error at line {error.lineno}{column}: {error.msg}"
+        return _cpython_words(error)
     except (RecursionError, MemoryError, ValueError):
         pass
     return (f"libcst cannot parse this file (line {exc.raw_line}, column {exc.raw_column + 1}): "
             f"{str(exc.message).splitlines()[0]}")
+
+
+def _cpython_words(error: SyntaxError) -> str:
+    column = f", column {error.offset}" if error.offset else ""
+    return f"syntax error at line {error.lineno}{column}: {error.msg}"
 
 
 def _depth(tree: ast.AST) -> int:

@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Callable
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -163,23 +164,32 @@ def test_a_crashing_rule_is_reported_and_the_other_rules_still_report() -> None:
     assert result.errors == ["internal error in rule CE201: ZeroDivisionError: a bug; " + engine.REPORT_HINT]
 
 
-def test_a_crashing_analysis_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    for i in range(3):
-        (tmp_path / f"good{i}.py").write_text(GOOD, encoding="utf-8")
-    (tmp_path / "trigger.py").write_text("import torch\nTRIGGER = 1\n", encoding="utf-8")
+def check_beside_a_culprit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, good: int, jobs: int,
+                           failure: Callable[[], None]) -> tuple[cli.Outcome, list[cli.Outcome]]:
+    """Check `good` copies of GOOD and culprit.py, whose analysis calls `failure`; (culprit's outcome, the others')."""
+    for i in range(good):
+        (tmp_path / f"good{i:02}.py").write_text(GOOD, encoding="utf-8")
+    (tmp_path / "culprit.py").write_text("import torch\nCULPRIT = 1\n", encoding="utf-8")
     real = engine._lint
 
-    def flaky(source, *args):
-        if "TRIGGER" in source:
-            raise KeyError("parser bug")
+    def analyse(source, *args):
+        if "CULPRIT" in source:
+            failure()
         return real(source, *args)
 
-    monkeypatch.setattr(engine, "_lint", flaky)
+    monkeypatch.setattr(engine, "_lint", analyse)
     paths = sorted(str(p) for p in tmp_path.glob("*.py"))
-    outcomes = cli.run_check(paths, Settings(), jobs=1)
-    by_name = {Path(p).name: o for p, o in zip(paths, outcomes)}
-    assert by_name["trigger.py"].errors[0].endswith("internal error: KeyError: 'parser bug'; please report it")
-    assert all(len(by_name[f"good{i}.py"].diagnostics) == GOOD_FINDINGS for i in range(3))
+    by_name = {Path(p).name: o for p, o in zip(paths, cli.run_check(paths, Settings(), jobs=jobs))}
+    return by_name.pop("culprit.py"), list(by_name.values())
+
+
+def test_a_crashing_analysis_costs_only_its_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def bug() -> None:
+        raise KeyError("parser bug")
+
+    culprit, others = check_beside_a_culprit(tmp_path, monkeypatch, 3, 1, bug)
+    assert culprit.errors[0].endswith("internal error: KeyError: 'parser bug'; please report it")
+    assert [len(o.diagnostics) for o in others] == [GOOD_FINDINGS] * 3
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -189,22 +199,10 @@ def test_a_process_killed_by_a_file_costs_only_that_file(tmp_path: Path, monkeyp
     process; the run finds the file that did it and reports everything else."""
     if sys.platform == "win32" or cli.multiprocessing.get_start_method() != "fork":
         pytest.skip("needs fork to carry the monkeypatch into the workers")
-    for i in range(20):
-        (tmp_path / f"good{i:02}.py").write_text(GOOD, encoding="utf-8")
-    (tmp_path / "killer.py").write_text("import torch\nKILL = 1\n", encoding="utf-8")
-    real = engine._lint
-
-    def deadly(source, *args):
-        if "KILL" in source:
-            os.kill(os.getpid(), signal.SIGSEGV)
-        return real(source, *args)
-
-    monkeypatch.setattr(engine, "_lint", deadly)
-    paths = sorted(str(p) for p in tmp_path.glob("*.py"))
-    outcomes = cli.run_check(paths, Settings(), jobs=jobs)
-    by_name = {Path(p).name: o for p, o in zip(paths, outcomes)}
-    assert "the process analysing this file crashed" in by_name["killer.py"].errors[0]
-    assert all(len(by_name[f"good{i:02}.py"].diagnostics) == GOOD_FINDINGS for i in range(20))
+    culprit, others = check_beside_a_culprit(tmp_path, monkeypatch, 20, jobs,
+                                             lambda: os.kill(os.getpid(), signal.SIGSEGV))
+    assert "the process analysing this file crashed" in culprit.errors[0]
+    assert [len(o.diagnostics) for o in others] == [GOOD_FINDINGS] * 20
 
 
 # -- the analysis never raises ----------------------------------------------------------------------------------
