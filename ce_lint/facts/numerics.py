@@ -297,17 +297,17 @@ class NumericsFacts(Plugin):
 
 
 def _named_like_epsilon(node: cst.CSTNode, depth: int = 4) -> bool:
-    """`eps`, `self.epsilon`, `K.epsilon()`, `torch.finfo(x).eps`, `cfg["eps"]`, `eps * scale`: read from
-    the names in the expression, not its source text, as this runs on every addition (and only a few
-    levels deep, so that long sums stay linear)."""
+    """`eps`, `self.epsilon`, `K.epsilon()`, `torch.finfo(x).eps`, `cfg["eps"]`, `eps * scale`,
+    `np.float32(eps)`: read from the names in the expression, not its source text, as this runs on
+    every addition (and only a few levels deep, so that long sums stay linear)."""
     if depth == 0:
         return False
     if isinstance(node, cst.Name):
         return "eps" in node.value.lower()
     if isinstance(node, cst.Attribute):
         return "eps" in node.attr.value.lower() or _named_like_epsilon(node.value, depth - 1)
-    if isinstance(node, cst.Call):
-        return _named_like_epsilon(node.func, depth - 1)
+    if isinstance(node, cst.Call):  # K.epsilon(), np.float32(eps)
+        return any(_named_like_epsilon(part, depth - 1) for part in (node.func, *(a.value for a in node.args)))
     if isinstance(node, cst.Subscript):
         return _named_like_epsilon(node.value, depth - 1) or any(
             isinstance(e.slice, cst.Index) and isinstance(e.slice.value, cst.SimpleString)
