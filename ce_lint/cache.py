@@ -31,7 +31,8 @@ def _environment() -> str:
     files, so that an edited development install never reads stale verdicts), and the Keras the code is
     assumed to target when no version is configured (read from installed metadata)."""
     package = Path(__file__).resolve().parent
-    sources = sorted((str(p.relative_to(package)), p.stat().st_size, p.stat().st_mtime_ns) for p in package.rglob("*.py"))
+    stats = {str(p.relative_to(package)): p.stat() for p in package.rglob("*.py")}
+    sources = sorted((name, s.st_size, s.st_mtime_ns) for name, s in stats.items())
     return json.dumps([_FORMAT, __version__, sources, installed("keras"), installed("tensorflow"),
                        installed("tensorflow-cpu")])
 

@@ -241,7 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     all_rules()  # register rules before worker processes fork
     files = list(discover(args.paths, settings.exclude))
     mode = "diff" if args.diff else "fix" if args.fix else "check"
-    outcomes = run_check(files, settings, args.jobs, mode, None if args.no_cache else Cache(root))
+    cache = None if args.no_cache or mode != "check" else Cache(root)  # fixes always analyse afresh
+    outcomes = run_check(files, settings, args.jobs, mode, cache)
     errors = [e for o in outcomes for e in o.errors]
     for error in errors:
         print(error, file=sys.stderr)
