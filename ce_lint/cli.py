@@ -18,7 +18,7 @@ from .config import ConfigError, Settings, find_config, load, validate_codes, va
 from .diagnostics import Diagnostic, FileError
 from .engine import REPORT_HINT, decode, encoding_of, fix, lint
 from .fixes import applicable
-from .files import discover
+from .files import discover, write_atomic
 from .output import FORMATS, render, to_json  # noqa: F401  (to_json: kept importable from here)
 from .rules import all_rules, by_name_or_code
 
@@ -145,8 +145,7 @@ def _check_data(path: str, data: bytes, settings: Settings, mode: str) -> Outcom
                                                     f"a/{path}", f"b/{path}"))
                 return Outcome(fixed=fixed, diff=diff)
             if fixed:
-                with open(path, "wb") as handle:
-                    handle.write(new_text.encode(encoding_of(data)))
+                write_atomic(path, new_text.encode(encoding_of(data)))
                 text = new_text
         result = lint(text, path, settings)
     except FileError as exc:

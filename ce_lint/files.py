@@ -1,9 +1,13 @@
-"""Which files a run checks: the paths given, folders walked, excluded names pruned."""
+"""Which files a run checks (the paths given, folders walked, excluded names pruned), and how a fixed
+file is written back."""
 
 from __future__ import annotations
 
+import contextlib
 import fnmatch
 import os
+import stat
+import tempfile
 from typing import Iterator
 
 from .config import DEFAULT_EXCLUDE
@@ -31,3 +35,24 @@ def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[str]:
                 if name.endswith((".py", ".pyi")) and not _excluded(name, full, tuple(exclude)):
                     found.append(os.path.normpath(full))
         yield from sorted(found)
+
+
+def write_atomic(path: str, data: bytes) -> None:
+    """Replace the file's content by `data` so that a failure at any point (a full disk, a signal)
+    leaves either the old file or the new one, never a mix: the bytes go to a temporary file in the
+    same folder, are flushed to disk, take the old file's mode, and then replace it in one rename.
+    A symlink is followed: its target is replaced, and the link stays a link."""
+    target = os.path.realpath(path)
+    folder = os.path.dirname(target) or "."
+    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".ce-lint.tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise

@@ -117,3 +117,31 @@ def test_fix_keeps_encoding_bom_and_line_endings(tmp_path: Path) -> None:
     data = target.read_bytes()
     assert data.startswith(b"\xef\xbb\xbf") and b"from_logits=False))\r\n" in data and b"\n" not in data.replace(
         b"\r\n", b"")
+
+
+def test_a_fix_that_cannot_be_written_leaves_the_file_as_it_was(tmp_path: Path, monkeypatch) -> None:
+    """A full disk (or a signal) while writing: the original bytes stay, no temporary file is left
+    behind, and the run says so in one line."""
+    import errno
+
+    from ce_lint import files
+    from ce_lint.cli import check_file
+
+    path = tmp_path / "train.py"
+    original = (FIXTURES / "CE105.py").read_bytes()
+    path.write_bytes(original)
+    os.chmod(path, 0o750)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", full)
+    outcome = check_file(str(path), SETTINGS, "fix")
+    assert outcome.errors == [f"{path}: error: No space left on device"]
+    assert path.read_bytes() == original
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]
+
+    monkeypatch.undo()
+    assert check_file(str(path), SETTINGS, "fix").fixed > 0
+    assert path.read_bytes() != original
+    assert os.stat(path).st_mode & 0o777 == 0o750, "the file's mode is kept"
