@@ -1,4 +1,5 @@
-"""Rule pages, generated from the rules themselves: `python -m ce_lint.docs` rewrites docs/rules/."""
+"""Rule pages, generated from the rules themselves and the version matrix: `python -m ce_lint.docs`
+rewrites docs/rules/ and docs/version-matrix.md."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import re
 import sys
 from pathlib import Path
 
+from . import version_matrix
 from .rules import Rule, all_rules
 
 DOCS_DIR = Path(__file__).resolve().parent.parent / "docs" / "rules"
@@ -15,7 +17,12 @@ def render_page(rule: Rule) -> str:
     default = "enabled by default" if rule.default_enabled else "off by default (enable with --extend-select)"
     header = (f"# {rule.code}: {rule.name}\n\n"
               f"*{rule.summary[0].upper()}{rule.summary[1:]}.* Severity: {rule.severity.value}; {default}.\n\n")
-    return header + rule.doc.strip() + "\n"
+    doc = rule.doc.strip() + "\n"
+    section = version_matrix.rule_section(rule.code)
+    if section:  # generated from the version matrix, before the examples
+        at = doc.find("## Example")
+        doc = doc[:at] + section + "\n" + doc[at:] if at >= 0 else doc + "\n" + section
+    return header + doc
 
 
 def render_index() -> str:
@@ -43,7 +50,8 @@ def main() -> int:
     DOCS_DIR.mkdir(parents=True, exist_ok=True)
     for name, content in pages().items():
         (DOCS_DIR / name).write_text(content, encoding="utf-8")
-    print(f"wrote {len(pages())} pages to {DOCS_DIR}", file=sys.stderr)
+    version_matrix.MATRIX_PAGE.write_text(version_matrix.render_page(), encoding="utf-8")
+    print(f"wrote {len(pages())} pages to {DOCS_DIR} and {version_matrix.MATRIX_PAGE.name}", file=sys.stderr)
     return 0
 
 

@@ -1,8 +1,10 @@
-"""Which Keras the analysed code runs on, as far as it changes a rule's verdict.
+"""Which Keras the analysed code runs on, as far as it changes a rule's verdict or fix.
 
-Only one thing depends on it today: how a bare 'accuracy' metric resolves (FACTS F1.1-F1.5).
-Keras <= 2.3, tf.keras in TF <= 2.1 and TF1 graph mode pick the metric from the loss; every
-later version from the shapes of targets and outputs.
+How a bare 'accuracy' metric resolves (FACTS F1.1-F1.5, docs/version-matrix.md): Keras <= 2.3,
+tf.keras in TF <= 2.1 and TF1 graph mode pick the metric from the loss; every later version from
+the shapes of targets and outputs. Keras-1 argument names (`output_dim`, `nb_epoch`, ...) run only
+on Keras <= 2.3, tf.keras <= 2.1 or in TF1 graph mode, and Keras 3 refuses to train with eager
+execution disabled: code with either marker runs only where 'accuracy' resolves from the loss.
 """
 
 from __future__ import annotations
@@ -25,15 +27,22 @@ def installed(package: str) -> tuple[int, ...] | None:
         return None
 
 
+def configured(keras_version: str | None) -> tuple[bool, tuple[int, ...]] | None:
+    """keras-version as (tf.keras?, version), or None when not configured."""
+    if not keras_version:
+        return None
+    text = keras_version.strip().lower()
+    return (True, _parse(text[3:])) if text.startswith("tf-") else (False, _parse(text))
+
+
 def loss_based_accuracy(keras_version: str | None, uses_tensorflow: bool, legacy_api: bool) -> bool:
     """Whether 'accuracy' resolves from the loss (binary_crossentropy -> binary_accuracy)."""
-    if legacy_api:
+    if legacy_api:  # such code runs only where 'accuracy' resolves from the loss, whatever keras-version says
         return True
-    if keras_version:
-        text = keras_version.strip().lower()
-        if text.startswith("tf-"):
-            return _parse(text[3:]) < (2, 2)
-        return _parse(text) < (2, 4)
+    target = configured(keras_version)
+    if target is not None:
+        tf_keras, version = target
+        return version < ((2, 2) if tf_keras else (2, 4))
     keras = installed("keras")
     tensorflow = installed("tensorflow") or installed("tensorflow-cpu")
     if uses_tensorflow and tensorflow is not None and tensorflow < (2, 2):
@@ -41,3 +50,25 @@ def loss_based_accuracy(keras_version: str | None, uses_tensorflow: bool, legacy
     if keras is not None and keras < (2, 4):
         return True
     return False
+
+
+def keras_target(keras_version: str | None) -> tuple[int, ...] | None:
+    """The standalone Keras version the fixes must run on: keras-version, else the installed
+    `keras` distribution; None when neither says (then: any current Keras)."""
+    target = configured(keras_version)
+    if target is not None:
+        return None if target[0] else target[1]
+    return installed("keras")
+
+
+def has_loss_and_metric_classes(keras_version: str | None) -> bool:
+    """`keras.losses.BinaryCrossentropy(from_logits=...)`, `keras.metrics.BinaryAccuracy`: Keras >= 2.3."""
+    version = keras_target(keras_version)
+    return version is None or version >= (2, 3)
+
+
+def accepts_zero_threshold(keras_version: str | None) -> bool:
+    """`BinaryAccuracy(threshold=0.0)`: Keras 3.0-3.4 reject it (they require 0 < threshold < 1)."""
+    version = keras_target(keras_version)
+    minor = version[:2] if version and len(version) >= 2 else None  # "3" alone: any Keras 3, the current one
+    return has_loss_and_metric_classes(keras_version) and not (minor and (3, 0) <= minor < (3, 5))

@@ -315,6 +315,8 @@ class KerasFacts(Plugin):
             self._compile(obj, call, args)
             return Const(None, call)
         if name in ("fit", "train_on_batch"):
+            if "nb_epoch" in args.kw:  # Keras 1's name: runs only on Keras <= 2.3, tf.keras <= 2.1, graph mode
+                self.facts.legacy_api = True
             target = args.get(1, "y")
             data = args.get(0, "x")
             if not args.has(1, "y") and isinstance(data, Dataset):

@@ -13,7 +13,7 @@ from ..fixes import SAFE, UNSAFE, code, proposal, renamed, string_with, with_key
 from ..names import ACTIVATION_LAYERS
 from ..facts.targets import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY
 from ..names import ACCURACY_STRINGS
-from ..versions import loss_based_accuracy
+from ..versions import accepts_zero_threshold, has_loss_and_metric_classes, loss_based_accuracy
 from . import Finding, rule
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
@@ -102,18 +102,11 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     ## Why is this bad?
     Softmax normalises over the last axis. Over a single unit it divides a value by itself, so the
     output is exactly 1.0 for every input and the prediction never changes. Its gradient is zero, so
-    on Keras 3 with the torch, JAX or NumPy backend and on Keras 2.x the loss stays constant; on
-    TensorFlow-backed Keras >= 2.4 `binary_crossentropy` trains the pre-softmax logit, yet `predict()`
-    still returns 1.0 and accuracy stays at the rate of positive labels. Keras >= 3.1 warns when the
-    softmax runs (on the torch backend at the first `fit()`/`predict()`, not when the model is
-    built); Keras 2.x and tf.keras do not.
-
-    | version / backend | what happens |
-    |---|---|
-    | all | output identically 1.0 |
-    | Keras 3 torch/JAX/NumPy, Keras 2.x, tf.keras <= 2.3 | loss constant, weights never change |
-    | TF-backed Keras >= 2.4 with binary_crossentropy | loss falls, predictions stay 1.0 |
-    | Keras >= 3.1 | `UserWarning` when the softmax runs |
+    on Keras 3 with the torch, JAX or NumPy backend, Keras <= 2.3 and tf.keras <= 2.3 the loss stays
+    constant; on TensorFlow-backed Keras >= 2.4 `binary_crossentropy` trains the pre-softmax logit,
+    yet `predict()` still returns 1.0 and accuracy stays at the rate of positive labels. Keras >= 3.1
+    warns when the softmax runs (at the first `fit()`/`predict()`, not when the model is built);
+    Keras 3.0, Keras 2.x, tf.keras and tf-keras do not.
 
     ## Example
     ```python
@@ -163,18 +156,15 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Why is this bad?
     Binary cross-entropy scores each class as an independent yes/no label, which is not what a
-    softmax over mutually exclusive classes means (with exactly two units and one-hot targets it
-    happens to equal categorical cross-entropy on Keras 3 torch/JAX/NumPy, but not on
-    TensorFlow-backed Keras >= 2.4, which trains the pre-softmax logits as two sigmoids). The loss is not comparable to categorical
+    softmax over mutually exclusive classes means. Keras 3 on torch/JAX/NumPy, Keras <= 2.3 and
+    tf.keras <= 2.3 optimise the mean of N binary log-losses on the coupled softmax probabilities
+    (with exactly two units and one-hot targets that happens to equal categorical cross-entropy);
+    TensorFlow-backed Keras >= 2.4 trains the pre-softmax logits as N independent sigmoids and
+    applies the softmax only at inference. The loss is not comparable to categorical
     cross-entropy, and where `'accuracy'` resolves to binary accuracy (Keras <= 2.3, tf.keras <= 2.1,
     TF1 graph mode) the reported accuracy is inflated: a useless model scores (N-1)/N.
     With one label per sample use categorical cross-entropy; with several labels per sample use a
     sigmoid output.
-
-    | version / backend | what is optimised |
-    |---|---|
-    | Keras 3 torch/JAX/NumPy, Keras 2.x, tf.keras <= 2.3 | mean of N binary log-losses on the coupled softmax probabilities |
-    | TF-backed Keras >= 2.4 | N independent sigmoid losses on the pre-softmax logits; softmax only at inference |
 
     ## Example
     ```python
@@ -214,8 +204,8 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
             elif encodings == {MULTI_HOT}:
                 fix = proposal(UNSAFE, "Use a sigmoid output", _act_swap(facts, tensor.act, "sigmoid"))
             what = ("scores each class as an independent yes/no label" if _units(tensor) != 2 else
-                    "equals categorical cross-entropy on Keras 3 torch/JAX but trains two independent sigmoids on the "
-                    "pre-softmax logits on TensorFlow-backed Keras >= 2.4")
+                    "equals categorical cross-entropy on Keras 3 torch/JAX/NumPy, Keras <= 2.3 and tf.keras <= 2.3 "
+                    "but trains two independent sigmoids on the pre-softmax logits on TensorFlow-backed Keras >= 2.4")
             yield Finding(loss.node, f"{loss.name} on the {_output_words(tensor, act)} ({_where(facts, tensor)}) "
                           f"{what}; for one label per sample use categorical_crossentropy (one-hot targets) or "
                           "sparse_categorical_crossentropy (integer targets), for several labels per sample use a "
@@ -234,16 +224,12 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
     ## Why is this bad?
     Categorical cross-entropy expects a probability distribution over the last axis.
     On one unit the distribution is trivially [1.0]: the loss is constant (about 0) and the model
-    cannot learn from it (an error). On a sigmoid or relu output the values do not sum to 1: the
-    probability path renormalises them by their sum, and TensorFlow-backed Keras >= 2.4 instead
-    trains the pre-sigmoid logits as if they were softmax logits; either way the predictions are not
-    the class distribution you evaluate (a warning).
-
-    | version / backend | one unit | sigmoid over N units |
-    |---|---|---|
-    | Keras 3 torch/JAX/NumPy | loss about 1e-7, zero gradient, `SyntaxWarning` | loss on sigmoids renormalised by their sum |
-    | TF-backed Keras >= 2.4 | loss 0 (weights may still drift), `SyntaxWarning` since 2.12 | softmax loss on the pre-sigmoid logits |
-    | Keras 2.0-2.3, TF1 graph mode | `ValueError` on (n, 1) targets | renormalised sigmoids |
+    cannot learn from it (an error); Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode refuse
+    (n, 1) targets in `fit()` instead, and TensorFlow-backed Keras >= 2.4 reports a loss of 0 while
+    its fused gradient still moves the weights. On a sigmoid or relu output the values do not sum
+    to 1: the probability path renormalises them by their sum, and TensorFlow-backed Keras >= 2.4
+    instead trains the pre-sigmoid logits of a sigmoid as if they were softmax logits; either way
+    the predictions are not the class distribution you evaluate (a warning).
 
     ## Example
     ```python
@@ -275,13 +261,15 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
         if _units(tensor) == 1:
             fix = proposal(UNSAFE, "Use binary_crossentropy", _loss_swap(facts, loss, "binary_crossentropy"))
             yield Finding(loss.node, f"{loss.name} on a single output unit ({_where(facts, tensor)}) is constant "
-                          "(about 0): the model cannot learn from it; use binary_crossentropy with a sigmoid output",
+                          "(about 0): the model cannot learn from it (Keras <= 2.3 and tf.keras <= 2.1 stop in fit() "
+                          "instead); use binary_crossentropy with a sigmoid output",
                           fix=fix)
         elif act not in (None, "softmax", "linear") and loss.from_logits is False:
             fix = proposal(UNSAFE, "Use a softmax output", _act_swap(facts, tensor.act, "softmax"))
+            how = ("renormalised by their sum (or, on TensorFlow-backed Keras >= 2.4, the pre-sigmoid logits "
+                   "are read as softmax logits)" if act == "sigmoid" else "renormalised by their sum")
             yield Finding(tensor.act.node, f"{act} output trained with {loss.name} (line {facts.line(loss.node)}), "
-                          "which expects softmax probabilities: the outputs are renormalised by their sum (or, on "
-                          "TensorFlow-backed Keras >= 2.4, read as softmax logits) and the predictions are not a "
+                          f"which expects softmax probabilities: the outputs are {how} and the predictions are not a "
                           "class distribution; use a softmax output", Severity.WARNING, fix)
 
 
@@ -305,21 +293,17 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     otherwise categorical accuracy). So:
 
     - multi-label: `categorical_accuracy` compares the argmax of the prediction with the *first*
-      positive label (tf.keras >= 2.2, Keras 3); older versions average element-wise matches, which
-      the many negative labels inflate.
+      positive label (tf.keras >= 2.2, Keras 3); older versions and TF1 graph mode average
+      element-wise matches, which the many negative labels inflate.
     - softmax + binary cross-entropy on old versions: `binary_accuracy` scores every class cell, so a
       useless model reaches (N-1)/N (0.90 for 10 classes).
-    - a logit output: `BinaryAccuracy` thresholds at 0.5, as if the outputs were probabilities.
-
-    | set-up | Keras <= 2.3, tf.keras <= 2.1, TF1 graph mode | tf.keras >= 2.2, Keras 3 |
-    |---|---|---|
-    | softmax N>1 + binary_crossentropy | binary_accuracy (inflated) | categorical_accuracy |
-    | sigmoid N>1 + binary_crossentropy | binary_accuracy (element-wise) | categorical_accuracy (argmax vs first label) |
-    | one linear unit + binary cross-entropy | binary_accuracy, threshold 0.5 | BinaryAccuracy, threshold 0.5 |
+    - a logit output: binary accuracy reads the logits as probabilities: tf.keras and Keras 3
+      threshold them at 0.5, Keras <= 2.3 rounds them (a logit outside [-0.5, 1.5) never matches).
 
     The Keras version is taken from `keras-version` in the configuration, else from the installed
-    `keras`/`tensorflow` distributions, else Keras 3; Keras-1 argument names such as `nb_filter` or
-    TF1 graph mode in the module mean the old resolution.
+    `keras`/`tensorflow` distributions, else Keras 3. Keras-1 argument names such as `nb_filter`
+    (in layers, or `nb_epoch` in `fit()`) and TF1 graph mode in the module mean the old resolution
+    whatever the version says: such code runs only where the loss decides (Keras 3 runs neither).
 
     ## Example
     ```python
@@ -344,7 +328,9 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     safe: metrics don't change the model or its output, and there is one plausible intent. For a
     multi-label output the fix uses `BinaryAccuracy()`, graded unsafe because the right metric
     for multi-label work (per-label accuracy, AUC, F1) depends on intent. The fix needs a name
-    bound to the keras module; without one there is no fix.
+    bound to the keras module; without one there is no fix. There is none either where the
+    configured or installed Keras can't run it: `BinaryAccuracy` needs Keras >= 2.3, and Keras
+    3.0-3.4 reject `threshold=0.0` (the version matrix shows both).
 
     ## References
     - FACTS F1.1-F1.6
@@ -359,21 +345,27 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
         units = _units(tensor)
         multi_hot = any(t.encoding == MULTI_HOT for t in targets)
         keras = facts.alias("keras")
+        classes = has_loss_and_metric_classes(facts.settings.keras_version)
         if act == "sigmoid" and ((units or 0) > 1 or multi_hot):
-            replacement, safety = f"{keras}.metrics.BinaryAccuracy()" if keras else None, UNSAFE
+            replacement, safety = f"{keras}.metrics.BinaryAccuracy()" if keras and classes else None, UNSAFE
             message = ("'accuracy' on a multi-label sigmoid output resolves to categorical accuracy in tf.keras "
                        ">= 2.2 and Keras 3 (argmax of the prediction against the first positive label) and to "
-                       "element-wise binary accuracy, inflated by the negative labels, in older versions; use "
-                       "keras.metrics.BinaryAccuracy() with a per-sample metric such as AUC(multi_label=True)")
+                       "element-wise binary accuracy, inflated by the negative labels, in Keras <= 2.3, tf.keras "
+                       "<= 2.1 and TF1 graph mode; use keras.metrics.BinaryAccuracy() with a per-sample metric "
+                       "such as AUC(multi_label=True)")
         elif act == "softmax" and units != 1 and legacy:
             replacement, safety = "categorical_accuracy", SAFE
             message = ("'accuracy' resolves to binary_accuracy here (Keras <= 2.3, tf.keras <= 2.1 or TF1 graph "
                        f"mode, loss {loss.name}): it scores every class cell, so a useless model reaches (N-1)/N; "
                        "use 'categorical_accuracy'")
         elif act == "linear" and units == 1 and loss.from_logits is True:
-            replacement, safety = f"{keras}.metrics.BinaryAccuracy(threshold=0.0)" if keras else None, SAFE
-            message = ("'accuracy' on a single linear (logit) output resolves to BinaryAccuracy, which thresholds "
-                       "at 0.5 as if the outputs were probabilities; use keras.metrics.BinaryAccuracy(threshold=0.0)")
+            zero = accepts_zero_threshold(facts.settings.keras_version)
+            replacement, safety = f"{keras}.metrics.BinaryAccuracy(threshold=0.0)" if keras and zero else None, SAFE
+            remedy = ("keras.metrics.BinaryAccuracy(threshold=0.0)" if zero else
+                      "keras.metrics.BinaryAccuracy(threshold=0.0) from Keras 3.5 on (3.0-3.4 reject it)" if classes
+                      else "a metric function that thresholds the logits at 0")
+            message = ("'accuracy' on a single linear (logit) output resolves to binary accuracy, which reads the "
+                       "logits as probabilities (threshold 0.5; Keras <= 2.3 rounds them); use " + remedy)
         else:
             continue
         for metric in bare:
@@ -392,16 +384,10 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Why is this bad?
     `from_logits=True` tells the loss to apply the activation itself. On Keras 3 with the torch,
-    JAX or NumPy backend, Keras 2.x and tf.keras <= 2.3 the activation is then applied twice: the
-    loss is bounded, gradients shrink, and training slows down or stalls. TensorFlow-backed
-    Keras >= 2.4 notices the activation and silently uses its input instead (with a `UserWarning`
-    since TF 2.5), so the same code behaves differently per backend.
-
-    | version / backend | what happens |
-    |---|---|
-    | Keras 3 torch/JAX/NumPy, Keras 2.x, tf.keras <= 2.3 | activation applied twice, no warning |
-    | tf.keras 2.4 | silently corrected |
-    | tf.keras >= 2.5, tf-keras, Keras 3 TF backend | corrected, `UserWarning` |
+    JAX or NumPy backend, Keras <= 2.3 and tf.keras <= 2.3 the activation is then applied twice:
+    the loss is bounded, gradients shrink, and training slows down or stalls, without a warning.
+    TensorFlow-backed Keras >= 2.4 notices the activation and uses its input instead (silently in
+    TF 2.4, with a `UserWarning` since TF 2.5), so the same code behaves differently per backend.
 
     ## Example
     ```python
@@ -435,8 +421,9 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
             fix = proposal(SAFE, "Set from_logits=False", (flag, "False")) if isinstance(flag, cst.Name) else None
             yield Finding(flag or loss.node,
                           f"from_logits=True but the output already applies {act} ({_where(facts, tensor)}): Keras 3 "
-                          "on torch/JAX and Keras 2.x apply it twice and train on the wrong values, TensorFlow-backed "
-                          "Keras >= 2.4 silently drops it; use from_logits=False", fix=fix)
+                          "on torch/JAX/NumPy, Keras <= 2.3 and tf.keras <= 2.3 apply it twice and train on the wrong "
+                          "values, TensorFlow-backed Keras >= 2.4 ignores the flag (with a UserWarning since 2.5); "
+                          "use from_logits=False", fix=fix)
 
 
 @rule("CE106", "probabilities-loss-on-logits", ERROR,
@@ -490,14 +477,18 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
                       else "keras.losses.CategoricalCrossentropy(from_logits=True)")
         else:
             continue
+        classes = has_loss_and_metric_classes(facts.settings.keras_version)
+        if not classes:
+            remedy = (f"a loss function that calls keras.backend.{loss.name}(y_true, y_pred, from_logits=True) "
+                      "(Keras < 2.3 has no loss classes)")
         edits = [_loss_from_logits(facts, loss)]
         keras = facts.alias("keras")
         bare = [m for m in out.metrics if getattr(m.value, "value", None) in ACCURACY_STRINGS]
-        if loss.family == "bce" and _units(tensor) == 1 and bare:
+        if loss.family == "bce" and _units(tensor) == 1 and bare and accepts_zero_threshold(facts.settings.keras_version):
             # With logits, a bare 'accuracy' would threshold them at 0.5 (CE104): name the right metric too.
             remedy += " with keras.metrics.BinaryAccuracy(threshold=0.0) instead of 'accuracy'"
             edits += [(m.node, f"{keras}.metrics.BinaryAccuracy(threshold=0.0)" if keras else None) for m in bare]
-        fix = proposal(SAFE, "Pass from_logits=True", *edits)
+        fix = proposal(SAFE, "Pass from_logits=True", *edits) if classes else None
         yield Finding(loss.node, f"{loss.name} expects probabilities but the output layer ({_where(facts, tensor)}) "
                       f"is linear: {consequence}; use {remedy}", fix=fix)
 
