@@ -6,33 +6,12 @@ kernel_initializer="identity")`` so that the model output is exactly ``activatio
 the inputs ``x`` are the logits ``z`` of FACTS.md: ``z=[[2,0,-1],[.5,1.5,-.5]]``, one-hot
 targets ``[[1,0,0],[0,1,0]]``.
 
-Not run here (no TensorFlow, no Keras 2.x, no tf.keras, no GPU on this machine); the
-FACTS.md section and source named below stand for them:
-
-* Keras 2.0-2.3 / tf.keras 2.0-2.1 / tf-keras v1 graph mode choosing ``binary_accuracy`` for
-  'accuracy' with a BCE loss (CE104 b, CE102 message): F1.1, F1.2, F1.3 "Exception" --
-  keras 2.2.4 ``keras/engine/training.py`` (loss-dependent choice), tf-keras v2.21.0
-  ``tf_keras/engine/training_utils_v1.py::get_metric_function`` L1292;
-  tf.keras 2.2-2.15 shape-only choice: TF 2.2.0 ``compile_utils.py::MetricsContainer._get_metric_object`` L423.
-* TF-backed Keras >=2.4 / Keras 3 TF backend ``_keras_logits`` short-cut (softmax+BCE trains
-  sigmoid-BCE on pre-softmax logits: 0.4638; sigmoid+CCE gives 0.2887; Dense(1,'softmax')+BCE
-  trains anyway, loss 0.7458->0.7452, while predict() stays 1.0): F2.2, F4, F5 -- TF 2.4.0
-  ``backend.py::categorical_crossentropy`` L4837-4839; Keras 3 v3.15.1
-  ``keras/src/backend/tensorflow/nn.py::_get_logits`` L1262.
-* ``from_logits=True`` after softmax/sigmoid silently corrected (TF 2.4) or corrected with the
-  "does not represent logits" UserWarning (TF >=2.5, tf-keras, Keras 3 TF backend), CE105: F3.1
-  table -- TF 2.5 ``backend.py`` L4869-4872, keras v2.15.0 ``keras/backend.py::_get_logits`` L5490.
-* TF fused ``SoftmaxCrossEntropyWithLogits`` gradient ``1-y`` for a single unit + CCE (weights
-  move while the loss is 0), CE103: F2.3 -- demo ``tf_single_column_softmax_ce_grad.out``.
-* Keras 2.x / tf.keras v1 ``ValueError: You are passing a target array of shape (n, 1) while
-  using as loss categorical_crossentropy`` (CE103/CE107): F2.3 -- keras 2.2.4
-  ``keras/engine/training_utils.py::check_loss_and_target_compatibility`` L249.
-* tf.keras / tf-keras BCE cap 15.42 / 15.33 (epsilon inside the log), CE106: F3.2 -- keras
-  v2.15.0 ``backend.py`` L5826-5832. TF-backend SCCE "clip then renormalise" (0.5493): F3.2.
-* TF-backend target-format errors (InvalidArgumentError, "labels.shape must equal logits.shape",
-  NaN on GPU for out-of-range sparse labels), CE107: F7 "Keras target formats" table; TF
-  ``nn_ops.py`` sparse_softmax_cross_entropy_with_logits docstring.
-* Keras 3 JAX/NumPy backends: F8 (source only; same formulas as the torch backend asserted here).
+The other versions and backends (Keras 1.2-2.3 and tf.keras 1.15-2.15 on TensorFlow, tf-keras,
+Keras 3 on TensorFlow, JAX and NumPy, TF1 graph mode) run in the version matrix,
+``python tests/oracle_matrix/run.py`` (its own command, too heavy for every CI run); what it
+observed is docs/version-matrix.md, checked against the messages by tests/test_version_matrix.py.
+Run nowhere here: GPU-only outcomes (TF returns NaN for out-of-range sparse labels on GPU, CE107:
+TF ``nn_ops.py`` sparse_softmax_cross_entropy_with_logits docstring).
 """
 
 import math
