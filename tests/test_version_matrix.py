@@ -249,6 +249,57 @@ def test_page_claim_holds_on_the_cells_it_names(claim: Claim) -> None:
             assert not claim.holds(cell), f"{cell.id} shows it too, but the {claim.code} page does not name it"
 
 
+TORCH = next(c for c in RAN.values() if "torch" in c.groups)
+UNDERFLOW = {lib: row for c in RAN.values() if "numerics" in c.groups for lib, row in observed(c, "underflow").items()}
+
+
+def torch_value(experiment: str, *keys: str):
+    entry = observed(TORCH, experiment)
+    for key in keys:
+        entry = entry[key]
+    return entry
+
+
+def near(value, target: float, within: float) -> bool:
+    return isinstance(value, float) and abs(value - target) <= within
+
+
+# Claims of the pages of the rules with one version (torch 2.13.0, torchmetrics 1.9.0, transformers
+# 4.57.6) or none (numerics): words in the page -> what the matrix observed there.
+SINGLE_VERSION_CLAIMS = [
+    ("CE201", "for 10 classes it can't go below 1.46", lambda: near(torch_value(
+        "ce_after_softmax", "margin +20", "softmax", "value")[0], 1.4612, 1e-3)),
+    ("CE203", "`RuntimeError: all elements of input should be between 0 and 1`", lambda: torch_value(
+        "bce_on_logits", "outside [0, 1]", "error") == "RuntimeError: all elements of input should be between 0 and 1"),
+    ("CE204", "it never goes below 0.31", lambda: near(torch_value(
+        "sigmoid_bce_with_logits", "sigmoid outputs", "value", "y=1 range")[0], 0.3133, 1e-3)),
+    ("CE207", "`IndexError: Target 1 is out of bounds`", lambda: torch_value(
+        "single_logit_cross_entropy", "target 1", "error").startswith("IndexError: Target 1 is out of bounds")),
+    ("CE209", "CPU autocast runs it in float32 without error", lambda: torch_value(
+        "bce_under_autocast", "cpu autocast", "value") == "torch.float32"),
+    ("CE209", "`RuntimeError: torch.nn.functional.binary_cross_entropy and torch.nn.BCELoss are unsafe to autocast`",
+     lambda: "unsafe to autocast" in torch_value("bce_under_autocast", "AutocastCUDA kernel (called on CPU)", "error")),
+    ("CE301", "about 104 below the largest one in NumPy and PyTorch", lambda: all(
+        near(UNDERFLOW[lib]["softmax gap where a probability is 0"], 104, 0.5) for lib in ("numpy", "torch"))),
+    ("CE301", "about 87 in TensorFlow and JAX", lambda: all(
+        near(UNDERFLOW[lib]["softmax gap where a probability is 0"], 87, 1) for lib in ("tensorflow", "jax"))),
+    ("CE301", "about 17 in float16", lambda: near(UNDERFLOW["torch"]["float16 softmax gap where a probability is 0"], 17, 1)),
+    ("CE302", "exactly 0 below about x = -88.7 (-87.4 in TensorFlow and JAX)", lambda: all(
+        near(UNDERFLOW[lib]["sigmoid(x) == 0 from x"], -88.7, 0.15) for lib in ("numpy", "torch")) and all(
+        near(UNDERFLOW[lib]["sigmoid(x) == 0 from x"], -87.4, 0.15) for lib in ("tensorflow", "jax"))),
+    ("CE302", "exactly 0 from about x = 17", lambda: all(
+        near(row["1 - sigmoid(x) == 0 from x"], 17, 0.5) for row in UNDERFLOW.values())),
+    ("CE901", "clamps", lambda: torch_value("bce_clamp", "BCELoss(sigmoid(40), 0)", "value") == 100.0),
+]
+
+
+@pytest.mark.parametrize("code,words,holds", SINGLE_VERSION_CLAIMS, ids=lambda x: x if isinstance(x, str) else "")
+def test_single_version_page_claims_hold(code: str, words: str, holds) -> None:
+    doc = " ".join(next(r.doc for r in all_rules() if r.code == code).split())
+    assert words in doc, f"the {code} page no longer says: {words}"
+    assert holds(), f"the matrix contradicts the {code} page: {words}"
+
+
 def messages(code: str, source: str, keras_version: str = "3") -> list[str]:
     result = lint(source, "claim.py", Settings(select=(code,), keras_version=keras_version))
     return [d.message for d in result.diagnostics if d.code == code]

@@ -36,7 +36,8 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Why is this bad?
     In float32 a softmax probability underflows to exactly 0 once its logit is about 104 below
-    the largest one (about 17 in float16). Its log is then `-inf`, the loss is `inf`, and the
+    the largest one in NumPy and PyTorch (about 87 in TensorFlow and JAX, which flush subnormal
+    numbers to zero; about 17 in float16). Its log is then `-inf`, the loss is `inf`, and the
     gradient is NaN (`torch.log(torch.softmax(torch.tensor([0., 120.]), 0))` gives `-inf` and a
     NaN gradient), which then spreads into every weight. `log_softmax` computes the same values
     as `x - logsumexp(x)`, which never underflows, and is also cheaper.
@@ -111,8 +112,8 @@ def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
     (`np.log(scipy.special.expit(x))`).
 
     ## Why is this bad?
-    In float32, `sigmoid(x)` is exactly 0 below about x = -88.7, and `1 - sigmoid(x)` is
-    exactly 0 from about x = 17. The log is then `-inf`, and the gradient NaN
+    In float32, `sigmoid(x)` is exactly 0 below about x = -88.7 (-87.4 in TensorFlow and JAX),
+    and `1 - sigmoid(x)` is exactly 0 from about x = 17. The log is then `-inf`, and the gradient NaN
     (`torch.log(torch.sigmoid(torch.tensor(-120.)))` is `-inf` with gradient `nan`).
     `logsigmoid(x)` (`F.logsigmoid`, `tf.math.log_sigmoid`, `keras.ops.log_sigmoid`) computes
     `log(sigmoid(x))` as `-softplus(-x)`, which stays finite, and `log(1 - sigmoid(x))` equals
