@@ -67,8 +67,10 @@ def render_page() -> str:
            "What each rule's claim does on every Keras, TensorFlow, backend and PyTorch version the messages and "
            "rule pages name, observed by running it there. Generated from "
            "[version-matrix.json](version-matrix.json) by `python -m ce_lint.docs`; the observations come from "
-           f"`{matrix['command']}` (last full run {run.get('date', '?')}, {run.get('seconds', '?')} s of running "
-           f"cells on {run.get('machine', '?')}; environments are built once and cached in `.matrix/`).", "",
+           f"`{matrix['command']}`. Last full run: {run.get('date', '?')} on {run.get('machine', '?')}, "
+           f"{run.get('seconds', '?')} s wall clock, building {len(run.get('environments built', []))} environments "
+           f"first; with every environment cached in `.matrix/` a run is the cells' own time, "
+           f"{round(sum(c.get('seconds', 0) for c in matrix['cells'].values()))} s.", "",
            "## Cells", "", "| cell | Python | pins | status |", "|---|---|---|---|"]
     for cid, cell in matrix["cells"].items():
         status = cell.get("status", "not run")

@@ -72,3 +72,12 @@ def build(name: str, log) -> dict:
               "freeze": run(py, "-m", "pip", "freeze", "--all").split()}
     (target / READY).write_text(json.dumps(record, indent=1))
     return record
+
+
+def prune(log) -> None:
+    """Remove cached environments no cell uses any more (their pins changed)."""
+    current = {env_dir(name).name for name in ENVS}
+    for path in sorted((CACHE / "envs").glob("*")):
+        if path.is_dir() and path.name not in current:
+            log(f"removing stale environment {path.name}")
+            shutil.rmtree(path, ignore_errors=True)

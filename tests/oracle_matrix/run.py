@@ -97,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.render:
         chosen = [BY_ID[c] for c in args.cells.split(",")] if args.cells else list(CELLS)
         started, built = time.time(), []
+        envs.prune(_log)
         for cell in chosen:
             if cell.env is None:
                 cells[cell.id] = {"status": "not run", "reason": cell.not_run}
