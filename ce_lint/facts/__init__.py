@@ -30,6 +30,7 @@ class ModuleFacts:
     globals: dict  # the module's names and what they are bound to
     _positions: Any = field(default=None, repr=False)
     metrics: MetricsModuleFacts = field(default_factory=MetricsModuleFacts)  # torchmetrics, HuggingFace
+    cell_map: Any = field(default=None, repr=False)  # a notebook's notebooks.CellMap; None for a script
 
     def position(self, node: cst.CSTNode):
         """The CodeRange of a node (1-based lines, 0-based columns), computed on first use only:
@@ -40,6 +41,11 @@ class ModuleFacts:
 
     def line(self, node: cst.CSTNode) -> int:
         return self.position(node).start.line
+
+    def where(self, node: cst.CSTNode) -> str:
+        """How a message names another place: "line 16", or in a notebook "cell 7, line 2"."""
+        line = self.line(node)
+        return self.cell_map.where(line) if self.cell_map is not None else f"line {line}"
 
     def import_line(self) -> int:
         """The line before which a new import goes: after the module's leading imports."""

@@ -36,7 +36,7 @@ def _units(tensor: Tensor) -> int | None:
 
 def _where(facts: ModuleFacts, tensor: Tensor) -> str:
     node = tensor.act.node if isinstance(tensor.act, Act) else tensor.layer.node
-    return f"line {facts.line(node)}"
+    return facts.where(node)
 
 
 _LOSS_CLASSES = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
@@ -268,7 +268,7 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
             fix = proposal(UNSAFE, "Use a softmax output", _act_swap(facts, tensor.act, "softmax"))
             how = ("renormalised by their sum (or, on TensorFlow-backed Keras >= 2.4, the pre-sigmoid logits "
                    "are read as softmax logits)" if act == "sigmoid" else "renormalised by their sum")
-            yield Finding(tensor.act.node, f"{act} output trained with {loss.name} (line {facts.line(loss.node)}), "
+            yield Finding(tensor.act.node, f"{act} output trained with {loss.name} ({facts.where(loss.node)}), "
                           f"which expects softmax probabilities: the outputs are {how} and the predictions are not a "
                           "class distribution; use a softmax output", Severity.WARNING, fix)
 
@@ -547,14 +547,14 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
             if loss.family == "scce" and one_hot:
                 fix = proposal(SAFE, "Use categorical_crossentropy", _loss_swap(facts, loss, "categorical_crossentropy"))
                 yield Finding(loss.node, f"{loss.name} expects integer class ids but the targets are one-hot "
-                              f"({target.origin}, line {facts.line(target.node)}): fit() fails with a shape error; "
+                              f"({target.origin}, {facts.where(target.node)}): fit() fails with a shape error; "
                               "use categorical_crossentropy", fix=fix)
                 break
             if loss.family == "cce" and target.encoding == INTEGER and ((units or 0) > 1 or act == "softmax"):
                 fix = proposal(SAFE, "Use sparse_categorical_crossentropy",
                                _loss_swap(facts, loss, "sparse_categorical_crossentropy"))
                 yield Finding(loss.node, f"{loss.name} expects one-hot targets but the targets are integer class ids "
-                              f"({target.origin}, line {facts.line(target.node)}): fit() fails with a shape error; "
+                              f"({target.origin}, {facts.where(target.node)}): fit() fails with a shape error; "
                               "use sparse_categorical_crossentropy", fix=fix)
                 break
 
@@ -606,7 +606,7 @@ def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
         target = next((t for t in targets if t.encoding == MULTI_HOT), None)
         if target is None or tensor is None:
             continue
-        shown = f"{target.origin}, line {facts.line(target.node)}"
+        shown = f"{target.origin}, {facts.where(target.node)}"
         categorical = loss is not None and loss.family in ("cce", "scce")
         edits = [_act_swap(facts, tensor.act, "sigmoid")] if act == "softmax" else []
         if categorical:

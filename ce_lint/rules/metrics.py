@@ -92,7 +92,7 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> tuple[str, Proposal | 
     count = metric.num_classes if isinstance(metric.num_classes, int) else None
     if metric.task == "multiclass":
         if isinstance(target, Target) and target.encoding == MULTI_HOT:
-            return (f"task='multiclass' with multi-hot targets ({target.origin}, line {facts.line(target.node)}): "
+            return (f"task='multiclass' with multi-hot targets ({target.origin}, {facts.where(target.node)}): "
                     "torchmetrics takes predictions of the targets' shape as class ids and compares them cell by "
                     "cell, so the score is meaningless (0.0 for probabilities) without any error; use "
                     "task='multilabel' with num_labels=", _retasked(facts, metric, "multilabel", count))
@@ -104,8 +104,8 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> tuple[str, Proposal | 
                 return None  # per-class sigmoid scores with class-id targets: argmax, fine
             fix = _retasked(facts, metric, "multilabel", preds.units) if multilabel else _retasked(
                 facts, metric, "binary")
-            return (f"task='multiclass' on sigmoid outputs (line {facts.line(use.node)}, "
-                    f"sigmoid on line {facts.line(preds.node)}): "
+            return (f"task='multiclass' on sigmoid outputs ({facts.where(use.node)}, "
+                    f"sigmoid on {facts.where(preds.node)}): "
                     "torchmetrics takes float predictions of the targets' shape as class ids, so sigmoid "
                     "probabilities score 0.0 without any error; use task='binary' (one score per sample) or "
                     "task='multilabel' (one per label)", fix)
@@ -113,7 +113,7 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> tuple[str, Proposal | 
             and isinstance(preds.units, int) and preds.units > 1 and not preds.batch_axis \
             and not (preds.act == "linear" and _multilabel_training(facts, preds.units)):
         what = {"softmax": "softmax", "linear": "logit", "log_softmax": "log_softmax"}[preds.act]
-        return (f"task='binary' on a {preds.units}-unit {what} output (line {facts.line(preds.node)}): binary "
+        return (f"task='binary' on a {preds.units}-unit {what} output ({facts.where(preds.node)}): binary "
                 "metrics want one score per sample, so against class ids this fails ('Predictions and targets "
                 "are expected to have the same shape') and against one-hot targets every cell is scored as its "
                 f"own sample; use task='multiclass', num_classes={preds.units}",
@@ -223,7 +223,7 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
         reported.add(metric.node)
         yield Finding(metric.node, (
             f"{metric.name} averages over classes ('macro') by default, but {wrapper.name}(task=\"{wrapper.task}\") "
-            f"on line {facts.line(wrapper.node)} averages over samples ('micro'): the two report different numbers "
+            f"on {facts.where(wrapper.node)} averages over samples ('micro'): the two report different numbers "
             "for the same predictions; pass the same average= to both"), severity=WARNING)
 
 
@@ -242,22 +242,22 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
         if dtype == FLOAT:
             return None  # float scores: a regression, as num_labels=1 says
         if isinstance(value, Target):
-            return f"{value.origin} labels on line {facts.line(value.node)}"
+            return f"{value.origin} labels on {facts.where(value.node)}"
         if dtype == INT:
-            return f"integer labels on line {facts.line(getattr(value, 'node', None) or node)}"
+            return f"integer labels on {facts.where(getattr(value, 'node', None) or node)}"
     for key in ("id2label", "label2id"):
         node = model.setting_node(key)
         mapping = model.config.settings.get(key, (None,))[0]
         if node is not None and hasattr(mapping, "items") and isinstance(mapping.items, dict) and len(
                 mapping.items) >= 2:
-            return f"{key} with {len(mapping.items)} classes on line {facts.line(node)}"
+            return f"{key} with {len(mapping.items)} classes on {facts.where(node)}"
     if _fed(model, facts):
         return None  # the labels it is called with are visible: they decide
     for target in facts.metrics.label_targets:
         if target.origin != "literal labels":
-            return f"{target.origin} labels on line {facts.line(target.node)}"
+            return f"{target.origin} labels on {facts.where(target.node)}"
     for node, what in facts.metrics.classification_evidence.items():
-        return f"{what} on line {facts.line(node)}"
+        return f"{what} on {facts.where(node)}"
     return None
 
 
@@ -429,7 +429,7 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
                 fix = proposal(UNSAFE, "Cast the labels to float", (fed, f"{parenthesised(facts, fed)}.float()")) \
                     if fed is not None else None
                 yield Finding(model.node, fix=fix, message=(
-                    f"integer multi-hot labels ({target.origin}, line {facts.line(target.node)}): transformers "
+                    f"integer multi-hot labels ({target.origin}, {facts.where(target.node)}): transformers "
                     "infers single_label_classification from integer labels and CrossEntropyLoss fails on the "
                     "label matrix (and with problem_type='multi_label_classification' BCEWithLogitsLoss rejects "
                     "integer targets); cast the labels to float, from which multi-label is inferred"))
@@ -438,8 +438,8 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
             if target is not None:
                 yield Finding(model.node, fix=_hf_fix(facts, model, "problem_type", '"single_label_classification"'),
                               message=(
-                    f"problem_type='multi_label_classification' with class ids ({target.origin}, line "
-                    f"{facts.line(target.node)}): BCEWithLogitsLoss needs a float (batch, num_labels) matrix and "
+                    f"problem_type='multi_label_classification' with class ids ({target.origin}, "
+                    f"{facts.where(target.node)}): BCEWithLogitsLoss needs a float (batch, num_labels) matrix and "
                     "fails on class ids ('Target size ... must be the same as input size'); use "
                     "single_label_classification (or leave problem_type unset) for one label per sample"))
 

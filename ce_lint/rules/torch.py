@@ -132,7 +132,7 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     for call, tensor in _fed(facts, ("cross_entropy",)):
         if tensor is not None and tensor.act == "softmax":
             fix = proposal(UNSAFE, "Remove the softmax (apply it at inference only)", _drop(facts, tensor))
-            yield Finding(tensor.node, f"this softmax output reaches {_name(call)} (line {facts.line(call.node)}), "
+            yield Finding(tensor.node, f"this softmax output reaches {_name(call)} ({facts.where(call.node)}), "
                           "which applies log_softmax itself: the loss is bounded and its gradients vanish on confident "
                           "mistakes; feed the logits and apply softmax only at inference", fix=fix)
 
@@ -189,13 +189,13 @@ def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         if tensor.act == "softmax":
             fix = proposal(UNSAFE, "Use log_softmax", _to(facts, tensor, "log_softmax", "LogSoftmax"))
-            yield Finding(tensor.node, f"softmax probabilities reach {_name(call)} (line {facts.line(call.node)}), "
+            yield Finding(tensor.node, f"softmax probabilities reach {_name(call)} ({facts.where(call.node)}), "
                           "which expects log-probabilities: the loss is -p, between -1 and 0, with weak gradients; "
                           "use log_softmax", fix=fix)
         elif tensor.act == "linear":
             fix = proposal(UNSAFE, "Use CrossEntropyLoss", _swap_loss(facts, call))
-            yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer (line "
-                          f"{facts.line(tensor.node)}), not log-probabilities: the loss is -logit, unbounded below, "
+            yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer ("
+                          f"{facts.where(tensor.node)}), not log-probabilities: the loss is -logit, unbounded below, "
                           "and training diverges; use CrossEntropyLoss, or log_softmax before NLLLoss", fix=fix)
 
 
@@ -248,8 +248,8 @@ def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     for call, tensor in _fed(facts, ("bce",)):
         if tensor is not None and tensor.act == "linear":
             fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call))
-            yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer (line "
-                          f"{facts.line(tensor.node)}): it fails with 'all elements of input should be between 0 and 1' "
+            yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer ("
+                          f"{facts.where(tensor.node)}): it fails with 'all elements of input should be between 0 and 1' "
                           "as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the logits", fix=fix)
 
 
@@ -322,7 +322,7 @@ def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     for call, tensor in _fed(facts, ("bce_logits",)):
         if tensor is not None and tensor.act == "sigmoid":
             fix = proposal(UNSAFE, "Remove the sigmoid (apply it at inference only)", _drop(facts, tensor))
-            yield Finding(tensor.node, f"this sigmoid output reaches {_name(call)} (line {facts.line(call.node)}), "
+            yield Finding(tensor.node, f"this sigmoid output reaches {_name(call)} ({facts.where(call.node)}), "
                           "which applies a sigmoid itself: the sigmoid is applied twice, the loss is bounded and "
                           "gradients vanish; feed the logits", fix=fix)
 
@@ -387,8 +387,8 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
         if isinstance(tensor, TTensor) and tensor.batch_axis:
             node = tensor.node
             fix = proposal(UNSAFE, "Use dim=1", (node, with_keyword(facts, node, "dim", "1")))
-            yield Finding(node, f"{tensor.act} over dim=0 of a Linear layer's output that reaches {_name(call)} (line "
-                          f"{facts.line(call.node)}), so it is (batch, classes): it normalises across the batch, not "
+            yield Finding(node, f"{tensor.act} over dim=0 of a Linear layer's output that reaches {_name(call)} ("
+                          f"{facts.where(call.node)}), so it is (batch, classes): it normalises across the batch, not "
                           "across classes; use dim=1", fix=fix)
 
 
@@ -450,8 +450,8 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
         target = call.target
         if call.kind == "cross_entropy" and isinstance(target, Target) and target.encoding == MULTI_HOT:
             fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call))
-            yield Finding(call.criterion_node, f"the targets are multi-hot ({target.origin}, line "
-                          f"{facts.line(target.node)}) but {_name(call)} treats each row as one class distribution "
+            yield Finding(call.criterion_node, f"the targets are multi-hot ({target.origin}, "
+                          f"{facts.where(target.node)}) but {_name(call)} treats each row as one class distribution "
                           "and trains the mass split among the positive labels; use BCEWithLogitsLoss on the logits",
                           fix=fix)
     for call, tensor in _fed(facts, ("bce", "bce_logits")):
@@ -460,7 +460,7 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
                 fix = proposal(UNSAFE, "Remove the softmax", _drop(facts, tensor))
             else:
                 fix = proposal(UNSAFE, "Use a sigmoid", _to_sigmoid(facts, tensor))
-            yield Finding(tensor.node, f"this softmax output reaches {_name(call)} (line {facts.line(call.node)}): "
+            yield Finding(tensor.node, f"this softmax output reaches {_name(call)} ({facts.where(call.node)}): "
                           "softmax makes the labels compete, so several can't all be predicted; use one sigmoid per "
                           "label (BCEWithLogitsLoss on the logits)", fix=fix)
 
@@ -523,8 +523,8 @@ def cross_entropy_single_logit(facts: ModuleFacts) -> Iterator[Finding]:
     for call, tensor in _fed(facts, ("cross_entropy",)):
         if tensor is not None and tensor.act == "linear" and tensor.units == 1:
             fix = proposal(UNSAFE, "Use BCEWithLogitsLoss (with float targets)", _swap_loss(facts, call))
-            yield Finding(call.criterion_node, f"{_name(call)} over the single output unit of the Linear layer on line "
-                          f"{facts.line(tensor.node)}: log_softmax over one class is 0, so the loss is always 0 (or an "
+            yield Finding(call.criterion_node, f"{_name(call)} over the single output unit of the Linear layer on "
+                          f"{facts.where(tensor.node)}: log_softmax over one class is 0, so the loss is always 0 (or an "
                           "IndexError for label 1) and nothing is learned; use BCEWithLogitsLoss with float targets",
                           fix=fix)
 
@@ -575,7 +575,7 @@ def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for node, match in facts.torch.elementwise_accuracy.items():
         yield Finding(node, f"accuracy averaged over every (sample, label) cell of the {match.source.units}-unit "
-                      f"prediction (line {facts.line(match.source.node)}) is inflated by the negative labels; use "
+                      f"prediction ({facts.where(match.source.node)}) is inflated by the negative labels; use "
                       "exact-match accuracy (.all(dim=1)), F1, or torchmetrics' MultilabelF1Score")
 
 
@@ -643,8 +643,8 @@ def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
     if facts.torch.mixed_precision is None:
         return
     for call, tensor in _sigmoid_into_bce(facts):
-        yield Finding(call.criterion_node, f"sigmoid output (line {facts.line(tensor.node)}) fed to {_name(call)} with "
-                      f"mixed precision in this module (line {facts.line(facts.torch.mixed_precision)}): PyTorch "
+        yield Finding(call.criterion_node, f"sigmoid output ({facts.where(tensor.node)}) fed to {_name(call)} with "
+                      f"mixed precision in this module ({facts.where(facts.torch.mixed_precision)}): PyTorch "
                       "refuses binary_cross_entropy inside CUDA autocast regions ('unsafe to autocast'); remove the "
                       "sigmoid and use BCEWithLogitsLoss", fix=_logits_fix(facts, call, tensor))
 
@@ -705,6 +705,6 @@ def prefer_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     if facts.torch.mixed_precision is not None:
         return
     for call, tensor in _sigmoid_into_bce(facts):
-        yield Finding(call.criterion_node, f"sigmoid output (line {facts.line(tensor.node)}) fed to {_name(call)}: it "
+        yield Finding(call.criterion_node, f"sigmoid output ({facts.where(tensor.node)}) fed to {_name(call)}: it "
                       "works, but BCEWithLogitsLoss on the logits is numerically stable where BCELoss clamps its log "
                       "at -100", fix=_logits_fix(facts, call, tensor))
