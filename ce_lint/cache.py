@@ -23,7 +23,7 @@ from .diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
 from .versions import installed
 
 FOLDER = ".ce_lint_cache"
-_FORMAT = 1  # bump when the entry layout changes
+_FORMAT = 2  # bump when the entry layout changes
 
 
 def _environment() -> str:
@@ -98,16 +98,21 @@ def _record(d: Diagnostic) -> dict:
     fix = None
     if d.fix is not None:
         fix = {"applicability": d.fix.applicability.value, "message": d.fix.message,
-               "edits": [[e.content, e.line, e.col, e.end_line, e.end_col] for e in d.fix.edits]}
+               "edits": [[e.content, e.line, e.col, e.end_line, e.end_col, e.cell] for e in d.fix.edits]}
     return {"path": d.path, "range": [d.line, d.col, d.end_line, d.end_col], "code": d.code,
-            "message": d.message, "severity": d.severity.value, "fix": fix}
+            "message": d.message, "severity": d.severity.value, "fix": fix, "cell": [d.cell, d.file_line]}
 
 
 def _diagnostic(record: dict) -> Diagnostic:
     fix = record["fix"]
     if fix is not None:
         fix = Fix(Applicability(fix["applicability"]), str(fix["message"]),
-                  tuple(Edit(str(c), int(a), int(b), int(x), int(y)) for c, a, b, x, y in fix["edits"]))
+                  tuple(Edit(str(c), int(a), int(b), int(x), int(y), _number(n)) for c, a, b, x, y, n in fix["edits"]))
     line, col, end_line, end_col = (int(v) for v in record["range"])
+    cell, file_line = (_number(v) for v in record["cell"])
     return Diagnostic(str(record["path"]), line, col, end_line, end_col, str(record["code"]), str(record["message"]),
-                      Severity(record["severity"]), fix)
+                      Severity(record["severity"]), fix, cell, file_line)
+
+
+def _number(value) -> int | None:
+    return None if value is None else int(value)

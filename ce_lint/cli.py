@@ -15,8 +15,9 @@ from pathlib import Path
 from . import __version__
 from .cache import FOLDER, Cache
 from .config import ConfigError, Settings, find_config, load, validate_codes, validate_keras_version
+from .core import check_bytes
 from .diagnostics import Diagnostic, FileError
-from .engine import REPORT_HINT, decode, encoding_of, fix, lint
+from .engine import REPORT_HINT
 from .fixes import applicable
 from .files import discover, write_atomic
 from .output import FORMATS, render, to_json  # noqa: F401  (to_json: kept importable from here)
@@ -104,19 +105,19 @@ def _settings(args: argparse.Namespace) -> tuple[Settings, Path]:
 
 @dataclass
 class Outcome:
-    """What checking one file gave: findings left, one-line errors, fixes applied, and a diff."""
+    """What checking one file gave: findings left, one-line errors and notes, fixes applied, and a diff."""
 
     diagnostics: list[Diagnostic] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
     fixed: int = 0
     diff: str = ""
     internal: bool = False  # an error that is ce-lint's bug: not cached, a later release may do better
+    notes: list[str] = field(default_factory=list)  # e.g. a notebook in another language, skipped
 
 
 def check_file(path: str, settings: Settings, mode: str = "check", cache: Cache | None = None) -> Outcome:
     """Check one file; in mode "fix" write the fixed text back, in mode "diff" only describe it.
     Plain checks go through the cache when there is one. Never raises."""
-    settings = settings.for_path(path)
     try:
         with open(path, "rb") as handle:
             data = handle.read()
@@ -129,25 +130,21 @@ def check_file(path: str, settings: Settings, mode: str = "check", cache: Cache 
     if hit is not None:
         return Outcome(*hit)
     outcome = _check_data(path, data, settings, mode)
-    if not outcome.internal:
+    if not outcome.internal and not outcome.notes:
         cache.put(key, outcome.diagnostics, outcome.errors)
     return outcome
 
 
 def _check_data(path: str, data: bytes, settings: Settings, mode: str) -> Outcome:
     try:
-        text = decode(data)
-        fixed = 0
-        if mode != "check":
-            new_text, fixed = fix(text, path, settings, unsafe=settings.unsafe_fixes)
-            if mode == "diff":
-                diff = "".join(difflib.unified_diff(text.splitlines(keepends=True), new_text.splitlines(keepends=True),
-                                                    f"a/{path}", f"b/{path}"))
-                return Outcome(fixed=fixed, diff=diff)
-            if fixed:
-                write_atomic(path, new_text.encode(encoding_of(data)))
-                text = new_text
-        result = lint(text, path, settings)
+        report = check_bytes(data, path, settings, mode)
+        if mode == "diff":
+            diff = "".join("".join(difflib.unified_diff(_lines(c.before), _lines(c.after), f"a/{c.label}",
+                                                        f"b/{c.label}")) for c in report.changes)
+            return Outcome(errors=[f"{path}: error: {e}" for e in report.errors], fixed=report.fixed, diff=diff,
+                           notes=[f"{path}: note: {n}" for n in report.notes])
+        if report.data is not None:
+            write_atomic(path, report.data)
     except FileError as exc:
         return Outcome(errors=[f"{path}: error: {exc}"])
     except OSError as exc:
@@ -155,8 +152,17 @@ def _check_data(path: str, data: bytes, settings: Settings, mode: str) -> Outcom
     except Exception as exc:  # noqa: BLE001 - the last line of defence: the run goes on
         return Outcome(errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}; please report it"],
                        internal=True)
-    return Outcome(result.diagnostics, [f"{path}: error: {e}" for e in result.errors], fixed,
-                   internal=bool(result.errors))
+    return Outcome(report.diagnostics, [f"{path}: error: {e}" for e in report.errors], report.fixed,
+                   internal=report.internal, notes=[f"{path}: note: {n}" for n in report.notes])
+
+
+def _lines(text: str) -> list[str]:
+    """Lines for a diff, the last one ended too (a notebook cell's never is): else it would run into
+    the next line of the diff."""
+    lines = text.splitlines(keepends=True)
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += "\n"
+    return lines
 
 
 def _check_chunk(paths: list[str], settings: Settings, mode: str, cache: Cache | None = None) -> list[Outcome]:
@@ -238,13 +244,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Removed {root / FOLDER}." if removed else f"No cache at {root / FOLDER}.", file=sys.stderr)
         return EXIT_CLEAN
     all_rules()  # register rules before worker processes fork
-    files = list(discover(args.paths, settings.exclude))
+    files = list(discover(args.paths, settings.exclude, settings.include + settings.extend_include))
     mode = "diff" if args.diff else "fix" if args.fix else "check"
     cache = None if args.no_cache or mode != "check" else Cache(root)  # fixes always analyse afresh
     outcomes = run_check(files, settings, args.jobs, mode, cache)
     errors = [e for o in outcomes for e in o.errors]
-    for error in errors:
-        print(error, file=sys.stderr)
+    for line in [n for o in outcomes for n in o.notes] + errors:
+        print(line, file=sys.stderr)
     if mode == "diff":
         diffs = [o.diff for o in outcomes if o.diff]
         sys.stdout.write("".join(diffs))
@@ -255,13 +261,14 @@ def main(argv: list[str] | None = None) -> int:
     report = render(args.output_format, diagnostics, errors, settings.unsafe_fixes)
     if report or args.output_format in ("json", "sarif"):
         print(report)
-    _summary(files, diagnostics, errors, sum(o.fixed for o in outcomes), settings.unsafe_fixes)
+    _summary(files, diagnostics, sum(bool(o.errors) for o in outcomes), sum(o.fixed for o in outcomes),
+             settings.unsafe_fixes)
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
 
 
-def _summary(files: list[str], diagnostics: list[Diagnostic], errors: list[str], fixed: int, unsafe: bool) -> None:
+def _summary(files: list[str], diagnostics: list[Diagnostic], failed: int, fixed: int, unsafe: bool) -> None:
     lines = []
     if fixed:
         lines.append(f"Fixed {_plural(fixed, 'finding')}.")
@@ -273,10 +280,10 @@ def _summary(files: list[str], diagnostics: list[Diagnostic], errors: list[str],
             lines.append(f"[*] {fixable} fixable with --fix" + ("" if unsafe else " (safe fixes)") + ".")
         if hidden:
             lines.append(f"{hidden} more fixable with --fix --unsafe-fixes.")
-    elif not errors:
+    elif not failed:
         lines.append(f"All checks passed ({_plural(len(files), 'file')}).")
-    if errors:
-        lines.append(f"{_plural(len(errors), 'file')} could not be checked.")
+    if failed:
+        lines.append(f"{_plural(failed, 'file')} could not be checked.")
     print("\n".join(lines), file=sys.stderr)
 
 

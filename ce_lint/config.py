@@ -15,7 +15,8 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
                    "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ce_lint_cache",
-                   "site-packages")
+                   "site-packages", ".ipynb_checkpoints")
+DEFAULT_INCLUDE = ("*.py", "*.pyi", "*.ipynb")  # what a folder walk checks, as Ruff's `include`
 
 
 class ConfigError(Exception):
@@ -28,6 +29,8 @@ class Settings:
     ignore: tuple[str, ...] = ()
     extend_select: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    include: tuple[str, ...] = DEFAULT_INCLUDE  # file patterns a folder walk checks
+    extend_include: tuple[str, ...] = ()
     keras_version: str | None = None  # e.g. "3", "2.3", "tf-2.1"; None: read the installed version
     unsafe_fixes: bool = False  # apply unsafe fixes too
     extend_safe_fixes: tuple[str, ...] = ()  # codes or prefixes whose unsafe fixes count as safe
@@ -54,6 +57,7 @@ class Settings:
 
 
 _KEYS = {"select": "codes", "ignore": "codes", "extend-select": "codes", "exclude": "strings",
+         "include": "strings", "extend-include": "strings",
          "keras-version": "string", "unsafe-fixes": "bool", "extend-safe-fixes": "codes",
          "extend-unsafe-fixes": "codes", "per-file-ignores": "globs"}
 

@@ -25,6 +25,7 @@ class Edit:
     col: int
     end_line: int
     end_col: int
+    cell: int | None = None  # in a notebook: the cell (1-based among all cells) the lines count in
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,9 @@ class Fix:
 
 @dataclass(frozen=True)
 class Diagnostic:
-    """One finding. Lines are 1-based, columns 0-based; front ends convert at their edge."""
+    """One finding. Lines are 1-based, columns 0-based; front ends convert at their edge. In a
+    notebook, `cell` is the cell's number (1-based among all cells), lines count within the cell,
+    and `file_line` is the line of the .ipynb file where the finding's first line is written."""
 
     path: str
     line: int
@@ -47,9 +50,11 @@ class Diagnostic:
     message: str
     severity: Severity
     fix: Fix | None = None
+    cell: int | None = None
+    file_line: int | None = None
 
     def sort_key(self) -> tuple:
-        return (self.path, self.line, self.col, self.code)
+        return (self.path, self.cell or 0, self.line, self.col, self.code)
 
 
 class FileError(Exception):

@@ -1,4 +1,5 @@
-"""The core entry point: `lint(source, path, settings) -> diagnostics`, shared by every front end.
+"""The analysis of one module's text: `lint(source, path, settings) -> diagnostics` (core.py decides
+which text: a script's, or a notebook's code cells; and applies fixes).
 
 Order of work: a textual gate (files that never mention a framework are not parsed), the libcst
 parse, the one pass that collects facts, the rules, then `# noqa`. Nothing here imports or
@@ -22,7 +23,7 @@ import libcst as cst
 
 from .config import Settings
 from .diagnostics import Diagnostic, FileError
-from .fixes import MAX_ROUNDS, applicable, apply_edits, to_fix
+from .fixes import to_fix
 from .noqa import Suppressions
 from .rules import Rule, all_rules
 
@@ -164,22 +165,24 @@ def on_large_stack(function: Callable[..., T], *args) -> T:
 
 
 def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Rule] | None = None,
-         apply_noqa: bool = True) -> Result:
-    """Lint one module's text. Raises FileError for text that isn't Python."""
+         apply_noqa: bool = True, cell_map: Any = None) -> Result:
+    """Lint one module's text (`cell_map`: a notebook's notebooks.CellMap, for messages that name
+    another line). Raises FileError for text that isn't Python."""
     # A parsed module is a few hundred thousand objects, and the cycle collector would walk them
     # again and again while they are built (a fifth of the run). Pause it for the file, then
     # collect only what the file left behind (the analysis's own cycles), which is cheap.
     paused = gc.isenabled()
     gc.disable()
     try:
-        return on_large_stack(_lint, source, path, settings, rules, apply_noqa)
+        return on_large_stack(_lint, source, path, settings, rules, apply_noqa, cell_map)
     finally:
         if paused:
             gc.enable()
             gc.collect(0)
 
 
-def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, apply_noqa: bool) -> Result:
+def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, apply_noqa: bool,
+          cell_map: Any) -> Result:
     from .facts import collect
 
     result = Result()
@@ -198,6 +201,7 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
         raise FileError("too deeply nested to parse") from None
     try:
         facts = collect(module, settings)
+        facts.cell_map = cell_map
     except RecursionError:
         raise FileError("too deeply nested to analyse") from None
     except Exception as exc:  # noqa: BLE001 - a bug in the analysis must not cost other files
@@ -240,22 +244,3 @@ def _report_unused_noqa(result: Result, source: str, path: str, rules: list[Rule
     for diagnostic in unused_noqa(source, path, found, [r.code for r in rules]):
         if suppressions is None or not suppressions.suppressed(diagnostic.line, CODE):
             result.diagnostics.append(diagnostic)
-
-
-def fix(source: str, path: str, settings: Settings = Settings(), unsafe: bool = False) -> tuple[str, int]:
-    """Apply every applicable fix, round after round until nothing changes; (new text, fixes applied).
-    A round whose result doesn't parse is dropped: a fix never breaks code."""
-    total = 0
-    for _ in range(MAX_ROUNDS):
-        fixes = [d.fix for d in lint(source, path, settings).diagnostics if applicable(d, unsafe)]
-        if not fixes:
-            break
-        new_source, count = apply_edits(source, fixes)
-        if count == 0 or new_source == source:
-            break
-        try:
-            on_large_stack(cst.parse_module, new_source)
-        except (cst.ParserSyntaxError, RecursionError):
-            break
-        source, total = new_source, total + count
-    return source, total

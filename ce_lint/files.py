@@ -10,17 +10,19 @@ import stat
 import tempfile
 from typing import Iterator
 
-from .config import DEFAULT_EXCLUDE
+from .config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
 
 
-def _excluded(name: str, path: str, patterns: tuple[str, ...]) -> bool:
+def _matches(name: str, path: str, patterns: tuple[str, ...]) -> bool:
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, f"*/{p}")
                for p in patterns)
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[str]:
-    """Python files under `paths`, in a stable order. Files named explicitly are always checked;
-    missing paths are yielded too, so that reading them reports the error."""
+def discover(paths: list[str], exclude: tuple[str, ...] = (),
+             include: tuple[str, ...] = DEFAULT_INCLUDE) -> Iterator[str]:
+    """The files under `paths` that match `include` (scripts and notebooks), in a stable order. Files
+    named explicitly are always checked; missing paths are yielded too, so that reading them reports
+    the error."""
     patterns = DEFAULT_EXCLUDE + tuple(exclude)
     for path in paths:
         if not os.path.isdir(path):
@@ -28,11 +30,11 @@ def discover(paths: list[str], exclude: tuple[str, ...] = ()) -> Iterator[str]:
             continue
         found = []
         for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not _excluded(d, os.path.join(root, d), patterns)
+            dirs[:] = sorted(d for d in dirs if not _matches(d, os.path.join(root, d), patterns)
                              and not os.path.exists(os.path.join(root, d, "pyvenv.cfg")))
             for name in files:
                 full = os.path.join(root, name)
-                if name.endswith((".py", ".pyi")) and not _excluded(name, full, tuple(exclude)):
+                if _matches(name, full, include) and not _matches(name, full, tuple(exclude)):
                     found.append(os.path.normpath(full))
         yield from sorted(found)
 

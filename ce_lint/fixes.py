@@ -130,6 +130,13 @@ _NEWLINE = re.compile(r"\r\n|\r|\n")
 
 def apply_edits(source: str, fixes: list[Fix]) -> tuple[str, int]:
     """Apply the fixes whose edits don't overlap an earlier one; return (text, fixes applied)."""
+    spans, applied = choose_edits(source, fixes)
+    return splice(source, spans), applied
+
+
+def choose_edits(source: str, fixes: list[Fix]) -> tuple[list[tuple[int, int, str]], int]:
+    """The edits of the fixes that don't overlap an earlier one, as (start, end, content) offsets
+    into `source`, and how many fixes they come from."""
     starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
 
     def offset(line: int, col: int) -> int:
@@ -145,6 +152,11 @@ def apply_edits(source: str, fixes: list[Fix]) -> tuple[str, int]:
         taken.extend((s, e) for s, e, _ in spans)
         chosen.extend(spans)
         applied += 1
-    for start, end, content in sorted(chosen, key=lambda c: (c[0], c[1]), reverse=True):
+    return chosen, applied
+
+
+def splice(source: str, spans: list[tuple[int, int, str]]) -> str:
+    """`source` with each (start, end, content) span replaced; the spans don't overlap."""
+    for start, end, content in sorted(spans, key=lambda c: (c[0], c[1]), reverse=True):
         source = source[:start] + content + source[end:]
-    return source, applied
+    return source

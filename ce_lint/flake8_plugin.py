@@ -1,7 +1,8 @@
 """flake8 plugin: the same findings as `ce-lint check`, through flake8.
 
 flake8 wants 0-based columns from plugins (it adds 1), applies `# noqa` and `--select` itself,
-and runs every installed plugin on every file: the engine's textual gate keeps that cheap.
+and runs every installed plugin on every file: the engine's textual gate keeps that cheap. flake8
+only ever reads Python files, never notebooks (the README says what works for those).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Iterator
 from . import __version__
 from .config import ConfigError, Settings, validate_keras_version
 from .diagnostics import FileError
-from .engine import lint
+from .core import check_text
 from .rules import all_rules
 
 
@@ -47,7 +48,7 @@ class Flake8Plugin:
         # Every rule runs: flake8 filters by --select/--ignore and the default-ignore list itself.
         settings = Settings(select=("",), keras_version=self.keras_version)
         try:
-            result = lint("".join(self.lines), self.filename, settings, apply_noqa=False)
+            result = check_text("".join(self.lines), self.filename, settings, apply_noqa=False)
         except FileError:
             return  # flake8 reports files it can't parse (E999)
         for d in result.diagnostics:

@@ -35,7 +35,17 @@ def render(fmt: str, diagnostics: list[Diagnostic], errors: list[str] = (), unsa
 
 def text_line(d: Diagnostic, unsafe_fixes: bool = False) -> str:
     marker = "[*] " if applicable(d, unsafe_fixes) else ""
-    return f"{d.path}:{d.line}:{d.col + 1}: {d.code} {marker}{d.message}"
+    return f"{d.path}:{_cell(d)}{d.line}:{d.col + 1}: {d.code} {marker}{d.message}"
+
+
+def _cell(d: Diagnostic) -> str:
+    """Ruff's notebook form: path.ipynb:cell 3:2:9."""
+    return f"cell {d.cell}:" if d.cell is not None else ""
+
+
+def _message(d: Diagnostic) -> str:
+    """The message, naming the cell and the position in it for formats that point at the notebook file."""
+    return d.message if d.cell is None else f"cell {d.cell}, line {d.line}, column {d.col + 1}: {d.message}"
 
 
 def to_json(diagnostics: list[Diagnostic]) -> str:
@@ -46,9 +56,11 @@ def to_json(diagnostics: list[Diagnostic]) -> str:
             return None
         return {"applicability": d.fix.applicability.value, "message": d.fix.message, "edits": [
             {"content": e.content, "location": {"row": e.line, "column": e.col + 1},
-             "end_location": {"row": e.end_line, "column": e.end_col + 1}} for e in d.fix.edits]}
+             "end_location": {"row": e.end_line, "column": e.end_col + 1},
+             **({"cell": e.cell} if e.cell is not None else {})} for e in d.fix.edits]}
 
     return json.dumps([{
+        "cell": d.cell,
         "code": d.code,
         "name": RULES[d.code].name,
         "message": d.message,
@@ -98,12 +110,8 @@ def to_sarif(diagnostics: list[Diagnostic], errors: list[str] = ()) -> dict:
         "ruleId": d.code,
         "ruleIndex": index[d.code],
         "level": _level(d.severity),
-        "message": {"text": d.message},
-        "locations": [{"physicalLocation": {
-            "artifactLocation": _artifact(d.path),
-            "region": {"startLine": d.line, "startColumn": d.col + 1,
-                       "endLine": d.end_line, "endColumn": d.end_col + 1},
-        }}],
+        "message": {"text": _message(d)},
+        "locations": [{"physicalLocation": {"artifactLocation": _artifact(d.path), "region": _region(d)}}],
     } for d in diagnostics]
     invocation = {
         "executionSuccessful": not errors,
@@ -122,6 +130,14 @@ def to_sarif(diagnostics: list[Diagnostic], errors: list[str] = ()) -> dict:
     }
 
 
+def _region(d: Diagnostic) -> dict:
+    """Where in the file: for a notebook, the line of the .ipynb where the finding's line is written
+    (columns in the JSON text are not the code's, so none are given)."""
+    if d.cell is not None:
+        return {"startLine": d.file_line or 1}
+    return {"startLine": d.line, "startColumn": d.col + 1, "endLine": d.end_line, "endColumn": d.end_col + 1}
+
+
 def _escape_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
@@ -133,6 +149,7 @@ def _escape_property(text: str) -> str:
 def github_annotation(d: Diagnostic) -> str:
     """A GitHub Actions workflow command: the finding shows on the pull request's diff."""
     kind = "error" if d.severity == Severity.ERROR else "warning"
-    props = (f"title={_escape_property(f'ce-lint ({d.code})')},file={_escape_property(d.path)},"
+    where = (f"line={d.file_line or 1}" if d.cell is not None else
              f"line={d.line},col={d.col + 1},endLine={d.end_line},endColumn={d.end_col + 1}")
-    return f"::{kind} {props}::{_escape_data(d.message)}"
+    props = f"title={_escape_property(f'ce-lint ({d.code})')},file={_escape_property(d.path)},{where}"
+    return f"::{kind} {props}::{_escape_data(_message(d))}"

@@ -25,7 +25,7 @@ from pylint.checkers import BaseRawFileChecker
 
 from .config import ConfigError, Settings, validate_keras_version
 from .diagnostics import FileError
-from .engine import decode, lint
+from .core import check_bytes
 from .rules import Rule, all_rules
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -68,9 +68,9 @@ class _FamilyChecker(BaseRawFileChecker):
             return
         try:
             with node.stream() as stream:
-                text = decode(stream.read())
+                data = stream.read()
             settings = Settings(select=("",), keras_version=_keras_version(self.linter))
-            result = lint(text, node.file or node.name, settings, rules=enabled)
+            result = check_bytes(data, node.file or node.name, settings, rules=enabled)
         except (FileError, OSError):
             return  # pylint reports what it can't read or parse itself
         for d in result.diagnostics:

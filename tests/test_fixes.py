@@ -15,7 +15,8 @@ import libcst as cst
 import pytest
 
 from ce_lint.config import Settings
-from ce_lint.engine import fix, lint
+from ce_lint.core import fix_text as fix
+from ce_lint.engine import lint
 from support import FIXTURES, ROOT
 
 SETTINGS = Settings(select=("",), keras_version="3")

@@ -403,7 +403,7 @@ async def test_noqa_action_adds_a_comment_or_extends_the_list(tmp_path: Path) ->
 
 @pytest.mark.asyncio
 async def test_fix_all_applies_the_safe_fixes_as_the_command_does(tmp_path: Path) -> None:
-    from ce_lint.engine import fix
+    from ce_lint.core import fix_text as fix
 
     source = (FIXTURES / "CE104.py").read_text(encoding="utf-8")
     path = tmp_path / "CE104.py"
@@ -509,7 +509,8 @@ def test_importing_ce_lint_does_not_need_pygls() -> None:
     ("x = 1  # type: int\n", 1, "x = 1  # type: int  # noqa: CE101\n"),
 ])
 def test_noqa_placement(source: str, line: int, expected: str) -> None:
-    from ce_lint.lsp import Text, noqa_edit
+    from ce_lint.lsp.actions import noqa_edit
+    from ce_lint.lsp.positions import Text
 
     code = "CE102" if "noqa" in source else "CE101"
     edit = noqa_edit(Text(source), line, code)

@@ -1,7 +1,7 @@
 """Every fix, shown on the real frameworks to repair what its rule claims (issue 9, part 2).
 
 For each rule whose fixture findings carry a fix, the rule page's ``## Example`` is fixed with
-``engine.fix(example, "example.py", Settings(select=("",), keras_version="3"), unsafe=True)``;
+``core.fix_text(example, "example.py", Settings(select=("",), keras_version="3"), unsafe=True)``;
 then the original and the fixed program are executed (they are the project's own docs) and
 trained for a few hundred full-batch steps at most on a tiny separable dataset. The fixed
 program must learn (loss falls, accuracy well above chance), or for a metric fix report the
@@ -52,7 +52,7 @@ torch = require("torch")
 nn = torch.nn
 F = torch.nn.functional
 
-from ce_lint import engine  # noqa: E402
+from ce_lint import core, engine  # noqa: E402
 from ce_lint.config import Settings  # noqa: E402
 from ce_lint.docs import code_blocks  # noqa: E402
 from ce_lint.rules import all_rules, by_name_or_code  # noqa: E402
@@ -111,7 +111,7 @@ def fixed_example(code, suffix="", settings=SETTINGS):
     src = example(code) + suffix
     before = {d.code for d in engine.lint(src, "example.py", settings).diagnostics}
     assert code in before, f"{code}: the Example does not trigger its own rule"
-    fixed, count = engine.fix(src, "example.py", settings, unsafe=True)
+    fixed, count = core.fix_text(src, "example.py", settings, unsafe=True)
     assert count >= 1 and fixed != src, f"{code}: the fix did not change the Example"
     after = {d.code for d in engine.lint(fixed, "example.py", SETTINGS).diagnostics}
     assert code not in after, f"{code}: still reported after its fix"
@@ -240,7 +240,7 @@ CE102_MULTI_HOT = ("\nimport numpy as np\n"
 
 def test_CE102_example_has_no_fix_without_visible_targets():
     src = example("CE102")
-    assert engine.fix(src, "example.py", SETTINGS, unsafe=True) == (src, 0)
+    assert core.fix_text(src, "example.py", SETTINGS, unsafe=True) == (src, 0)
 
 
 def test_CE102_fix_learns_one_hot_targets_loss_becomes_categorical():
