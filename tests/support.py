@@ -20,3 +20,19 @@ def markers(path: Path) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
             target = expected if kind == "expect" else near
             target.update((number, code.strip()) for code in codes.split(","))
     return expected, near
+
+
+NOTEBOOKS = FIXTURES / "notebooks"
+
+
+def notebook_markers(path: Path) -> tuple[set[tuple[int, int, str]], set[tuple[int, int, str]]]:
+    """(expected, near misses) of a notebook: sets of (cell, line in the cell, code)."""
+    import json
+
+    expected, near = set(), set()
+    for cell_number, cell in enumerate(json.loads(path.read_text(encoding="utf-8"))["cells"], start=1):
+        for number, line in enumerate("".join(cell["source"]).splitlines(), start=1):
+            for kind, codes in MARKER.findall(line):
+                target = expected if kind == "expect" else near
+                target.update((cell_number, number, code.strip()) for code in codes.split(","))
+    return expected, near

@@ -51,7 +51,7 @@ def test_cached_run_reports_exactly_what_an_uncached_run_does(project: Path) -> 
 def test_a_hit_is_not_analysed_again(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cache, settings, path = Cache(project), Settings(), str(project / "CE101.py")
     first = cli.check_file(path, settings, cache=cache)
-    monkeypatch.setattr(cli, "lint", lambda *a, **k: pytest.fail("a cached file was analysed"))
+    monkeypatch.setattr("ce_lint.core.lint", lambda *a, **k: pytest.fail("a cached file was analysed"))
     second = cli.check_file(path, settings, cache=cache)
     assert second.diagnostics == first.diagnostics and second.diagnostics
 
@@ -122,7 +122,7 @@ def test_internal_errors_are_not_cached(project: Path, monkeypatch: pytest.Monke
     def broken(*args, **kwargs):
         raise ValueError("boom")
 
-    monkeypatch.setattr(cli, "lint", broken)
+    monkeypatch.setattr("ce_lint.core.lint", broken)
     outcome = cli.check_file(str(project / "CE101.py"), Settings(), cache=Cache(project))
     assert outcome.internal and "internal error" in outcome.errors[0]
     assert entries(project) == []

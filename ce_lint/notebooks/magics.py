@@ -51,9 +51,9 @@ def mask(source: str) -> str | None:
     depth, quote, continued, escaped = 0, None, False, False
     for line in lines[start:]:
         body, end = _split_end(line)
-        if escaped:  # a magic or shell line continued with a backslash
-            out.append(_blank(line))
+        if escaped:  # a magic or shell line continued with a backslash: spaces, the backslash kept
             escaped = body.endswith("\\")
+            out.append(" " * (len(body) - escaped) + "\\" * escaped + end)
             continue
         if depth == 0 and quote is None and not continued:
             masked = _mask_statement(body)
@@ -76,12 +76,15 @@ def _split_end(line: str) -> tuple[str, str]:
 
 
 def _blank(line: str) -> str:
-    """A whole line made into the statement `0`, its indentation and length kept."""
+    """A whole line made into the statement `0`, its indentation and length kept (and a final
+    backslash, which continues the line as it does for IPython)."""
     body, end = _split_end(line)
     stripped = body.lstrip(" \t")
     if not stripped:
         return line
     indent = len(body) - len(stripped)
+    if len(stripped) > 1 and stripped.endswith("\\"):
+        return body[:indent] + "0" + " " * (len(stripped) - 2) + "\\" + end
     return body[:indent] + "0" + " " * (len(stripped) - 1) + end
 
 
