@@ -98,7 +98,7 @@ def test_pre_commit_hooks_are_declared() -> None:
     text = (ROOT / ".pre-commit-hooks.yaml").read_text()
     hooks = dict(re.findall(r"^- id: (\S+)\n(?:  .*\n)*?  entry: (.+)$", text, re.M))
     assert hooks == {"ce-lint": "ce-lint check", "ce-lint-fix": "ce-lint check --fix"}
-    assert text.count("types: [python]") == 2
+    assert text.count("types_or: [python, jupyter]") == 2
 
 
 def test_pre_commit_check_hook_fails_on_a_buggy_file(pre_commit_home: Path, tmp_path: Path, hook_repo: Path) -> None:
@@ -106,6 +106,18 @@ def test_pre_commit_check_hook_fails_on_a_buggy_file(pre_commit_home: Path, tmp_
     assert result.returncode == 1, result.stdout
     assert "train.py:4:38: CE102" in result.stdout
     assert "notes.txt" not in result.stdout.split("Using config")[-1].split("ce-lint....")[-1]
+
+
+def test_pre_commit_hooks_take_notebooks(pre_commit_home: Path, tmp_path: Path, hook_repo: Path) -> None:
+    notebook = (ROOT / "fixtures" / "notebooks" / "keras_mnist.ipynb").read_text(encoding="utf-8")
+    result, _ = try_repo("ce-lint", {"train.ipynb": notebook, "notes.txt": BUGGY}, pre_commit_home, tmp_path, hook_repo)
+    assert result.returncode == 1, result.stdout
+    assert "train.ipynb:cell 9:4:10: CE102" in result.stdout
+    fixable = (ROOT / "fixtures" / "notebooks" / "fixable.ipynb").read_text(encoding="utf-8")
+    (tmp_path / "project").rename(tmp_path / "first")
+    result, repo = try_repo("ce-lint-fix", {"fix.ipynb": fixable}, pre_commit_home, tmp_path, hook_repo)
+    assert result.returncode == 1, result.stdout  # the file was modified
+    assert "from_logits=False" in (repo / "fix.ipynb").read_text(encoding="utf-8")
 
 
 def test_pre_commit_check_hook_passes_on_a_clean_file(pre_commit_home: Path, tmp_path: Path, hook_repo: Path) -> None:
