@@ -18,7 +18,7 @@ from .config import Settings
 from .diagnostics import Diagnostic, Edit, Fix
 from .engine import decode, encoding_of, lint, on_large_stack
 from .fixes import MAX_ROUNDS, applicable, apply_edits, choose_edits, splice
-from .notebooks import Notebook, Part, is_notebook, mask
+from .notebooks import Notebook, Part, is_notebook, mask, opener
 from .notebooks import ipynb
 from .rules import Rule
 
@@ -158,7 +158,7 @@ class _Cells:
             new = splice(part.cell.source, local)  # masking keeps every offset, so the cell's own text takes them
             masked = mask(new)
             if new != part.cell.source:
-                if masked is None or not _parses(masked):
+                if masked is None or not _parses(opener(masked) + masked):
                     return None, 0
                 sources[number] = new
         if not sources:

@@ -318,3 +318,13 @@ def test_fix_keeps_how_the_file_writes_json(tmp_path: Path) -> None:
     assert ce_lint("check", "--fix", str(path)).returncode == 0
     fixed = path.read_bytes().decode()
     assert fixed == text.replace("from_logits=True", "from_logits=False")
+
+
+def test_the_readme_s_first_example_is_what_the_command_prints() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    command, *shown = block.splitlines()
+    assert command == "$ ce-lint check examples/"
+    run = ce_lint("check", "--no-cache", "examples/")
+    assert run.stdout.splitlines() + run.stderr.splitlines() == shown
+    assert any(":cell " in line for line in shown)

@@ -116,8 +116,11 @@ class Notebook:
                 continue
             if check:
                 try:
-                    compile(masked, f"cell {cell.number}", "exec", ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+                    compile(opener(masked) + masked, f"cell {cell.number}", "exec",
+                            ast.PyCF_ONLY_AST | ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
                 except SyntaxError as exc:
+                    if exc.lineno and opener(masked):
+                        exc.lineno -= 1
                     errors.append(f"cell {cell.number}: {_cpython_words(exc)}")
                     broken.append(cell.number)
                     continue
@@ -130,6 +133,9 @@ class Notebook:
         for cell, masked in pieces:
             text = masked if masked.endswith(("\n", "\r")) else masked + "\n"
             lines = len(_NEWLINE.findall(text))
+            if opener(masked):  # a line of its own before the cell, in no cell
+                texts.append(opener(masked))
+                offset, line = offset + len(opener(masked)), line + 1
             parts.append(Part(cell, masked, offset, line, lines, cell_magic(cell.source) is not None))
             texts.append(text)
             offset += len(text)
@@ -140,6 +146,12 @@ class Notebook:
         """The same notebook with new sources for some cells (by number)."""
         cells = [Cell(c.number, c.kind, sources.get(c.number, c.source), c.language) for c in self.cells]
         return Notebook(cells, self.language)
+
+
+def opener(masked: str) -> str:
+    """"if 1:\n" for a cell whose first line is indented, which IPython runs dedented: an opening
+    line of a block makes it Python without moving a column of the cell; else ""."""
+    return "if 1:\n" if masked[:1] in (" ", "\t") and masked.split("\n", 1)[0].strip() else ""
 
 
 def _is_python(language: str) -> bool:
