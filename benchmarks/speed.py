@@ -12,7 +12,10 @@ ratios of medians. Compared, on the pinned packages of corpus.py:
   pycodestyle and mccabe), and against pylint (all cores, default checks) on the smallest package, as
   pylint on the whole corpus takes a long time;
 - a re-run with a warm cache against a cold run (the cache in a fresh folder, all cores);
-- the peak resident memory of ce-lint on one core.
+- the peak resident memory of ce-lint on one core;
+- notebooks: the files of the smallest package made into notebooks (a cell per ~15 lines of
+  top-level statements, each cell with a plot's worth of PNG output, about 5 MB in a notebook of
+  60 cells), on one core, against the same files as scripts: outputs are never parsed as code.
 flake8 and pylint are installed into a separate environment (benchmarks/corpus/peers), so that
 ce-lint's own flake8 plugin doesn't run inside flake8.
 """
@@ -70,6 +73,38 @@ def measure(command: list[str], cwd: Path) -> tuple[float, int]:
     return elapsed, usage.ru_maxrss // 1024
 
 
+def as_notebooks(files: list[str], out: Path) -> tuple[list[str], int]:
+    """Each file as a notebook: its top-level statements grouped into cells of about 15 lines, each
+    with an 80 KB PNG-sized output; (the notebooks' paths, their total size in bytes)."""
+    import ast
+    import base64
+    import json
+
+    paths, size = [], 0
+    for index, name in enumerate(files):
+        source = Path(name).read_text(encoding="utf-8", errors="replace")
+        try:
+            starts = [node.lineno for node in ast.parse(source).body]
+        except (SyntaxError, ValueError):
+            continue
+        lines = source.splitlines(keepends=True)
+        bounds = [1] + [line for previous, line in zip([1] + starts, starts) if line - previous >= 15] + [len(lines) + 1]
+        bounds = sorted(set(bounds))
+        cells = []
+        for number, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            image = base64.b64encode(os.urandom(60_000)).decode()  # incompressible, as a PNG is
+            cells.append({"cell_type": "code", "execution_count": number + 1, "id": f"c{number}", "metadata": {},
+                          "outputs": [{"data": {"image/png": image, "text/plain": ["<Figure>"]}, "metadata": {},
+                                       "output_type": "display_data"}], "source": lines[a - 1:b - 1]})
+        notebook = {"cells": cells, "metadata": {"kernelspec": {"language": "python", "name": "python3"}},
+                    "nbformat": 4, "nbformat_minor": 5}
+        path = out / f"{index:05d}.ipynb"
+        path.write_text(json.dumps(notebook, indent=1) + "\n", encoding="utf-8")
+        paths.append(str(path))
+        size += path.stat().st_size
+    return paths, size
+
+
 def summary(times: list[float]) -> str:
     return f"{statistics.median(times):.2f} s ({min(times):.2f}-{max(times):.2f})"
 
@@ -91,6 +126,9 @@ def main() -> int:
     peers = peers_python()
 
     work = Path(tempfile.mkdtemp(prefix="ce-lint-bench-"))
+    small = [f for root in pylint_folder for f in discover([root]) if f.endswith(".py")]
+    (work / "notebooks").mkdir()
+    notebooks, notebook_bytes = as_notebooks(small, work / "notebooks")
     listing = work / "parsed.txt"
     listing.write_text("\n".join(parsed), encoding="utf-8")
     ce_lint = [sys.executable, "-m", "ce_lint", "check", "--isolated", "--output-format", "json"]
@@ -104,6 +142,8 @@ def main() -> int:
         "ce-lint on " + PYLINT_PACKAGE: [*ce_lint, "--no-cache", *pylint_folder],
         "pylint on " + PYLINT_PACKAGE: [str(peers), "-m", "pylint", "--jobs", "0", "--recursive=y", "--exit-zero",
                                         "--persistent=n", *pylint_folder],
+        f"ce-lint, 1 core, {PYLINT_PACKAGE} as scripts": [*ce_lint, "--no-cache", "--jobs", "1", *small],
+        f"ce-lint, 1 core, {PYLINT_PACKAGE} as notebooks": [*ce_lint, "--no-cache", "--jobs", "1", str(work / "notebooks")],
     }
     times: dict[str, list[float]] = {name: [] for name in commands}
     memory: dict[str, int] = {}
@@ -132,6 +172,9 @@ def main() -> int:
         f"- ce-lint / pylint on {PYLINT_PACKAGE}, both on all cores: "
         f"**{ratio('ce-lint on ' + PYLINT_PACKAGE, 'pylint on ' + PYLINT_PACKAGE)}**",
         f"- warm cache / cold cache: **{ratio('ce-lint, warm cache', 'ce-lint, cold cache')}** (target: at most 0.10x)",
+        f"- the same code as notebooks / as scripts, one core: **"
+        f"{ratio(f'ce-lint, 1 core, {PYLINT_PACKAGE} as notebooks', f'ce-lint, 1 core, {PYLINT_PACKAGE} as scripts')}"
+        f"** (target: about 1x; {len(notebooks)} notebooks, {notebook_bytes / 1e6:,.0f} MB, nearly all of it plot outputs)",
         f"- peak memory of ce-lint on one core: **{memory['ce-lint, 1 core']} MiB** (target: under 300 MiB); of the "
         f"parse floor alone: {memory['floor']} MiB, which is the libcst tree of the largest file parsed "
         f"({largest.relative_to(CORPUS / 'src')}, {largest.stat().st_size // 1024:,} KB)",

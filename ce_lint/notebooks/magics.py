@@ -26,6 +26,8 @@ _RUNS_STATEMENT = re.compile(r"%(?:time|memit|timeit(?:\s+(?:-[nrp]\s*\d+|-[tcqo
 _COMPOUND = re.compile(r"(?:if|for|while|with|def|class|try|async|match|elif|else|except|finally)\b|@")
 _ASSIGNED = re.compile(r"[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*\s*=\s*(?=[!%])")
 _ESCAPES = ("%", "!", "?", "/", ",", ";")
+# A cell without any of these is plain Python, the common case: nothing to follow line by line.
+_MAYBE_IPYTHON = re.compile(r"^[ \t]*[%!?/,;]|\?|=[ \t]*[!%]", re.M)
 
 
 def cell_magic(source: str) -> str | None:
@@ -37,9 +39,9 @@ def cell_magic(source: str) -> str | None:
 def mask(source: str) -> str | None:
     """The cell's text with IPython's syntax masked, of the same length line by line; None when the
     cell is not Python (a cell magic such as `%%bash` or `%%writefile`)."""
-    lines = _LINE.findall(source)[:-1] if source else []
-    if not lines:
+    if not _MAYBE_IPYTHON.search(source):
         return source
+    lines = _LINE.findall(source)[:-1]
     out = []
     start = 0
     magic = cell_magic(lines[0])
