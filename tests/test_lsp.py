@@ -468,6 +468,23 @@ async def test_settings_from_pyproject_and_initialization_options(tmp_path: Path
 
 
 @pytest.mark.asyncio
+async def test_per_file_ignores_apply_as_in_the_command(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text('[tool.ce-lint.per-file-ignores]\n"scripts/*.py" = ["CE102"]\n')
+    (tmp_path / "scripts").mkdir()
+    ignored, kept = tmp_path / "scripts" / "train.py", tmp_path / "train.py"
+    for path in (ignored, kept):
+        path.write_text(BUGGY)
+    command = subprocess.run([sys.executable, "-m", "ce_lint", "check", "--output-format", "json", "."],
+                             capture_output=True, text=True, cwd=tmp_path, timeout=300)
+    assert [d["filename"] for d in json.loads(command.stdout)] == ["train.py"]
+    async with server(root=tmp_path) as client:
+        client.open(uri_of(ignored), BUGGY)
+        client.open(uri_of(kept), BUGGY)
+        assert await client.diagnostics(uri_of(ignored)) == []
+        assert [d.code for d in await client.diagnostics(uri_of(kept))] == ["CE102"]
+
+
+@pytest.mark.asyncio
 async def test_bad_option_is_shown_and_the_server_goes_on(tmp_path: Path) -> None:
     uri = uri_of(tmp_path / "train.py")
     async with server({"select": ["XYZ"], "colour": "blue"}) as client:
@@ -613,10 +630,13 @@ async def test_a_change_in_one_cell_updates_the_diagnostics_of_the_others(tmp_pa
         await notebook.diagnostics(after=2, broken=(3,))
         await asyncio.sleep(0.2)
         assert [len([p for p in client.published if p.uri == u]) for u in notebook.cells] == [3, 0, 2]
+        client.lsp.notebook_document_did_save(t.DidSaveNotebookDocumentParams(
+            notebook_document=t.NotebookDocumentIdentifier(uri=notebook.uri)))
+        await notebook.diagnostics(after=3, broken=(3,))  # saving re-checks at once
         client.lsp.notebook_document_did_close(t.DidCloseNotebookDocumentParams(
             notebook_document=t.NotebookDocumentIdentifier(uri=notebook.uri),
             cell_text_documents=[t.TextDocumentIdentifier(uri=u) for u in notebook.cells]))
-        cleared = await notebook.diagnostics(after=2)
+        cleared = await notebook.diagnostics(after=2, broken=())
         assert cleared == {1: [], 3: []}
 
 
