@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from ..engine import GATE, _cpython_words
 from .magics import cell_magic, mask
 
 SUFFIX = ".ipynb"
@@ -105,8 +106,6 @@ class Notebook:
 
     @cached_property
     def module(self) -> Module:
-        from ..engine import GATE, _cpython_words
-
         pieces: list[tuple[Cell, str]] = []
         errors, broken = [], []
         cells = self.python_cells()
