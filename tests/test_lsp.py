@@ -662,6 +662,8 @@ async def test_quick_fix_noqa_and_fix_all_on_notebook_cells(tmp_path: Path) -> N
         whole = t.Range(start=t.Position(line=0, character=0), end=t.Position(line=9, character=0))
         (fix_all,) = await client.actions(notebook.cells[2], whole, only=[t.CodeActionKind.SourceFixAll])
         assert sorted(notebook.apply(fix_all)) == [3]
+        (on_save,) = await client.actions(notebook.cells[0], whole, only=["notebook.source.fixAll"])
+        assert on_save.kind == "notebook.source.fixAll.ce-lint" and notebook.apply(on_save) == notebook.apply(fix_all)
         run = subprocess.run([sys.executable, "-m", "ce_lint", "check", "--fix", "--keras-version", "3", str(path)],
                              capture_output=True, text=True, cwd=ROOT, timeout=300)
         assert "Fixed 1 finding" in run.stderr, run.stderr  # the safe fix (CE105); CE401's was applied above

@@ -19,6 +19,7 @@ from .positions import Text, diff_edits, minimal_edit
 
 SOURCE = "ce-lint"
 FIX_ALL = f"{lsp.CodeActionKind.SourceFixAll.value}.ce-lint"  # source.fixAll.ce-lint
+NOTEBOOK_FIX_ALL = f"notebook.{FIX_ALL}"  # what VS Code asks for on a whole notebook (notebook.codeActionsOnSave)
 QUICK_FIX = lsp.CodeActionKind.QuickFix.value
 
 
@@ -133,10 +134,6 @@ class ActionInput:
     versioned_edits: bool = True
     mentioned: tuple[tuple[str, int], ...] = ()  # (code, start line) of the context's diagnostics
 
-    @property
-    def document(self) -> Document:
-        return self.documents[self.cell]
-
     def workspace_edit(self, edits: dict[int | None, list[lsp.TextEdit]]) -> lsp.WorkspaceEdit:
         """Edits of some documents (by cell number) as one workspace edit."""
         edits = {cell: list(e) for cell, e in edits.items() if e}
@@ -148,8 +145,16 @@ class ActionInput:
         return lsp.WorkspaceEdit(changes={self.documents[cell].uri: e for cell, e in edits.items()})
 
 
+def fix_all_kinds(data: ActionInput, only: list[str] | None) -> list[str]:
+    """The fix-all kinds asked for (the notebook one only on a notebook's cell), if a fix applies."""
+    kinds = [FIX_ALL] + ([NOTEBOOK_FIX_ALL] if data.cell is not None else [])
+    if not any(applicable(d, data.settings.unsafe_fixes) for d in data.diagnostics):
+        return []
+    return [kind for kind in kinds if kind_wanted(kind, only)]
+
+
 def wants_fix_all(data: ActionInput, only: list[str] | None) -> bool:
-    return kind_wanted(FIX_ALL, only) and any(applicable(d, data.settings.unsafe_fixes) for d in data.diagnostics)
+    return bool(fix_all_kinds(data, only))
 
 
 def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None,
@@ -157,9 +162,9 @@ def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None
     """Quick fixes and noqa actions for the findings of the document asked about that touch
     `requested` or are named in the request's context (clients send the diagnostics of the cursor's
     line), and the fix-all action (`fixed`: each changed document's text after every safe fix)."""
-    document = data.document
+    document = data.documents.get(data.cell)
     actions: list[lsp.CodeAction] = []
-    if kind_wanted(QUICK_FIX, only):
+    if document is not None and kind_wanted(QUICK_FIX, only):  # (a markdown cell has no findings)
         fixes, suppressions = [], []
         for diagnostic in data.diagnostics:
             if diagnostic.cell != data.cell:
@@ -183,6 +188,6 @@ def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None
         edits = {cell: diff_edits(data.documents[cell].text, text) for cell, text in fixed.items()
                  if cell in data.documents}
         if any(edits.values()):
-            actions.append(lsp.CodeAction(title="ce-lint: fix all auto-fixable problems", kind=FIX_ALL,
-                                          edit=data.workspace_edit(edits)))
+            actions += [lsp.CodeAction(title="ce-lint: fix all auto-fixable problems", kind=kind,
+                                       edit=data.workspace_edit(edits)) for kind in fix_all_kinds(data, only)]
     return actions

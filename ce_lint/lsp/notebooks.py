@@ -49,7 +49,8 @@ def snapshot(ls: CeLintServer, uri: str) -> Snapshot | None:
         if document is not None and kind == "code":
             documents[number] = Document(cell.document, document.version, ls.text_of(source), mask(source))
     fs_path = to_fs_path(uri) if uri.startswith("file:") else None
-    return Snapshot(uri, fs_path or uri, fs_path, documents, Notebook(cells))
+    numbers = {cell.document: number for number, cell in enumerate(notebook.cells, start=1)}
+    return Snapshot(uri, fs_path or uri, fs_path, documents, Notebook(cells), numbers)
 
 
 def publish(ls: CeLintServer, snapshot: Snapshot, report: Report) -> None:

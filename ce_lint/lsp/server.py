@@ -16,7 +16,7 @@ import asyncio
 import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +30,7 @@ from ..diagnostics import Diagnostic, FileError
 from ..notebooks import Notebook
 from ..rules import all_rules
 from . import notebooks
-from .actions import FIX_ALL, SOURCE, ActionInput, Document, code_actions, to_lsp, wants_fix_all
+from .actions import FIX_ALL, NOTEBOOK_FIX_ALL, SOURCE, ActionInput, Document, code_actions, to_lsp, wants_fix_all
 from .options import _OPTION_KEYS, _unwrap, apply_options
 from .positions import Text
 
@@ -48,6 +48,7 @@ class Snapshot:
     fs_path: str | None  # None for a document that is not a file (untitled:...)
     documents: dict[int | None, Document]  # by cell number; a script's under None
     notebook: Notebook | None = None
+    numbers: dict[str, int] = field(default_factory=dict)  # a notebook's cell URIs (markdown too) and numbers
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -58,7 +59,10 @@ class Snapshot:
         return tuple((d.uri, d.version) for d in self.documents.values())
 
     def cell_of(self, uri: str) -> int | None:
-        return next((cell for cell, d in self.documents.items() if d.uri == uri), None)
+        """The number of the cell with this URI; None for a script (or a notebook's own URI: cell 1)."""
+        if self.notebook is None:
+            return None
+        return self.numbers.get(uri, 1)
 
 
 class CeLintServer(LanguageServer):
@@ -285,7 +289,7 @@ def build_server() -> CeLintServer:
                 ls.schedule(uri, 0)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
-                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]))
+                    lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL, NOTEBOOK_FIX_ALL]))
     async def code_action(ls: CeLintServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
         return await ls.actions(params)
 
