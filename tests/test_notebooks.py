@@ -328,3 +328,49 @@ def test_the_readme_s_first_example_is_what_the_command_prints() -> None:
     run = ce_lint("check", "--no-cache", "examples/")
     assert run.stdout.splitlines() + run.stderr.splitlines() == shown
     assert any(":cell " in line for line in shown)
+
+
+# -- never a crash, never a moved column --------------------------------------------------------
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+_LINES = st.lists(st.sampled_from(["%time x = 1", "!ls", "x = !ls", "obj?", "??obj", "%%time", "%%bash", "  %cd ..",
+                                   "for i in y:", "    !echo", "'''", '"""', "(", ")", "x = 1 \\", "# ?", "a = b % c",
+                                   "print('%s' % x)", "y = [", "]", "\t%matplotlib"]) | st.text(max_size=20), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_LINES, st.sampled_from(["\n", "\r\n"]))
+def test_masking_never_moves_anything(lines: list[str], newline: str) -> None:
+    import re
+
+    source = newline.join(lines)
+    masked = mask(source)
+    if masked is not None:
+        assert [len(x) for x in re.split(r"\r\n|\r|\n", masked)] == [len(x) for x in re.split(r"\r\n|\r|\n", source)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary(max_size=200) | st.text(max_size=200).map(str.encode))
+def test_any_bytes_are_a_notebook_or_one_error(data: bytes) -> None:
+    from ce_lint.diagnostics import FileError
+
+    try:
+        ipynb.read(data)
+    except FileError as exc:
+        assert "\n" not in str(exc)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(_LINES.map("\n".join), min_size=1, max_size=4))
+def test_any_cells_are_checked_or_reported_never_a_crash(cells: list[str]) -> None:
+    from ce_lint.config import Settings
+    from ce_lint.core import check_bytes
+
+    data = notebook(["import keras\n" + MODEL] + cells + [COMPILE]).encode()
+    report = check_bytes(data, "fuzz.ipynb", Settings(keras_version="3"))
+    assert not report.internal
+    assert all(d.cell is not None and d.line >= 1 for d in report.diagnostics)
+    fixed = check_bytes(data, "fuzz.ipynb", Settings(keras_version="3"), "fix", unsafe=True)
+    if fixed.data is not None:
+        json.loads(fixed.data)
