@@ -196,10 +196,9 @@ class _Cells:
         if not imports:
             return fix
         others = [e for e in fix.edits if e not in imports]
-        first_use = min((e.line for e in others), default=len(self.text))
         content = "".join(e.content for e in imports)
         after = self._after_imports
-        if after is not None and after[0] < first_use:
+        if after is not None and all(after[0] < e.line for e in others):
             line, col = after
             edit = Edit("\n" + content.rstrip("\n"), line, col, line, col)
         else:

@@ -75,6 +75,8 @@ def test_json_adds_the_cell_and_counts_rows_in_it() -> None:
     assert ce102["filename"].endswith("keras_mnist.ipynb")
     (script,) = findings(str(ROOT / "examples" / "train_buggy.py"), options=("--select", "CE102"))
     assert script["cell"] is None
+    (ce401,) = [d for d in findings(str(NOTEBOOKS / "fixable.ipynb")) if d["code"] == "CE401"]
+    assert [(e["cell"], e["location"]["row"]) for e in ce401["fix"]["edits"]] == [(5, 3), (2, 5)]
 
 
 def test_the_model_in_one_cell_is_seen_by_the_compile_in_another(tmp_path: Path) -> None:
@@ -374,3 +376,17 @@ def test_any_cells_are_checked_or_reported_never_a_crash(cells: list[str]) -> No
     fixed = check_bytes(data, "fuzz.ipynb", Settings(keras_version="3"), "fix", unsafe=True)
     if fixed.data is not None:
         json.loads(fixed.data)
+
+
+@pytest.mark.parametrize("indent", [None, 0, 1, 2, 4])
+def test_rewriting_sources_keeps_the_file_s_layout(indent: int | None) -> None:
+    """Empty, one-line and many-line sources, in any json.dumps layout: the result is what the
+    same writer would have written."""
+    cells = [{"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [], "source": source}
+             for source in ([], ["x = 1"], ["a\n", "b\n", "c"], "one = 'string'")]
+    nb = {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    _, file = ipynb.read(json.dumps(nb, indent=indent).encode())
+    new = {1: "p = 1\nq = 2", 2: "y = 2", 3: "a\nB\nc", 4: "two = 2\nlines = 2"}
+    for cell, source in zip(cells, new.values()):
+        cell["source"] = source.splitlines(keepends=True) if isinstance(cell["source"], list) else source
+    assert file.rewrite(new).decode() == json.dumps(nb, indent=indent)

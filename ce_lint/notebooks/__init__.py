@@ -52,9 +52,11 @@ class CellMap:
 
     parts: list[Part] = field(default_factory=list)
 
+    def __post_init__(self) -> None:
+        self._lines = [p.line for p in self.parts]
+
     def part_at_line(self, line: int) -> Part:
-        index = bisect.bisect_right([p.line for p in self.parts], line) - 1
-        return self.parts[max(index, 0)]
+        return self.parts[max(bisect.bisect_right(self._lines, line) - 1, 0)]
 
     def cell_of(self, line: int) -> tuple[int, int]:
         """(cell number, line in the cell) of a module line."""

@@ -101,13 +101,20 @@ class NotebookFile:
         if elements:
             opening = self.text[source.start + 1:elements[0][0]]
             closing = self.text[elements[-1][1]:source.end - 1]
-            separator = self.text[elements[0][1]:elements[1][0]] if len(elements) > 1 else "," + opening
+            if len(elements) > 1:
+                separator = self.text[elements[0][1]:elements[1][0]]
+            elif "\n" in opening:
+                separator = "," + opening
+            else:  # a list on one line: separated as the file separates values elsewhere
+                between = re.search(r'",([ \t]*)"', self.text)
+                separator = "," + (between.group(1) if between else " ")
             return opening, closing, separator
         line_start = self.text.rfind("\n", 0, source.start) + 1
         if line_start == 0:  # written on one line
             return "", "", ", "
         indent = re.match(r"[ \t]*", self.text[line_start:]).group()
-        step = re.search(r"\n([ \t]+)", self.text).group(1)
+        indented = re.search(r"\n([ \t]+)", self.text)
+        step = indented.group(1) if indented else ""
         newline = "\r\n" if self.text[line_start - 2:line_start] == "\r\n" else "\n"
         return newline + indent + step, newline + indent, "," + newline + indent + step
 
