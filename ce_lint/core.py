@@ -83,7 +83,10 @@ def fix_text(text: str, path: str, settings: Settings = Settings(), unsafe: bool
     return (report.changes[0].after if report.changes else text), report.fixed
 
 
-def _run(document, path: str, settings: Settings, mode: str, unsafe: bool | None, rules, apply_noqa) -> Report:
+def _run(document: _Script | _Cells, path: str, settings: Settings, mode: str, unsafe: bool | None,
+         rules: list[Rule] | None, apply_noqa: bool) -> Report:
+    """Fix round after round (the document knows how to apply edits: to a script, or to the cells they
+    fall in), then lint what is left."""
     settings = settings.for_path(path)
     unsafe = settings.unsafe_fixes if unsafe is None else unsafe
     original, fixed = document, 0
