@@ -171,11 +171,16 @@ def test_notebooks_that_are_not_checked_say_so_in_one_line(name: str, status: in
 
 def test_outputs_are_never_read_as_code(tmp_path: Path) -> None:
     source = json.loads(notebook(["import keras\nprint('done')"]))
-    source["cells"][0]["outputs"] = [{"name": "stdout", "output_type": "stream", "text": [COMPILE + "\n", MODEL]},
+    source["cells"][0]["outputs"] = [{"name": "stdout", "output_type": "stream",
+                                      "text": [COMPILE + "\n", MODEL, 'saved to "C:\\runs\\" ]}{\\', "\\"]},
                                      {"data": {"text/plain": ["def f(:"]}, "metadata": {}, "output_type": "display_data"}]
     (tmp_path / "out.ipynb").write_text(json.dumps(source, indent=1))
     run = ce_lint("check", "--no-cache", str(tmp_path / "out.ipynb"))
     assert run.returncode == 0, run.stdout + run.stderr
+    text = (tmp_path / "out.ipynb").read_text()
+    (tmp_path / "cut.ipynb").write_text(text[:text.index('"def f(:"') + 5])  # outputs cut short
+    run = ce_lint("check", "--no-cache", str(tmp_path / "cut.ipynb"))
+    assert run.returncode == 2 and run.stderr.count(": error: not a valid notebook: ") == 1
 
 
 # -- suppression and configuration --------------------------------------------------------------

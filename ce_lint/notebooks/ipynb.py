@@ -5,7 +5,8 @@ The JSON is walked once with the json module's own scanner, recording where each
 value (and each of its lines) lies in the file's text. Writing a fix splices new text over the
 edited cells' `source` values only: outputs, metadata, key order, indentation, the trailing newline
 and the way non-ASCII text is written stay byte for byte; unchanged lines of an edited cell keep
-their original bytes too. Outputs are decoded as JSON but never looked at.
+their original bytes too. Outputs and attachments (most of a notebook's bytes) are stepped over
+without being decoded: their strings and brackets must be whole, their other JSON is not checked.
 """
 
 from __future__ import annotations
@@ -183,6 +184,8 @@ def _walk(text: str) -> tuple[object, list[_Source | None]]:
     sources: list[_Source | None] = []
 
     def source(key: str, i: int) -> tuple[object, int]:
+        if key in _NEVER_READ and text.startswith(("[", "{"), i):
+            return None, _skip_value(text, i)
         value, end = _DECODER.raw_decode(text, i)
         if key == "source":
             elements = None
@@ -208,6 +211,43 @@ def _walk(text: str) -> tuple[object, list[_Source | None]]:
     if _skip(text, end) != len(text):
         raise json.JSONDecodeError("Extra data", text, end)
     return value, sources
+
+
+# A cell's outputs and attachments (plots, logs: most of a notebook's bytes) are stepped over, not
+# decoded: finding where a string ends is a memchr-speed search, decoding it is not.
+_NEVER_READ = frozenset({"outputs", "attachments"})
+_STRUCTURE = re.compile(r'["\[\]{}]')
+
+
+def _skip_value(text: str, i: int) -> int:
+    """The end of the array or object starting at text[i], its strings stepped over unread."""
+    depth = 0
+    while True:
+        found = _STRUCTURE.search(text, i)
+        if found is None:
+            raise json.JSONDecodeError("Unterminated value", text, i)
+        char, i = found.group(), found.end()
+        if char == '"':
+            end = text.find('"', i)
+            while end != -1 and _escaped(text, end):
+                end = text.find('"', end + 1)
+            if end == -1 or text.find("\n", i, end) != -1:
+                raise json.JSONDecodeError("Unterminated string", text, i - 1)
+            i = end + 1
+        elif char in "[{":
+            depth += 1
+        else:
+            depth -= 1
+            if depth == 0:
+                return i
+
+
+def _escaped(text: str, at: int) -> bool:
+    """Whether the character at `at` follows an odd number of backslashes."""
+    before = at
+    while before > 0 and text[before - 1] == "\\":
+        before -= 1
+    return (at - before) % 2 == 1
 
 
 def _string(text: str, i: int, spans: list[tuple[int, int]]) -> tuple[object, int]:
