@@ -11,12 +11,10 @@ without being decoded: their strings and brackets must be whole, their other JSO
 
 from __future__ import annotations
 
-import bisect
 import difflib
 import json
 import re
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Callable
 
 from ..diagnostics import FileError
@@ -45,12 +43,8 @@ class NotebookFile:
         self.bom = bom
         self.sources = sources  # by cell index
 
-    @cached_property
-    def _newlines(self) -> list[int]:
-        return [m.start() for m in re.finditer("\n", self.text)]
-
     def _file_line(self, offset: int) -> int:
-        return bisect.bisect_left(self._newlines, offset) + 1
+        return self.text.count("\n", 0, offset) + 1
 
     def file_line(self, cell: int, line: int) -> int | None:
         """The line of the file where line `line` of cell `cell` (both 1-based) is written."""
