@@ -155,3 +155,15 @@ def loss_name(name: str) -> str | None:
 
 
 ACCURACY_STRINGS = frozenset({"accuracy", "acc"})
+
+
+def star_member(name: str) -> str | None:
+    """The Keras symbol a name from `from keras.layers import *` (or another Keras module) stands for."""
+    if name in UNIT_LAYERS or name in ACTIVATION_LAYERS or name in PASS_THROUGH_LAYERS or name in (
+            "Activation", "Input", "InputLayer", "Flatten", "Dropout"):
+        return "keras.layers." + name
+    if name in ("Sequential", "Model"):
+        return "keras.models." + name
+    if loss_name(name):
+        return "keras.losses." + name
+    return None

@@ -16,7 +16,7 @@ from .numerics import NumericsFacts, NumericsModuleFacts
 from .targets import TargetFacts
 from .torch import TorchFacts, TorchModuleFacts
 
-PLUGINS = (NumericsFacts, MetricsFacts, KerasFacts, TargetFacts, TorchFacts)  # numerics first: it tags what the others return
+PLUGINS = (KerasFacts, MetricsFacts, NumericsFacts, TargetFacts, TorchFacts)
 
 
 @dataclass

@@ -8,14 +8,18 @@ functions; losses and metrics as strings, functions, objects or variables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from .. import names
-from .evaluator import Args, Plugin
+from .plugin import Args, Plugin
+from .tags import Numeric
 from .targets import Dataset, Target
-from .values import UNKNOWN, ClassVal, Const, Ext, Func, Instance, Mapping, Seq, literal
+from .values import UNKNOWN, ClassVal, Const, Ext, Instance, Mapping, Scalar, Seq, Unknown, Value, literal
+
+if TYPE_CHECKING:
+    from .evaluator import Evaluator
 
 
 @dataclass(eq=False)
@@ -26,25 +30,35 @@ class Act:
     node: cst.CSTNode
 
 
+Units = int | Unknown
+Activation = Act | Unknown
+
+
 @dataclass(eq=False)
-class Layer:
+class Layer(Value):
     kind: str  # Keras class name: "Dense", "Activation", "Dropout", ...
     node: cst.Call
-    units: Any = UNKNOWN  # int, or UNKNOWN
-    act: Any = UNKNOWN  # Act, or UNKNOWN
-    name: Any = None  # the layer's `name=` string, or None
+    units: Units = UNKNOWN
+    act: Activation = UNKNOWN
+    name: str | None = None  # the layer's `name=` string
     conditional: bool = False  # added to a model inside a branch or loop
 
 
 @dataclass(eq=False)
-class Tensor:
+class Tensor(Value):
     """A symbolic output: the size of its last axis and the activation applied last."""
 
-    units: Any
-    act: Any
+    units: Units
+    act: Activation
     layer: Layer | None  # the layer that fixed `units` (output layer), if known
-    name: Any = None
+    name: Scalar = None
     conditional: bool = False
+
+    def numeric(self) -> Numeric | None:
+        act = self.act
+        if self.tags.numeric is None and isinstance(act, Act) and act.name in ("softmax", "sigmoid"):
+            return Numeric("softmax" if act.name == "softmax" else "sigmoid", act.node, "keras", None, fixable=False)
+        return self.tags.numeric
 
 
 @dataclass(eq=False)
@@ -52,24 +66,25 @@ class KModel(Instance):
     """A Keras model. Instance so that subclassed models keep `self.` attributes."""
 
     kind: str = "sequential"  # sequential | functional | subclass
-    layers: list = field(default_factory=list)
-    outputs: Any = UNKNOWN  # list[Tensor | UNKNOWN] for functional and subclassed models
+    layers: list[Value] = field(default_factory=list)
+    outputs: list[Value] | None = None  # functional and subclassed models (None: unknown)
     depth: int = 0  # branch depth at creation
+    fits: list[Target] = field(default_factory=list)  # the visible targets of its fit() calls
 
-    def output_tensors(self, facts: KerasModuleFacts | None = None) -> list:
+    def output_tensors(self, facts: KerasModuleFacts | None = None) -> list[Value]:
         if self.kind != "sequential":
-            return list(self.outputs) if isinstance(self.outputs, list) else [UNKNOWN]
-        tensor: Any = UNKNOWN
+            return list(self.outputs) if self.outputs is not None else [UNKNOWN]
+        tensor: Value = UNKNOWN
         for layer in self.layers:
             tensor = apply_layer(layer, tensor, facts)
         return [UNKNOWN if isinstance(tensor, Tensor) and tensor.conditional else tensor]
 
 
 @dataclass(eq=False)
-class Loss:
+class Loss(Value):
     name: str  # canonical snake-case Keras name
     node: cst.CSTNode  # where the loss is written
-    from_logits: Any = False  # bool, or UNKNOWN
+    from_logits: bool | Unknown = False
     from_logits_node: cst.CSTNode | None = None
 
     @property
@@ -79,24 +94,24 @@ class Loss:
 
 @dataclass(eq=False)
 class Metric:
-    value: Any
-    node: cst.CSTNode
+    value: Value
+    node: cst.CSTNode | None
 
 
 @dataclass(eq=False)
 class OutputFacts:
     """One model output as a compile() sees it."""
 
-    tensor: Any  # Tensor or UNKNOWN
-    loss: Any  # Loss or UNKNOWN
-    metrics: list  # list[Metric]
+    tensor: Value  # Tensor or UNKNOWN
+    loss: Loss | Unknown
+    metrics: list[Metric]
 
 
 @dataclass(eq=False)
 class Compile:
     node: cst.Call
     model: KModel
-    outputs: list  # list[OutputFacts]
+    outputs: list[OutputFacts]
 
 
 @dataclass(eq=False)
@@ -110,14 +125,10 @@ class SoftmaxUse:
 
 @dataclass
 class KerasModuleFacts:
-    compiles: list = field(default_factory=list)
-    fits: dict = field(default_factory=dict)  # id(KModel) -> list[Target]
-    softmax_uses: dict = field(default_factory=dict)  # act node -> SoftmaxUse
+    compiles: list[Compile] = field(default_factory=list)
+    softmax_uses: dict[cst.CSTNode, SoftmaxUse] = field(default_factory=dict)  # by act node
     legacy_api: bool = False  # Keras-1 argument names or TF1 graph mode seen in the module
     channels_first: bool = False
-
-    def targets_of(self, model: KModel) -> list:
-        return self.fits.get(id(model), [])
 
 
 _KERAS1_KWARGS = frozenset({"nb_filter", "border_mode", "nb_row", "nb_col", "output_dim", "init", "subsample", "nb_epoch"})
@@ -129,7 +140,7 @@ def _is_keras_model_class(ext: Ext) -> bool:
     return member is not None and member[1] in ("Model", "Sequential") and member[0] in ("", "models", "engine")
 
 
-def activation_value(value: Any, node: cst.CSTNode | None) -> Any:
+def activation_value(value: Value, node: cst.CSTNode | None) -> Activation:
     """The Act an `activation=` argument stands for, or UNKNOWN."""
     if isinstance(value, Const):
         if value.value is None:
@@ -143,7 +154,7 @@ def activation_value(value: Any, node: cst.CSTNode | None) -> Any:
     return UNKNOWN
 
 
-def apply_layer(layer: Any, tensor: Any, facts: KerasModuleFacts | None) -> Any:
+def apply_layer(layer: Value, tensor: Value, facts: KerasModuleFacts | None) -> Value:
     """The tensor a layer produces from its input (UNKNOWN when the analysis can't tell)."""
     if isinstance(layer, KModel):
         outputs = layer.output_tensors()
@@ -168,13 +179,13 @@ def apply_layer(layer: Any, tensor: Any, facts: KerasModuleFacts | None) -> Any:
 
 
 class KerasFacts(Plugin):
-    def __init__(self, ev) -> None:
+    def __init__(self, ev: Evaluator) -> None:
         super().__init__(ev)
         self.facts = KerasModuleFacts()
 
     # -- constructors and functions ----------------------------------------------------
 
-    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
+    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         if qname.startswith("tensorflow.compat.v1.disable_eager_execution") or qname.startswith(
                 "tensorflow.compat.v1.disable_v2_behavior"):
             self.facts.legacy_api = True
@@ -202,7 +213,7 @@ class KerasFacts(Plugin):
             return self._activation_call(name, call, args)
         return None
 
-    def _layer(self, kind: str, call: cst.Call, args: Args) -> Any:
+    def _layer(self, kind: str, call: cst.Call, args: Args) -> Value | None:
         name = literal(args.get(None, "name"))
         layer = Layer(kind, call, name=name if isinstance(name, str) else None)
         if kind == "TimeDistributed":
@@ -231,7 +242,7 @@ class KerasFacts(Plugin):
             layer.act = UNKNOWN if off_last_axis else Act(names.ACTIVATION_LAYERS[kind], call)
         return layer
 
-    def _activation_call(self, act: str, call: cst.Call, args: Args) -> Any:
+    def _activation_call(self, act: str, call: cst.Call, args: Args) -> Value | None:
         """`tf.nn.softmax(x)`, `keras.activations.sigmoid(x)`, `ops.softmax(x)` on a tensor."""
         tensor = args.get(0, "x")
         if not isinstance(tensor, Tensor):
@@ -244,7 +255,7 @@ class KerasFacts(Plugin):
             self.facts.softmax_uses[call] = SoftmaxUse(tensor.units, call, tensor.layer)
         return result
 
-    def _model(self, name: str, call: cst.Call, args: Args) -> Any:
+    def _model(self, name: str, call: cst.Call, args: Args) -> Value | None:
         if name == "Sequential":
             model = KModel(Ext("keras.Sequential"), node=call, kind="sequential", depth=self.ev.branch_depth)
             layers = args.get(0, "layers")
@@ -266,7 +277,7 @@ class KerasFacts(Plugin):
             model.outputs = [outputs]
         return model
 
-    def _loss_object(self, cls_name: str, call: cst.Call, args: Args) -> Any:
+    def _loss_object(self, cls_name: str, call: cst.Call, args: Args) -> Value | None:
         name = names.loss_name(cls_name)
         loss = Loss(name, call)
         if name in names.FROM_LOGITS_FIRST or name.endswith("focal_crossentropy"):
@@ -282,12 +293,12 @@ class KerasFacts(Plugin):
 
     # -- layers and models in use --------------------------------------------------------
 
-    def call_value(self, func: Any, call: cst.Call, args: Args) -> Any:
+    def call_value(self, func: Value, call: cst.Call, args: Args) -> Value | None:
         if isinstance(func, (Layer, KModel)):
             return apply_layer(func, args.get(0, "inputs"), self.facts)
         return None
 
-    def instantiate(self, cls: ClassVal, call: cst.CSTNode, args: Args | None) -> Any:
+    def instantiate(self, cls: ClassVal, call: cst.CSTNode, args: Args | None) -> Value | None:
         if not cls.inherits(lambda ext: _is_keras_model_class(ext)):
             return None
         model = KModel(cls, node=call, kind="subclass", depth=self.ev.branch_depth)
@@ -298,7 +309,7 @@ class KerasFacts(Plugin):
             model.outputs = list(result.items) if isinstance(result, Seq) else [result]
         return model
 
-    def call_method(self, obj: Any, name: str, call: cst.Call, args: Args) -> Any:
+    def call_method(self, obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:
         if not isinstance(obj, KModel):
             return None
         if name == "add":
@@ -322,7 +333,7 @@ class KerasFacts(Plugin):
             if not args.has(1, "y") and isinstance(data, Dataset):
                 target = data.target
             if isinstance(target, Target):
-                self.facts.fits.setdefault(id(obj), []).append(target)
+                obj.fits.append(target)
             return UNKNOWN
         if name in ("__call__", "call"):
             return apply_layer(obj, args.get(0, "inputs"), self.facts)
@@ -344,7 +355,7 @@ class KerasFacts(Plugin):
         self.facts.compiles.append(Compile(call, model, outputs))
 
 
-def loss_of(value: Any, node: cst.CSTNode | None) -> Any:
+def loss_of(value: Value, node: cst.CSTNode | None) -> Loss | Unknown:
     """The Loss a compile() `loss=` value stands for, or UNKNOWN."""
     if isinstance(value, Loss):
         return value
@@ -360,7 +371,7 @@ def loss_of(value: Any, node: cst.CSTNode | None) -> Any:
     return UNKNOWN
 
 
-def _per_output(value: Any, tensors: list, nested: bool) -> list:
+def _per_output(value: Value, tensors: list[Value], nested: bool) -> list[Value]:
     """Split a loss or metrics argument over the model outputs: a dict by output name, a list by
     position (for metrics only a list of lists); anything else applies to every output."""
     count = len(tensors)
@@ -372,11 +383,11 @@ def _per_output(value: Any, tensors: list, nested: bool) -> list:
     return [value] * count
 
 
-def _looks_like_metrics(value: Any) -> bool:
+def _looks_like_metrics(value: Value) -> bool:
     return isinstance(value, Seq) and all(isinstance(i, Const) and isinstance(i.value, str) for i in value.items)
 
 
-def _named(tensor: Any, key: Any) -> Any:
+def _named(tensor: Value, key: Scalar) -> Value:
     if isinstance(tensor, Tensor) and isinstance(key, str):
         return Tensor(tensor.units, tensor.act, tensor.layer, key, tensor.conditional)
     return tensor

@@ -10,18 +10,19 @@ with the same encoding so the conversion doesn't change what the original is.
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .evaluator import Args, Plugin
+from .plugin import Args, Plugin
+from .tags import FLOAT, INT, DType, Tags
 from .targets import Target
-from .values import UNKNOWN, Const, Ext, Instance, Mapping, Seq, literal
+from .values import UNKNOWN, Const, Ext, Instance, Mapping, Scalar, Seq, Unknown, Value, literal
 
-FLOAT, INT = "float", "int"
+if TYPE_CHECKING:
+    from .evaluator import Evaluator
 
 # torchmetrics wrappers whose `average` default is "micro" while their Multiclass*/Multilabel* classes
 # default to "macro" (torchmetrics 1.9.0 signatures).
@@ -61,16 +62,16 @@ ENCODER_ORIGINS = frozenset({"LabelEncoder", "OrdinalEncoder", "LabelBinarizer",
 
 
 @dataclass(eq=False)
-class TMetric:
+class TMetric(Value):
     """A torchmetrics classification metric (object or functional call)."""
 
     name: str  # "Accuracy", "MulticlassAccuracy", "accuracy" (functional)
-    task: Any  # "binary" | "multiclass" | "multilabel" | UNKNOWN
+    task: str | Unknown  # "binary" | "multiclass" | "multilabel" | UNKNOWN
     node: cst.Call  # the constructor (or functional call)
     task_node: cst.CSTNode | None  # where task= is written (wrappers)
     wrapper: bool  # Accuracy(task=...) rather than MulticlassAccuracy(...)
     average_given: bool
-    num_classes: Any = UNKNOWN
+    num_classes: Scalar | Unknown = UNKNOWN
 
     @property
     def family(self) -> str:
@@ -82,15 +83,15 @@ class TMetric:
 
 
 @dataclass(eq=False)
-class TMCollection:
-    metrics: list
+class TMCollection(Value):
+    metrics: list[TMetric]
 
 
 @dataclass(eq=False)
 class MetricUse:
     metric: TMetric
-    preds: Any
-    target: Any
+    preds: Value
+    target: Value
     node: cst.Call
 
 
@@ -98,7 +99,7 @@ class MetricUse:
 class HFConfig(Instance):
     """A transformers config; `attrs` takes later assignments (`config.problem_type = ...`)."""
 
-    settings: dict = field(default_factory=dict)  # name -> (value, node) given at construction
+    settings: dict[str, tuple[Value, cst.CSTNode | None]] = field(default_factory=dict)  # given at construction
 
 
 @dataclass(eq=False)
@@ -106,13 +107,15 @@ class HFModel(Instance):
     """A transformers `*ForSequenceClassification` model; `attrs["config"]` is its HFConfig."""
 
     cls_name: str = ""
-    labels: list = field(default_factory=list)  # (value, node) of each `labels=` it is called with
+    labels: list[tuple[Value, cst.CSTNode]] = field(default_factory=list)  # each `labels=` it is called with
 
     @property
     def config(self) -> HFConfig:
-        return self.attrs["config"]
+        config = self.attrs["config"]
+        assert isinstance(config, HFConfig)
+        return config
 
-    def setting(self, name: str) -> Any:
+    def setting(self, name: str) -> Scalar | Unknown:
         """A config value: assigned later, given at construction, or UNKNOWN (None if never given)."""
         config = self.config
         if name in config.attrs:
@@ -126,7 +129,7 @@ class HFModel(Instance):
         return entry[1] if entry is not None else None
 
     @property
-    def num_labels(self) -> Any:
+    def num_labels(self) -> Scalar | Unknown:
         value = self.setting("num_labels")
         if value is None:
             for key in ("id2label", "label2id"):
@@ -139,25 +142,20 @@ class HFModel(Instance):
 
 @dataclass
 class MetricsModuleFacts:
-    metrics: list = field(default_factory=list)  # every TMetric built
-    uses: list = field(default_factory=list)  # MetricUse
-    hf_models: list = field(default_factory=list)  # HFModel
-    label_targets: list = field(default_factory=list)  # Targets produced by encoders/literals, first seen
-    dtype: dict = field(default_factory=dict)  # id(value) -> (value, FLOAT | INT)
-    float_made: set = field(default_factory=set)  # nodes of Targets some conversion made float
-    classification_evidence: dict = field(default_factory=dict)  # call node -> what it is (accuracy_score...)
+    metrics: list[TMetric] = field(default_factory=list)  # every TMetric built
+    uses: list[MetricUse] = field(default_factory=list)
+    hf_models: list[HFModel] = field(default_factory=list)
+    label_targets: list[Target] = field(default_factory=list)  # Targets produced by encoders/literals, first seen
+    float_made: set[cst.CSTNode] = field(default_factory=set)  # nodes of Targets some conversion made float
+    classification_evidence: dict[cst.CSTNode, str] = field(default_factory=dict)  # call -> what it is
     labels_cast_to_float: bool = False  # something spelled like labels was cast to float (`batch["labels"].float()`)
-
-    def dtype_of(self, value: Any) -> str | None:
-        found = self.dtype.get(id(value))
-        return found[1] if found is not None and found[0] is value else None
 
 
 def _last(qname: str) -> str:
     return qname.rsplit(".", 1)[-1]
 
 
-def _dtype_name(value: Any) -> str | None:
+def _dtype_name(value: Value) -> DType | None:
     """FLOAT/INT for `torch.float32`, `np.int64`, `float`, "float32", `torch.FloatTensor`..."""
     if isinstance(value, Ext):
         name = _last(value.qname)
@@ -172,11 +170,11 @@ def _dtype_name(value: Any) -> str | None:
     return None
 
 
-def _literal_dtype(value: Any) -> str | None:
+def _literal_dtype(value: Value) -> DType | None:
     """FLOAT if a literal list holds a float, INT if only ints, None otherwise."""
-    cells: list = []
+    cells: list[Scalar] = []
 
-    def walk(v: Any) -> bool:
+    def walk(v: Value) -> bool:
         if isinstance(v, Seq):
             return all(walk(item) for item in v.items)
         if isinstance(v, Const) and type(v.value) in (int, float):
@@ -189,7 +187,7 @@ def _literal_dtype(value: Any) -> str | None:
     return FLOAT if any(type(c) is float for c in cells) else INT
 
 
-def _count(args: Args, index: int | None) -> Any:
+def _count(args: Args, index: int | None) -> Scalar | Unknown:
     """num_classes= (or num_labels=) of a metric; positional first argument of the class forms."""
     if args.has(None, "num_labels") and not args.has(None, "num_classes"):
         return literal(args.get(None, "num_labels"))
@@ -197,71 +195,53 @@ def _count(args: Args, index: int | None) -> Any:
 
 
 class MetricsFacts(Plugin):
-    def __init__(self, ev) -> None:
+    def __init__(self, ev: Evaluator) -> None:
         super().__init__(ev)
         self.facts = MetricsModuleFacts()
-        self._seen_targets: set[int] = set()
+        self._seen_targets: set[Target] = set()
 
-    def _after(self, hook: str, *args: Any) -> Any:
-        """What the plugins after this one make of the same event."""
-        mine = False
-        for plugin in self.ev.plugins:
-            if plugin is self:
-                mine = True
-                continue
-            if mine:
-                result = getattr(plugin, hook)(*args)
-                if result is not None:
-                    return result
-        return None
-
-    def _note_target(self, value: Any) -> None:
-        if isinstance(value, Target) and value.origin in ENCODER_ORIGINS and id(value) not in self._seen_targets:
-            self._seen_targets.add(id(value))
+    def _note_target(self, value: Value | None) -> None:
+        if isinstance(value, Target) and value.origin in ENCODER_ORIGINS and value not in self._seen_targets:
+            self._seen_targets.add(value)
             self.facts.label_targets.append(value)
 
-    def _typed(self, value: Any, dtype: str | None, call: cst.CSTNode, operand: cst.CSTNode | None,
-               qname: str = "torch.tensor") -> Any:
-        """Record that `value` (a conversion's result) has `dtype`."""
+    def _typed(self, value: Value | None, dtype: DType | None, operand: cst.CSTNode | None) -> Tags | None:
+        """The tag saying that `value` (a conversion's result) has `dtype`."""
         if dtype is None:
-            return value
+            return None
         if dtype == FLOAT and operand is not None and "label" in self.ev.module.code_for_node(operand).lower():
             self.facts.labels_cast_to_float = True
-        if isinstance(value, Target):
-            if dtype == FLOAT:
-                self.facts.float_made.add(value.node)
-            value = dataclasses.replace(value)  # a new value: the original keeps its own dtype
-        elif value is None or value is UNKNOWN:
-            value = Instance(Ext(qname), node=call)  # what the evaluator would have made of the call
-        self.facts.dtype[id(value)] = (value, dtype)
-        return value
+        if isinstance(value, Target) and dtype == FLOAT:
+            self.facts.float_made.add(value.node)
+        return Tags(dtype=dtype)
 
     # -- constructors and functions --------------------------------------------------------
 
-    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
+    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         self._classification_evidence(qname, call, args)
         if qname.startswith("torchmetrics."):
             return self._torchmetrics(qname, call, args)
         if qname.startswith("transformers."):
             return self._transformers(qname, call, args)
-        if qname in _TENSOR_FUNCS or qname in _TYPED_CONSTRUCTORS:
-            first, operand = args.get_with_node(0, None)
-            if qname in _TYPED_CONSTRUCTORS:
-                dtype = _TYPED_CONSTRUCTORS[qname]
-            elif qname == "tensorflow.cast":
-                dtype = _dtype_name(args.get(1, "dtype"))
-            else:
-                dtype = _dtype_name(args.get(None, "dtype"))
-            if dtype is None:
-                dtype = self.facts.dtype_of(first) or _literal_dtype(first)
-            if dtype is None and isinstance(first, Target):
-                dtype = self._target_dtype(first)
-            result = self._after("call_ext", qname, call, args)
-            if result is None:  # asked the others already: answer for them as the evaluator would
-                result = Instance(Ext(qname), node=call)
-            self._note_target(result)
-            return self._typed(result, dtype, call, operand, qname) if dtype is not None else result
         return None
+
+    def tag_call_ext(self, qname: str, call: cst.Call, args: Args, answer: Value | None) -> Tags | None:
+        if qname not in _TENSOR_FUNCS and qname not in _TYPED_CONSTRUCTORS:
+            return None
+        first, operand = args.get_with_node(0, None)
+        dtype: DType | None
+        if qname in _TYPED_CONSTRUCTORS:
+            dtype = _TYPED_CONSTRUCTORS[qname]
+        elif qname == "tensorflow.cast":
+            dtype = _dtype_name(args.get(1, "dtype"))
+        else:
+            dtype = _dtype_name(args.get(None, "dtype"))
+        if dtype is None:
+            dtype = first.tags.dtype or _literal_dtype(first)
+        if dtype is None and isinstance(first, Target):
+            dtype = self._target_dtype(first)
+        self._note_target(answer)
+        return self._typed(answer, dtype, operand)
 
     def _classification_evidence(self, qname: str, call: cst.Call, args: Args) -> None:
         """Calls that show the module's labels are classes: classification metrics, class-labelled datasets."""
@@ -277,10 +257,10 @@ class MetricsFacts(Plugin):
         if what is not None:
             self.facts.classification_evidence.setdefault(call, what)
 
-    def _target_dtype(self, target: Target) -> str | None:
+    def _target_dtype(self, target: Target) -> DType | None:
         return INT if target.origin in ("MultiLabelBinarizer", "LabelEncoder", "OrdinalEncoder") else None
 
-    def _torchmetrics(self, qname: str, call: cst.Call, args: Args) -> Any:
+    def _torchmetrics(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         name = _last(qname)
         if name == "MetricCollection":
             items = args.get(0, "metrics")
@@ -316,7 +296,7 @@ class MetricsFacts(Plugin):
             return
         self.facts.uses.append(MetricUse(metric, args.get(0, "preds"), args.get(1, "target"), call))
 
-    def _transformers(self, qname: str, call: cst.Call, args: Args) -> Any:
+    def _transformers(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         parts = qname.split(".")
         method = parts[-1] if parts[-1] in ("from_pretrained", "from_config") else None
         cls_name = parts[-2] if method else parts[-1]
@@ -354,7 +334,7 @@ class MetricsFacts(Plugin):
 
     # -- values in use ---------------------------------------------------------------------
 
-    def call_value(self, func: Any, call: cst.Call, args: Args) -> Any:
+    def call_value(self, func: Value, call: cst.Call, args: Args) -> Value | None:
         if isinstance(func, TMetric):
             self._use(func, args, call)
             return UNKNOWN
@@ -368,35 +348,42 @@ class MetricsFacts(Plugin):
             return UNKNOWN
         return None
 
-    def call_method(self, obj: Any, name: str, call: cst.Call, args: Args) -> Any:
+    def call_method(self, obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:
         if isinstance(obj, (TMetric, TMCollection, HFModel)):
             if name in _SELF_METHODS:
                 return obj
             if name in _METRIC_CALLS or (name == "forward" and isinstance(obj, HFModel)):
                 return self.call_value(obj, call, args)
+        return None
+
+    def tag_call_method(self, obj: Value, name: str, call: cst.Call, args: Args,
+                        answer: Value | None) -> Tags | None:
+        if isinstance(obj, (TMetric, TMCollection, HFModel)):
+            return None
+        if name in ("fit_transform", "transform"):
+            if answer is None:
+                return None
+            self._note_target(answer)
+            if isinstance(answer, Target) and answer.origin in ("MultiLabelBinarizer", "LabelEncoder",
+                                                                "OrdinalEncoder"):
+                return self._typed(answer, INT, None)
             return None
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
-        dtype = None
+        dtype: DType | None = None
         if name in _FLOAT_METHODS:
             dtype = FLOAT
         elif name in _INT_METHODS:
             dtype = INT
         elif name in _DTYPE_METHODS:
             dtype = _dtype_name(args.get(0, "dtype"))
-        if name in ("fit_transform", "transform"):
-            result = self._after("call_method", obj, name, call, args)
-            if result is None:
-                return UNKNOWN
-            self._note_target(result)
-            if isinstance(result, Target) and result.origin in ("MultiLabelBinarizer", "LabelEncoder",
-                                                                "OrdinalEncoder"):
-                return self._typed(result, INT, call, None)
-            return result
         if dtype is None:
             return None
-        result = self._after("call_method", obj, name, call, args)
-        if result is None:  # an unknown tensor: stays unknown for the other plugins
+        if answer is None:  # an unknown tensor: stays unknown for the other plugins
             if dtype == FLOAT and receiver is not None and "label" in self.ev.module.code_for_node(receiver).lower():
                 self.facts.labels_cast_to_float = True
-            return UNKNOWN
-        return self._typed(result, dtype, call, receiver)
+            return None
+        return self._typed(answer, dtype, receiver)
+
+
+def dtype_of(value: Value) -> DType | None:
+    return value.tags.dtype

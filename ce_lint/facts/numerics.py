@@ -5,19 +5,23 @@ and a hand-written `exp(x) / sum(exp(x))`), which are clipped or offset by an ep
 a log is taken of them; hand-written cross-entropies (`-mean(y * log(p) + ...)`) are followed to
 the reduction and minus sign that make them a loss.
 
-This plugin runs first and asks the other plugins itself, so that the values they return (a
-torch tensor, a Keras tensor) keep their meaning for them; it only tags those values.
+The plugin never answers an event: it tags what other plugins (or the evaluator) made of it, so a
+torch tensor or a Keras tensor keeps its meaning for its own plugin.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .evaluator import Args, Plugin
-from .values import UNKNOWN, Const, Ext, Instance
+from .plugin import Args, Plugin
+from .tags import LogUse, Numeric, NumericKind, Tags
+from .values import Const, Value
+
+if TYPE_CHECKING:
+    from .evaluator import Evaluator
 
 F = "torch.nn.functional."
 
@@ -39,50 +43,13 @@ _CLIPS = frozenset({"clip", "clamp", "clip_by_value", "maximum", "clamp_min", "c
 # Methods that keep the values (and so what they are).
 _KEEP = frozenset({"float", "double", "half", "to", "cpu", "cuda", "detach", "clone", "contiguous", "numpy",
                    "astype", "type", "squeeze", "unsqueeze", "view", "reshape", "flatten", "ravel", "copy"})
-
-
-@dataclass(eq=False)
-class Info:
-    """What the analysis knows a value is.
-
-    kind: "softmax" | "sigmoid" | "one_minus_sigmoid" (1 - sigmoid) | "safe" (clipped or offset by an
-    epsilon) | "complement" (1 - p of an unclipped p) | "exp" | "sum_exp" | "log" | "ce" (a sum of
-    products with logs of probabilities)."""
-
-    kind: str
-    node: cst.CSTNode | None = None  # the softmax/sigmoid/log call
-    lib: str = ""
-    operand: cst.CSTNode | None = None  # what the call was applied to (None: not one call's argument)
-    fixable: bool = True  # a library softmax/sigmoid (not a hand-written one, not a slice of one)
-    source: Any = None  # exp: the operand's code; sum_exp: the exp Info; one_minus_sigmoid: the sigmoid Info
-    unsafe: tuple = ()  # log/ce: the logs of unclipped probabilities, as LogUse
-    reduced: bool = False
-    negated: bool = False
-
-
-@dataclass(eq=False)
-class LogUse:
-    """`log(...)` of a probability."""
-
-    node: cst.Call  # the log call
-    lib: str
-    arg: cst.CSTNode | None  # the argument node (the receiver of `p.log()`)
-    method: bool  # `p.log()`
-    prob: Info | None = None  # what its argument is
-
-
-@dataclass(eq=False)
-class NumValue:
-    """A value only this plugin knows something about (the evaluator would have said UNKNOWN)."""
-
-    info: Info
+_PROBABILITIES: tuple[NumericKind, ...] = ("softmax", "sigmoid", "safe", "complement", "one_minus_sigmoid")
 
 
 @dataclass
 class NumericsModuleFacts:
-    log_of_softmax: dict = field(default_factory=dict)  # log node -> LogUse (prob.kind softmax)
-    log_of_sigmoid: dict = field(default_factory=dict)  # log node -> LogUse (sigmoid / one_minus_sigmoid)
-    unclipped_ce: dict = field(default_factory=dict)  # first unsafe log node -> Info (kind "ce")
+    logs: list[LogUse] = field(default_factory=list)  # every evaluation of a log, with its argument
+    cross_entropies: list[Numeric] = field(default_factory=list)  # cross-entropy terms reduced or negated
 
 
 def lib_of(qname: str) -> str:
@@ -97,119 +64,78 @@ def is_one(node: cst.CSTNode) -> bool:
 
 
 class NumericsFacts(Plugin):
-    def __init__(self, ev) -> None:
+    """Tags values with what they are numerically; never answers an event itself."""
+
+    def __init__(self, ev: Evaluator) -> None:
         super().__init__(ev)
         self.facts = NumericsModuleFacts()
-        self._info: dict[int, tuple[Any, Info]] = {}
 
-    # -- tagging ---------------------------------------------------------------------------
+    @staticmethod
+    def info(value: Value) -> Numeric | None:
+        return value.numeric()
 
-    def info(self, value: Any) -> Info | None:
-        if isinstance(value, NumValue):
-            return value.info
-        found = self._info.get(id(value))
-        if found is not None and found[0] is value:
-            return found[1]
-        return _framework_probability(value)
+    # -- tags ------------------------------------------------------------------------------
 
-    def _tag(self, value: Any, info: Info | None) -> Any:
-        if info is None:
-            return value
-        if value is None or value is UNKNOWN or isinstance(value, (Const, Ext, NumValue)):
-            return NumValue(info)
-        self._info[id(value)] = (value, info)
-        return value
+    def tag_call_ext(self, qname: str, call: cst.Call, args: Args, answer: Value | None) -> Tags | None:
+        return _tags(self._call_info(qname, call, args))
 
-    def _rest(self, hook: str, *args: Any) -> Any:
-        for plugin in self.ev.plugins:
-            if plugin is self:
-                continue
-            result = getattr(plugin, hook)(*args)
-            if result is not None:
-                return result
-        return None
-
-    # -- hooks -----------------------------------------------------------------------------
-
-    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
-        info = self._call_info(qname, call, args)
-        result = self._rest("call_ext", qname, call, args)
-        if info is None:
-            return result
-        if result is None:
-            result = Instance(Ext(qname), node=call)
-        return self._tag(result, info)
-
-    def _call_info(self, qname: str, call: cst.Call, args: Args) -> Info | None:
+    def _call_info(self, qname: str, call: cst.Call, args: Args) -> Numeric | None:
         value, node = args.get_with_node(0, None)
         if qname in SOFTMAX:
-            return Info("softmax", call, SOFTMAX[qname], node)
+            return Numeric("softmax", call, SOFTMAX[qname], node)
         if qname in SIGMOID:
-            return Info("sigmoid", call, SIGMOID[qname], node)
+            return Numeric("sigmoid", call, SIGMOID[qname], node)
         if qname in LOG:
             return self._log(LogUse(call, LOG[qname], node, False), value)
         if qname in EXP and node is not None:
-            return Info("exp", call, EXP[qname], source=self.ev.module.code_for_node(node))
+            return Numeric("exp", call, EXP[qname], source=self.ev.module.code_for_node(node))
         lib = lib_of(qname)
         if not lib:
             return None
         last = qname.rsplit(".", 1)[-1]
         if last in _CLIPS:
-            return Info("safe")
+            return Numeric("safe")
         if last in _REDUCTIONS:
-            return self._reduce(value, args, call)
+            return self._reduce(value, call)
         return None
 
-    def call_method(self, obj: Any, name: str, call: cst.Call, args: Args) -> Any:
-        result = self._rest("call_method", obj, name, call, args)
+    def tag_call_method(self, obj: Value, name: str, call: cst.Call, args: Args,
+                        answer: Value | None) -> Tags | None:
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
         info = self.info(obj)
-        new: Info | None = None
         if name == "softmax":
-            new = Info("softmax", call, "torch", receiver)
-        elif name == "sigmoid":
-            new = Info("sigmoid", call, "torch", receiver)
-        elif name == "log":
-            new = self._log(LogUse(call, "torch", receiver, True), obj)
-        elif name == "exp" and receiver is not None:
-            new = Info("exp", call, "torch", source=self.ev.module.code_for_node(receiver))
-        elif name in _CLIPS:
-            new = Info("safe")
-        elif name in _REDUCTIONS:
-            new = self._reduce(obj, args, call)
-        elif name in _KEEP and info is not None and info.kind in ("softmax", "sigmoid", "safe", "complement",
-                                                                  "one_minus_sigmoid"):
-            new = info
-        if new is None:
-            return result
-        if result is obj and info is not new:  # a module returning itself: don't retag what it is
-            return result
-        return self._tag(result if result is not None else UNKNOWN, new)
+            return _tags(Numeric("softmax", call, "torch", receiver))
+        if name == "sigmoid":
+            return _tags(Numeric("sigmoid", call, "torch", receiver))
+        if name == "log":
+            return _tags(self._log(LogUse(call, "torch", receiver, True), obj))
+        if name == "exp" and receiver is not None:
+            return _tags(Numeric("exp", call, "torch", source=self.ev.module.code_for_node(receiver)))
+        if name in _CLIPS:
+            return _tags(Numeric("safe"))
+        if name in _REDUCTIONS:
+            return _tags(self._reduce(obj, call))
+        if name in _KEEP and info is not None and info.kind in _PROBABILITIES:
+            return _tags(info)
+        return None
 
-    def subscript(self, obj: Any, index: Any, node: cst.Subscript) -> Any:
-        result = self._rest("subscript", obj, index, node)
+    def tag_subscript(self, obj: Value, index: Value, node: cst.Subscript, answer: Value | None) -> Tags | None:
         if _positive_mask(node):  # p[p > 0]: only the entries a log can take
-            return self._tag(result if result is not None else UNKNOWN, Info("safe"))
+            return _tags(Numeric("safe"))
         info = self.info(obj)
         if info is not None and info.kind in ("softmax", "sigmoid", "safe"):
-            return self._tag(result if result is not None else UNKNOWN, Info(
-                info.kind, info.node, info.lib, None, fixable=False))
-        return result
+            return _tags(Numeric(info.kind, info.node, info.lib, None, fixable=False))
+        return None
 
-    def unary(self, op: str, value: Any, node: cst.UnaryOperation) -> Any:
-        result = self._rest("unary", op, value, node)
+    def tag_unary(self, op: str, value: Value, node: cst.UnaryOperation, answer: Value | None) -> Tags | None:
         info = self.info(value)
         if op == "Minus" and info is not None and info.kind == "ce":
-            return self._tag(result if result is not None else UNKNOWN, self._ce(info, negated=True, node=node))
-        return result
+            return _tags(self._ce(info, negated=True, node=node))
+        return None
 
-    def binary(self, op: str, left: Any, right: Any, node: cst.BinaryOperation) -> Any:
-        result = self._rest("binary", op, left, right, node)
-        new = self._binary_info(op, left, right, node)
-        if new is None:
-            return result
-        return self._tag(result if result is not None and result is not left and result is not right
-                         else UNKNOWN, new)
+    def tag_binary(self, op: str, left: Value, right: Value, node: cst.BinaryOperation,
+                   answer: Value | None) -> Tags | None:
+        return _tags(self._binary_info(op, left, right, node))
 
     def _entropy(self, node: cst.BinaryOperation) -> bool:
         code = self.ev.module.code_for_node
@@ -220,44 +146,43 @@ class NumericsFacts(Plugin):
                 return True
         return False
 
-    def _binary_info(self, op: str, left: Any, right: Any, node: cst.BinaryOperation) -> Info | None:
+    def _binary_info(self, op: str, left: Value, right: Value, node: cst.BinaryOperation) -> Numeric | None:
         li, ri = self.info(left), self.info(right)
         terms = [i for i in (li, ri) if i is not None and i.kind in ("log", "ce")]
         if op == "Multiply" and terms and self._entropy(node):
             return None  # p * log(p): an entropy, whose 0 * log 0 is a different matter than cross-entropy
         if op == "Multiply" and terms:
             negated = any(_negative(side, value) for side, value in ((node.left, left), (node.right, right)))
-            return Info("ce", node, unsafe=_unsafe(terms), negated=negated or any(t.negated for t in terms),
-                        reduced=any(t.reduced for t in terms))
-        if op in ("Add", "Subtract") and len(terms) == 2:
+            return Numeric("ce", node, logs=_logs(terms), negated=negated or any(t.negated for t in terms),
+                           reduced=any(t.reduced for t in terms))
+        if op in ("Add", "Subtract") and li is not None and ri is not None and len(terms) == 2:
             flip = op == "Subtract"  # a - b: b enters with the opposite sign
-            return Info("ce", node, unsafe=_unsafe(terms), reduced=li.reduced and ri.reduced,
-                        negated=li.negated and (ri.negated != flip))
+            return Numeric("ce", node, logs=_logs(terms), reduced=li.reduced and ri.reduced,
+                           negated=li.negated and (ri.negated != flip))
         if op in ("Divide", "Multiply") and li is not None and li.kind == "ce" and ri is None:
             return li
         if op in ("Multiply", "Divide", "Power") and not terms and any(
                 i is not None and i.kind == "safe" for i in (li, ri)):
-            return Info("safe")  # (clipped * onehot).sum(1): still away from 0
+            return Numeric("safe")  # (clipped * onehot).sum(1): still away from 0
         if op == "Add" and not terms:
-            probs = ("softmax", "sigmoid", "safe", "complement", "one_minus_sigmoid")
-            if (li is not None and li.kind in probs) or (ri is not None and ri.kind in probs) or any(
+            if (li is not None and li.kind in _PROBABILITIES) or (ri is not None and ri.kind in _PROBABILITIES) or any(
                     self._epsilon(side, value) for side, value in ((node.left, left), (node.right, right))):
-                return Info("safe")  # p + eps
+                return Numeric("safe")  # p + eps
             return None
         if op == "Subtract" and is_one(node.left):
             if ri is not None and ri.kind == "sigmoid":
-                return Info("one_minus_sigmoid", node, ri.lib, node.right, ri.fixable, source=ri)
+                return Numeric("one_minus_sigmoid", node, ri.lib, node.right, ri.fixable, source=ri)
             if ri is not None and ri.kind == "safe":
                 return ri
             if ri is None or ri.kind in ("complement", "softmax"):
-                return Info("complement", node)
+                return Numeric("complement", node)
             return None
         if op == "Divide" and li is not None and ri is not None and li.kind == "exp" and ri.kind == "sum_exp" and (
-                ri.source is li or ri.source.source == li.source):
-            return Info("softmax", node, li.lib, None, fixable=False)
+                ri.source is li or (isinstance(ri.source, Numeric) and ri.source.source == li.source)):
+            return Numeric("softmax", node, li.lib, None, fixable=False)
         return None
 
-    def _epsilon(self, node: cst.CSTNode, value: Any) -> bool:
+    def _epsilon(self, node: cst.CSTNode, value: Value) -> bool:
         """A small positive constant, or something named like one (`eps`, `self.epsilon`, `K.epsilon()`)."""
         if isinstance(value, Const) and isinstance(value.value, float) and 0 < value.value <= 1e-2:
             return True
@@ -265,35 +190,32 @@ class NumericsFacts(Plugin):
 
     # -- meanings --------------------------------------------------------------------------
 
-    def _log(self, use: LogUse, value: Any) -> Info:
-        prob = self.info(value)
-        use.prob = prob
-        kind = prob.kind if prob is not None else None
-        if kind == "softmax":
-            self.facts.log_of_softmax.setdefault(use.node, use)
-        elif kind in ("sigmoid", "one_minus_sigmoid"):
-            self.facts.log_of_sigmoid.setdefault(use.node, use)
-        unsafe = (use,) if kind in (None, "complement") else ()
-        return Info("log", use.node, use.lib, use.arg, unsafe=unsafe)
+    def _log(self, use: LogUse, value: Value) -> Numeric:
+        use.prob = self.info(value)
+        self.facts.logs.append(use)
+        return Numeric("log", use.node, use.lib, use.arg, logs=(use,))
 
-    def _reduce(self, value: Any, args: Args, call: cst.Call) -> Info | None:
+    def _reduce(self, value: Value, call: cst.Call) -> Numeric | None:
         info = self.info(value)
         if info is None:
             return None
         if info.kind == "exp":
-            return Info("sum_exp", call, info.lib, source=info)
+            return Numeric("sum_exp", call, info.lib, source=info)
         if info.kind == "safe":
             return info
         if info.kind == "ce":
             return self._ce(info, reduced=True, node=call)
         return None
 
-    def _ce(self, info: Info, node: cst.CSTNode, reduced: bool = False, negated: bool = False) -> Info:
-        new = Info("ce", node, unsafe=info.unsafe, reduced=info.reduced or reduced,
-                   negated=info.negated != negated if negated else info.negated)
-        if new.reduced and new.negated and new.unsafe:
-            self.facts.unclipped_ce.setdefault(new.unsafe[0].node, new)
+    def _ce(self, info: Numeric, node: cst.CSTNode, reduced: bool = False, negated: bool = False) -> Numeric:
+        new = Numeric("ce", node, logs=info.logs, reduced=info.reduced or reduced,
+                      negated=info.negated != negated if negated else info.negated)
+        self.facts.cross_entropies.append(new)
         return new
+
+
+def _tags(info: Numeric | None) -> Tags | None:
+    return Tags(numeric=info) if info is not None else None
 
 
 def _named_like_epsilon(node: cst.CSTNode, depth: int = 4) -> bool:
@@ -317,29 +239,16 @@ def _named_like_epsilon(node: cst.CSTNode, depth: int = 4) -> bool:
     return False
 
 
-def _framework_probability(value: Any) -> Info | None:
-    """A softmax/sigmoid the other plugins know about but no call here tagged: the output of a model whose
-    `forward()` ends in `nn.Softmax`, a Keras softmax layer's output..."""
-    from .keras import Act, Tensor
-    from .torch import TTensor
-
-    if isinstance(value, TTensor) and value.act in ("softmax", "sigmoid"):
-        return Info(value.act, value.node, "torch", None, fixable=False)
-    if isinstance(value, Tensor) and isinstance(value.act, Act) and value.act.name in ("softmax", "sigmoid"):
-        return Info(value.act.name, value.act.node, "keras", None, fixable=False)
-    return None
-
-
-def _unsafe(terms: list) -> tuple:
-    seen: list = []
+def _logs(terms: list[Numeric]) -> tuple[LogUse, ...]:
+    seen: list[LogUse] = []
     for term in terms:
-        for use in term.unsafe:
+        for use in term.logs:
             if use not in seen:
                 seen.append(use)
     return tuple(seen)
 
 
-def _negative(node: cst.CSTNode, value: Any) -> bool:
+def _negative(node: cst.CSTNode, value: Value) -> bool:
     """`-y` or a negative constant as a factor."""
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         return True

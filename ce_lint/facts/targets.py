@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import libcst as cst
 
 from ..names import keras_member
-from .evaluator import Args, Plugin
-from .values import UNKNOWN, Const, Ext, Instance, Seq
+from .plugin import Args, Plugin
+from .values import UNKNOWN, Const, Ext, Instance, Seq, Value
 
 ONE_HOT = "one-hot"
 INTEGER = "integer"
@@ -19,17 +18,21 @@ ONE_HOT_OR_BINARY = "one-hot-or-binary"
 
 
 @dataclass(eq=False)
-class Target:
+class Target(Value):
+    """Labels whose encoding the module shows. A record: tagging one (a conversion that makes it
+    float) gives a new Target, and the original keeps what it was."""
+
+    tag_kind = "copy"
     encoding: str
     node: cst.CSTNode  # where the encoding is visible
     origin: str  # what shows it, for messages ("to_categorical")
 
 
 @dataclass(eq=False)
-class Dataset:
+class Dataset(Value):
     """A tf.data pipeline whose elements carry these targets."""
 
-    target: Any
+    target: Value
 
 
 # Transformers whose fit_transform/transform output has a known encoding.
@@ -62,7 +65,7 @@ def _sklearn_class(qname: str) -> str | None:
     return "sklearn.preprocessing." + qname.rsplit(".", 1)[-1]
 
 
-def encoding_of_literal(value: Any) -> str | None:
+def encoding_of_literal(value: Value) -> str | None:
     """Encoding of a literal label array: [[0,1],[1,0]] one-hot, [[1,1,0]] multi-hot, [0,2,1] integer."""
     if not isinstance(value, Seq) or len(value.items) < 2:
         return None
@@ -83,7 +86,7 @@ def encoding_of_literal(value: Any) -> str | None:
 
 
 class TargetFacts(Plugin):
-    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
+    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         member = keras_member(qname)
         if member == ("utils", "to_categorical"):
             return Target(ONE_HOT, call, "to_categorical")
@@ -123,7 +126,7 @@ class TargetFacts(Plugin):
             return None
         return None
 
-    def call_method(self, obj: Any, name: str, call: cst.Call, args: Args) -> Any:
+    def call_method(self, obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:
         if isinstance(obj, Target):
             if name in _KEEPING_METHODS or (name in _INTEGER_ONLY_METHODS and obj.encoding == INTEGER):
                 return obj
@@ -142,12 +145,12 @@ class TargetFacts(Plugin):
                 return Target(_ENCODERS[cls], call, cls.rsplit(".", 1)[-1])
         return None
 
-    def attribute(self, obj: Any, name: str, node: cst.Attribute) -> Any:
+    def attribute(self, obj: Value, name: str, node: cst.Attribute) -> Value | None:
         if isinstance(obj, Target) and name in ("values", "data"):
             return obj
         return None
 
-    def subscript(self, obj: Any, index: Any, node: cst.Subscript) -> Any:
+    def subscript(self, obj: Value, index: Value, node: cst.Subscript) -> Value | None:
         if isinstance(obj, Target):
             return obj if not isinstance(index, Seq) else None
         if isinstance(obj, Instance) and isinstance(obj.cls, Ext) and obj.cls.qname in ("numpy.eye", "numpy.identity"):

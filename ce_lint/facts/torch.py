@@ -8,37 +8,49 @@ criterion or functional loss that consumes it. Each loss call is recorded with w
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .evaluator import Args, Plugin
+from .plugin import Args, Plugin
+from .tags import Numeric
 from .targets import MULTI_HOT, ONE_HOT, Target
-from .values import UNKNOWN, ClassVal, Const, Ext, Instance, Seq, literal
+from .values import UNKNOWN, ClassVal, Const, Ext, Instance, Unknown, Value, literal
+
+if TYPE_CHECKING:
+    from .evaluator import Evaluator
 
 F = "torch.nn.functional."
 
 
+Units = int | Unknown  # the size of a class axis, when known
+
+
 @dataclass(eq=False)
-class TTensor:
+class TTensor(Value):
     """A tensor whose last operation the analysis knows."""
 
-    act: str  # "softmax" | "log_softmax" | "sigmoid" | "linear" (a Linear's raw output)
+    act: str  # "softmax" | "log_softmax" | "sigmoid" | "linear" (a Linear's raw output) | "unknown"
     node: cst.CSTNode  # where that operation is written: a call, or a module's constructor
-    units: Any = UNKNOWN  # size of the class axis when known (a Linear's out_features)
+    units: Units = UNKNOWN  # size of the class axis when known (a Linear's out_features)
     operand: cst.CSTNode | None = None  # what a call applied it to (None: applied by a module)
     batch_axis: bool = False  # normalised over dim 0 of a (batch, classes) output
 
+    def numeric(self) -> Numeric | None:
+        if self.tags.numeric is None and self.act in ("softmax", "sigmoid"):
+            return Numeric("softmax" if self.act == "softmax" else "sigmoid", self.node, "torch", None, fixable=False)
+        return self.tags.numeric
+
 
 @dataclass(eq=False)
-class Thresholded:
+class Thresholded(Value):
     """A hard 0/1 prediction made from a multi-unit output (`probs > 0.5`, `.round()`)."""
 
     source: TTensor
 
 
 @dataclass(eq=False)
-class ElementwiseMatch:
+class ElementwiseMatch(Value):
     """`pred == y` over a thresholded multi-unit prediction: one boolean per (sample, label)."""
 
     source: TTensor
@@ -46,16 +58,16 @@ class ElementwiseMatch:
 
 
 @dataclass(eq=False)
-class TLayer:
+class TLayer(Value):
     kind: str  # "Linear", "Softmax", "LogSoftmax", "Sigmoid", "Softmin", "pass", "Sequential", "other"
     node: cst.Call
-    units: Any = UNKNOWN
-    dim: Any = UNKNOWN
-    layers: list = field(default_factory=list)  # for Sequential
+    units: Units = UNKNOWN
+    dim: object = UNKNOWN  # the literal `dim`, None when absent, UNKNOWN when not a literal
+    layers: list[Value] = field(default_factory=list)  # for Sequential
 
 
 @dataclass(eq=False)
-class Criterion:
+class Criterion(Value):
     kind: str  # "cross_entropy" | "nll" | "bce" | "bce_logits"
     node: cst.Call
 
@@ -63,18 +75,18 @@ class Criterion:
 @dataclass(eq=False)
 class LossCall:
     kind: str
-    input: Any
-    target: Any
+    input: Value
+    target: Value
     node: cst.Call  # the call computing the loss
     criterion_node: cst.CSTNode  # where the loss is chosen: the constructor, or the functional call
 
 
 @dataclass
 class TorchModuleFacts:
-    loss_calls: list = field(default_factory=list)
-    implicit_dim: dict = field(default_factory=dict)  # node -> (spelling, input), softmax-family without dim
-    elementwise_accuracy: dict = field(default_factory=dict)  # node -> ElementwiseMatch
-    mixed_precision: Any = None  # the node that shows autocast/GradScaler/16-bit Lightning, if any
+    loss_calls: list[LossCall] = field(default_factory=list)
+    implicit_dim: dict[cst.CSTNode, tuple[str, Value]] = field(default_factory=dict)
+    elementwise_accuracy: dict[cst.CSTNode, ElementwiseMatch] = field(default_factory=dict)
+    mixed_precision: cst.CSTNode | None = None  # the node that shows autocast/GradScaler/16-bit Lightning
 
 
 _CRITERIA = {"CrossEntropyLoss": "cross_entropy", "NLLLoss": "nll", "BCELoss": "bce", "BCEWithLogitsLoss": "bce_logits"}
@@ -108,13 +120,13 @@ def _nn(qname: str) -> str | None:
 
 
 class TorchFacts(Plugin):
-    def __init__(self, ev) -> None:
+    def __init__(self, ev: Evaluator) -> None:
         super().__init__(ev)
         self.facts = TorchModuleFacts()
 
     # -- constructors and functions ----------------------------------------------------
 
-    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Any:
+    def call_ext(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         if not (qname.startswith("torch") or qname.startswith("lightning.")):
             return None
         if qname in _MIXED_PRECISION:
@@ -147,7 +159,7 @@ class TorchFacts(Plugin):
             return self._mean(args.get(0, "input"), call)
         return None
 
-    def _module(self, name: str, call: cst.Call, args: Args) -> Any:
+    def _module(self, name: str, call: cst.Call, args: Args) -> Value | None:
         if name in _CRITERIA:
             return Criterion(_CRITERIA[name], call)
         if name == "Linear":
@@ -170,7 +182,7 @@ class TorchFacts(Plugin):
             return TLayer("Sequential", call, layers=layers if not args.starred and not args.kw else [UNKNOWN])
         return None
 
-    def _loss(self, kind: str, call: cst.Call, args: Args, criterion_node: cst.CSTNode) -> Any:
+    def _loss(self, kind: str, call: cst.Call, args: Args, criterion_node: cst.CSTNode) -> Value | None:
         if args.starred and not args.pos:
             return UNKNOWN
         if self._in_no_grad():
@@ -182,7 +194,7 @@ class TorchFacts(Plugin):
         return any(isinstance(v, Instance) and isinstance(v.cls, Ext) and v.cls.qname in (
             "torch.no_grad", "torch.inference_mode") for v in self.ev.with_stack)
 
-    def _softmax(self, qname: str, act: str, call: cst.Call, args: Args, dim_index: int | None) -> Any:
+    def _softmax(self, qname: str, act: str, call: cst.Call, args: Args, dim_index: int | None) -> Value | None:
         x = args.get(0, "input")
         has_dim = args.has(dim_index, "dim")
         dim = literal(args.get(dim_index, "dim")) if has_dim else None
@@ -190,7 +202,7 @@ class TorchFacts(Plugin):
             self.facts.implicit_dim[call] = (qname.replace(F, "F.") + "()", x)
         return self._normalise(act, x, dim, call, args.get_with_node(0, "input")[1])
 
-    def _normalise(self, act: str, x: Any, dim: Any, node: cst.CSTNode, operand: cst.CSTNode | None) -> Any:
+    def _normalise(self, act: str, x: Value, dim: Value, node: cst.CSTNode, operand: cst.CSTNode | None) -> Value | None:
         if act == "softmin":
             return UNKNOWN
         if dim == 0 and isinstance(x, TTensor) and x.act == "linear" and isinstance(x.units, int) and x.units > 1:
@@ -202,44 +214,45 @@ class TorchFacts(Plugin):
         units = x.units if isinstance(x, TTensor) else UNKNOWN
         return TTensor(act, node, units, operand)
 
-    def _sigmoid(self, x: Any, node: cst.CSTNode, operand: cst.CSTNode | None) -> Any:
+    def _sigmoid(self, x: Value, node: cst.CSTNode, operand: cst.CSTNode | None) -> Value | None:
         return TTensor("sigmoid", node, x.units if isinstance(x, TTensor) else UNKNOWN, operand)
 
     @staticmethod
-    def _log(x: Any, node: cst.CSTNode) -> Any:
+    def _log(x: Value, node: cst.CSTNode) -> Value | None:
         if isinstance(x, TTensor) and x.act == "softmax":
             return TTensor("log_softmax", node, x.units)
         return None
 
     @staticmethod
-    def _threshold(x: Any) -> Any:
+    def _threshold(x: Value) -> Value | None:
         if isinstance(x, TTensor) and x.act in ("sigmoid", "linear") and isinstance(x.units, int) and x.units > 1:
             return Thresholded(x)
         return None
 
-    def _mean(self, x: Any, node: cst.CSTNode) -> Any:
+    def _mean(self, x: Value, node: cst.CSTNode) -> Value | None:
         if isinstance(x, ElementwiseMatch) and not x.summed:
             self.facts.elementwise_accuracy[node] = x
         return None
 
     # -- values in use -------------------------------------------------------------------
 
-    def call_value(self, func: Any, call: cst.Call, args: Args) -> Any:
+    def call_value(self, func: Value, call: cst.Call, args: Args) -> Value | None:
         if isinstance(func, Criterion):
             return self._loss(func.kind, call, args, func.node)
         if isinstance(func, TLayer):
             return self.apply(func, args.get(0, "input"), call)
-        if isinstance(func, Instance) and isinstance(func.cls, ClassVal):
+        if _module_instance(func):
+            assert isinstance(func, Instance) and isinstance(func.cls, ClassVal)
             forward = func.cls.method("forward")
             if forward is not None:
                 return self.ev.call_function(forward, args, call, self_value=func)
-        if isinstance(func, Instance) and isinstance(func.cls, Ext) and func.cls.qname.startswith(_PRETRAINED):
+        if type(func) is Instance and isinstance(func.cls, Ext) and func.cls.qname.startswith(_PRETRAINED):
             head = next((func.attrs[name] for name in _HEADS if name in func.attrs), None)
             if isinstance(head, TLayer):  # resnet.fc = nn.Linear(512, 10): the replaced head is applied last
                 return self.apply(head, UNKNOWN, call)
         return None
 
-    def apply(self, layer: TLayer, x: Any, call: cst.CSTNode) -> Any:
+    def apply(self, layer: TLayer, x: Value, call: cst.CSTNode) -> Value:
         if layer.kind == "Linear":
             return TTensor("linear", layer.node, layer.units)
         if layer.kind == "pass":
@@ -255,7 +268,7 @@ class TorchFacts(Plugin):
             return x
         return UNKNOWN
 
-    def call_method(self, obj: Any, name: str, call: cst.Call, args: Args) -> Any:
+    def call_method(self, obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:
         if isinstance(obj, Target) and obj.encoding == ONE_HOT and name == "sum":
             return Target(MULTI_HOT, call, "one_hot(...).sum()")
         if isinstance(obj, Thresholded):
@@ -273,10 +286,11 @@ class TorchFacts(Plugin):
             if name == "item" and obj.summed:
                 return obj
             return None
-        if isinstance(obj, Instance) and isinstance(obj.cls, ClassVal) and name == "forward":
+        if _module_instance(obj) and name == "forward":
             return self.call_value(obj, call, args)
         if name in _MODULE_SELF_METHODS and (isinstance(obj, (TLayer, Criterion)) or (
-                isinstance(obj, Instance) and isinstance(obj.cls, ClassVal) and obj.cls.method("forward"))):
+                _module_instance(obj) and isinstance(obj, Instance) and isinstance(obj.cls, ClassVal)
+                and obj.cls.method("forward"))):
             return obj  # model.to(device), model.train(), criterion.cuda() return the module itself
         if obj is UNKNOWN and name in ("softmax", "log_softmax", "sigmoid"):
             obj = TTensor("unknown", call)  # only torch tensors have these methods
@@ -295,7 +309,7 @@ class TorchFacts(Plugin):
             return TTensor(obj.act, obj.node, UNKNOWN, obj.operand, obj.batch_axis)
         return None
 
-    def binary(self, op: str, left: Any, right: Any, node: cst.BinaryOperation) -> Any:
+    def binary(self, op: str, left: Value, right: Value, node: cst.BinaryOperation) -> Value | None:
         if op == "Divide" and isinstance(left, ElementwiseMatch) and left.summed and _counts_elements(node.right):
             self.facts.elementwise_accuracy[node] = left
             return UNKNOWN
@@ -304,7 +318,7 @@ class TorchFacts(Plugin):
             return left  # logits / temperature are still logits
         return None
 
-    def compare(self, op: str, left: Any, right: Any, node: cst.Comparison) -> Any:
+    def compare(self, op: str, left: Value, right: Value, node: cst.Comparison) -> Value | None:
         if op in ("GreaterThan", "GreaterThanEqual") and isinstance(right, Const):
             return self._threshold(left)
         if op == "Equal":
@@ -312,6 +326,11 @@ class TorchFacts(Plugin):
                 if isinstance(side, Thresholded):
                     return ElementwiseMatch(side.source)
         return None
+
+
+def _module_instance(value: Value) -> bool:
+    """An object of a user class: maybe an nn.Module (the subclasses of Instance belong to other plugins)."""
+    return type(value) is Instance and isinstance(value.cls, ClassVal)
 
 
 def _receiver(call: cst.Call) -> cst.CSTNode | None:

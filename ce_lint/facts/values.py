@@ -1,76 +1,121 @@
 """Abstract values of the one-pass evaluator.
 
-Every expression evaluates to one of these. `UNKNOWN` is what the analysis cannot see; rules
-stay silent on it. Framework-specific values (layers, losses, targets...) live beside their
-framework in this package.
+Every expression evaluates to a Value. `UNKNOWN` is what the analysis cannot see; rules stay
+silent on it. Framework-specific values (layers, losses, targets...) live beside their framework
+in this package. Any value may carry tags (tags.py): most take them in place, while atoms (shared
+constants, names, unknowns) and records that must keep what they were give a new value instead.
 """
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Callable, ClassVar, Union
 
 import libcst as cst
 
+from .tags import NO_TAGS, Numeric, Tags
 
-class _Unknown:
+if TYPE_CHECKING:
+    from .evaluator import Scope
+
+
+class Value:
+    """Base of every abstract value."""
+
+    tags: Tags = NO_TAGS
+    tag_kind: ClassVar[str] = "in place"  # "in place" | "copy" (a record) | "atom" (never tagged itself)
+
+    def numeric(self) -> Numeric | None:
+        """What the numerics analysis knows this value is: its tag, else what its framework says
+        (the output of a softmax layer is a softmax probability)."""
+        return self.tags.numeric
+
+    def tagged(self, tags: Tags) -> Value:
+        """This value with `tags` added."""
+        if self.tag_kind == "atom":
+            return Opaque(self.tags.merged(tags))
+        value = copy.copy(self) if self.tag_kind == "copy" else self
+        value.tags = self.tags.merged(tags)
+        return value
+
+
+class Unknown(Value):
     __slots__ = ()
+    tag_kind = "atom"
 
     def __repr__(self) -> str:
         return "UNKNOWN"
 
 
-UNKNOWN: Any = _Unknown()
+UNKNOWN = Unknown()
+
+
+class Opaque(Value):
+    """A value known only by its tags (a clipped array the analysis can't otherwise describe)."""
+
+    tag_kind = "atom"
+
+    def __init__(self, tags: Tags) -> None:
+        self.tags = tags
+
+    def __repr__(self) -> str:
+        return f"Opaque({self.tags})"
 
 
 @dataclass(eq=False)
-class Ext:
+class Ext(Value):
     """A symbol reached through an import, by its fully qualified name."""
 
+    tag_kind = "atom"
     qname: str
 
 
+Scalar = Union[str, int, float, bool, None, bytes]
+
+
 @dataclass(eq=False)
-class Const:
+class Const(Value):
     """A literal: str, int, float, bool or None."""
 
-    value: Any
+    tag_kind = "atom"
+    value: Scalar
     node: cst.CSTNode
 
 
 @dataclass(eq=False)
-class Seq:
+class Seq(Value):
     """A list or tuple literal (or a result known to be one)."""
 
-    items: list
+    items: list[Value]
     node: cst.CSTNode | None = None
 
 
 @dataclass(eq=False)
-class Mapping:
-    """A dict literal with string keys."""
+class Mapping(Value):
+    """A dict literal with string (or int) keys."""
 
-    items: dict
+    items: dict[Scalar, Value]
     node: cst.CSTNode | None = None
-    key_nodes: dict = field(default_factory=dict)
+    key_nodes: dict[Scalar, cst.CSTNode] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
-class Func:
+class Func(Value):
     node: cst.FunctionDef | cst.Lambda
-    scope: Any  # the Scope it was defined in
-    owner: Any = None  # the ClassVal for a method
+    scope: Scope  # the scope it was defined in
+    owner: ClassVal | None = None  # the class of a method
 
 
 @dataclass(eq=False)
-class ClassVal:
+class ClassVal(Value):
     node: cst.ClassDef
-    scope: Any
-    bases: list
-    methods: dict = field(default_factory=dict)
-    attrs: dict = field(default_factory=dict)
+    scope: Scope
+    bases: list[Value]
+    methods: dict[str, Func] = field(default_factory=dict)
+    attrs: dict[str, Value] = field(default_factory=dict)
 
-    def inherits(self, predicate) -> bool:
+    def inherits(self, predicate: Callable[[Ext], bool]) -> bool:
         """True if a base, directly or through user classes, satisfies predicate(Ext)."""
         for base in self.bases:
             if isinstance(base, Ext) and predicate(base):
@@ -91,26 +136,26 @@ class ClassVal:
 
 
 @dataclass(eq=False)
-class Instance:
+class Instance(Value):
     """An object of a user class (`self` inside its methods) or of an external class."""
 
     cls: ClassVal | Ext
-    attrs: dict = field(default_factory=dict)
+    attrs: dict[str, Value] = field(default_factory=dict)
     node: cst.CSTNode | None = None
 
 
 @dataclass(eq=False)
-class BoundMethod:
-    obj: Any
+class BoundMethod(Value):
+    obj: Value
     name: str
 
 
-def literal(value: Any) -> Any:
+def literal(value: Value) -> Scalar | Unknown:
     """The Python value of a Const, else UNKNOWN."""
     return value.value if isinstance(value, Const) else UNKNOWN
 
 
-def same(a: Any, b: Any) -> bool:
+def same(a: Value, b: Value) -> bool:
     """Whether two abstract values are known to be the same value (for merging branches)."""
     if a is b:
         return True

@@ -22,7 +22,7 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 def _outputs(facts: ModuleFacts) -> Iterator[tuple]:
     """(tensor, activation name, loss, output facts, targets) for every output of every compile()."""
     for compiled in facts.keras.compiles:
-        targets = facts.keras.targets_of(compiled.model) if len(compiled.outputs) == 1 else []
+        targets = list(compiled.model.fits) if len(compiled.outputs) == 1 else []
         for out in compiled.outputs:
             tensor = out.tensor if isinstance(out.tensor, Tensor) else None
             act = tensor.act.name if tensor is not None and isinstance(tensor.act, Act) else None

@@ -232,7 +232,7 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
 
 def _fed(model: HFModel, facts: ModuleFacts) -> list:
     """(value, node, dtype) of each labels= the model is called with whose encoding or dtype is visible."""
-    fed = [(value, node, facts.metrics.dtype_of(value)) for value, node in model.labels]
+    fed = [(value, node, value.tags.dtype) for value, node in model.labels]
     return [(value, node, dtype) for value, node, dtype in fed if isinstance(value, Target) or dtype is not None]
 
 

@@ -8,7 +8,8 @@ import libcst as cst
 
 from ..diagnostics import Severity
 from ..facts import ModuleFacts
-from ..facts.numerics import Info, LogUse, is_one
+from ..facts.numerics import is_one
+from ..facts.tags import LogUse, Numeric
 from ..fixes import SAFE, UNSAFE, code, parenthesised, proposal, renamed
 from . import Finding, rule
 
@@ -16,11 +17,20 @@ WARNING = Severity.WARNING
 EPS = "1e-7"
 
 
+def _first_logs(facts: ModuleFacts, kinds: tuple[str, ...]) -> Iterator[LogUse]:
+    """The first evaluation of each log call whose argument is of one of these kinds."""
+    seen: set[cst.CSTNode] = set()
+    for use in facts.numerics.logs:
+        if use.prob is not None and use.prob.kind in kinds and use.node not in seen:
+            seen.add(use.node)
+            yield use
+
+
 def _log_name(use: LogUse) -> str:
     return ".log()" if use.method else "log"
 
 
-def _nested(use: LogUse, prob: Info) -> bool:
+def _nested(use: LogUse, prob: Numeric) -> bool:
     """The probability's call is written right inside the log: `log(softmax(x))`, `x.softmax(1).log()`."""
     return use.arg is prob.node
 
@@ -76,7 +86,7 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     - [tf.nn.log_softmax](https://www.tensorflow.org/api_docs/python/tf/nn/log_softmax)
     - [scipy.special.log_softmax](https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.log_softmax.html)
     """
-    for use in facts.numerics.log_of_softmax.values():
+    for use in _first_logs(facts, ("softmax",)):
         prob = use.prob
         fix = None
         if prob.fixable and _nested(use, prob):
@@ -151,7 +161,7 @@ def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
     - [tf.math.log_sigmoid](https://www.tensorflow.org/api_docs/python/tf/math/log_sigmoid)
     - [keras.ops.log_sigmoid](https://keras.io/api/ops/nn/#log_sigmoid-function)
     """
-    for use in facts.numerics.log_of_sigmoid.values():
+    for use in _first_logs(facts, ("sigmoid", "one_minus_sigmoid")):
         prob = use.prob
         complement = prob.kind == "one_minus_sigmoid"
         sigmoid = prob.source if complement else prob
@@ -246,8 +256,13 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     - [torch.clamp](https://pytorch.org/docs/stable/generated/torch.clamp.html)
     - [torch.nn.BCELoss](https://pytorch.org/docs/stable/generated/torch.nn.BCELoss.html)
     """
-    for first, ce in facts.numerics.unclipped_ce.items():
-        edits = [_clipped(facts, use) for use in ce.unsafe]
+    found: dict[cst.CSTNode, list[LogUse]] = {}
+    for ce in facts.numerics.cross_entropies:
+        unclipped = [use for use in ce.logs if use.prob is None or use.prob.kind == "complement"]
+        if ce.reduced and ce.negated and unclipped:
+            found.setdefault(unclipped[0].node, unclipped)
+    for first, unclipped in found.items():
+        edits = [_clipped(facts, use) for use in unclipped]
         fix = proposal(UNSAFE, "Clip the probability to [1e-7, 1 - 1e-7]", *edits) if all(edits) else None
         yield Finding(first, "hand-written cross-entropy takes the log of a probability that is not clipped: "
                              "log(0) gives -inf and NaN gradients; clip it to [eps, 1 - eps] or work on logits",

@@ -1,0 +1,258 @@
+"""Expressions of the one pass: what each kind of expression evaluates to (evaluator.py runs them)."""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Sequence
+
+import libcst as cst
+
+from ..names import canonical, star_member
+from .plugin import Args, Scope
+from .values import UNKNOWN, BoundMethod, ClassVal, Const, Ext, Func, Instance, Mapping, Scalar, Seq, Value, same
+
+_BUILTINS = frozenset(dir(builtins))
+_INT_OPERATORS: dict[str, Callable[[int, int], int | None]] = {
+    "Add": lambda a, b: a + b, "Subtract": lambda a, b: a - b, "Multiply": lambda a, b: a * b,
+    "FloorDivide": lambda a, b: a // b if b else None}
+
+
+class Expressions:
+    """The expression half of the Evaluator."""
+
+    star_modules: list[str]
+
+    # Provided by the Evaluator.
+    def dispatch(self, hook: str, default: Callable[[], Value], *event: object) -> Value:
+        raise NotImplementedError
+
+    def call(self, func: Value, node: cst.Call, args: Args) -> Value:
+        raise NotImplementedError
+
+    def assign(self, target: cst.CSTNode, value: Value, scope: Scope) -> None:
+        raise NotImplementedError
+
+    # -- expressions -------------------------------------------------------------------
+
+    def eval(self, node: cst.CSTNode, scope: Scope) -> Value:
+        method = getattr(self, "_eval_" + type(node).__name__, None)
+        if method is not None:
+            value: Value = method(node, scope)
+            return value
+        self.eval_children(node, scope)
+        return UNKNOWN
+
+    def eval_children(self, node: cst.CSTNode, scope: Scope) -> None:
+        for child in node.children:
+            if isinstance(child, cst.BaseExpression):
+                self.eval(child, scope)
+            elif not isinstance(child, (cst.BaseParenthesizableWhitespace, cst.BaseSuite)):
+                self.eval_children(child, scope)
+
+    def _eval_Name(self, node: cst.Name, scope: Scope) -> Value:
+        name = node.value
+        if name in ("True", "False", "None"):
+            return Const({"True": True, "False": False, "None": None}[name], node)
+        value = scope.lookup(name)
+        if value is not None:
+            return value
+        if self.star_modules:
+            return Ext(self._star_qname(name))
+        if name in _BUILTINS:
+            return Ext("builtins." + name)
+        return UNKNOWN
+
+    def _star_qname(self, name: str) -> str:
+        """What a name from `from ... import *` stands for: Keras names the analysis knows, else
+        a member of the last star-imported module."""
+        if any(canonical(m).startswith("keras") for m in self.star_modules):
+            member = star_member(name)
+            if member is not None:
+                return member
+        return f"{self.star_modules[-1]}.{name}"
+
+    def _eval_Attribute(self, node: cst.Attribute, scope: Scope) -> Value:
+        base = self.eval(node.value, scope)
+        return self.attribute(base, node.attr.value, node)
+
+    def attribute(self, base: Value, name: str, node: cst.Attribute | None = None) -> Value:
+        if isinstance(base, Ext):
+            return Ext(f"{base.qname}.{name}")
+        if isinstance(base, Instance):
+            if name in base.attrs:
+                return base.attrs[name]
+            if isinstance(base.cls, ClassVal):
+                method = base.cls.method(name)
+                if method is not None:
+                    return BoundMethod(base, name)
+                if name in base.cls.attrs:
+                    return base.cls.attrs[name]
+        if isinstance(base, ClassVal):
+            found = base.method(name)
+            if found is not None:
+                return found
+            return base.attrs.get(name, UNKNOWN)
+        return self.dispatch("attribute", lambda: BoundMethod(base, name), base, name, node)
+
+    def _eval_Call(self, node: cst.Call, scope: Scope) -> Value:
+        func = self.eval(node.func, scope)
+        args = Args()
+        for arg in node.args:
+            value = self.eval(arg.value, scope)
+            if arg.star:
+                args.starred = True
+            elif arg.keyword is not None:
+                args.kw[arg.keyword.value] = (value, arg.value)
+            else:
+                args.pos.append((value, arg.value))
+        return self.call(func, node, args)
+
+    def _eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Value:
+        base = self.eval(node.value, scope)
+        index: Value = UNKNOWN
+        for element in node.slice:
+            if isinstance(element.slice, cst.Index):
+                index = self.eval(element.slice.value, scope)
+            else:
+                self.eval_children(element.slice, scope)
+        if len(node.slice) > 1:  # y[:, 0]: a tuple index
+            index = Seq([UNKNOWN] * len(node.slice), node)
+        if isinstance(base, Seq) and isinstance(index, Const) and isinstance(index.value, int):
+            try:
+                return base.items[index.value]
+            except IndexError:
+                return UNKNOWN
+        if isinstance(base, Mapping) and isinstance(index, Const):
+            return base.items.get(index.value, UNKNOWN)
+        return self.dispatch("subscript", lambda: UNKNOWN, base, index, node)
+
+    def _eval_Lambda(self, node: cst.Lambda, scope: Scope) -> Value:
+        return Func(node, scope)
+
+    def _eval_SimpleString(self, node: cst.SimpleString, scope: Scope) -> Value:
+        try:
+            return Const(node.evaluated_value, node)
+        except Exception:  # noqa: BLE001 - an odd literal is just unknown
+            return UNKNOWN
+
+    def _eval_ConcatenatedString(self, node: cst.ConcatenatedString, scope: Scope) -> Value:
+        try:
+            value = node.evaluated_value
+        except Exception:  # noqa: BLE001
+            value = None
+        return Const(value, node) if isinstance(value, str) else UNKNOWN
+
+    def _eval_Integer(self, node: cst.Integer, scope: Scope) -> Value:
+        try:
+            return Const(int(node.value.replace("_", ""), 0), node)
+        except ValueError:
+            return UNKNOWN
+
+    def _eval_Float(self, node: cst.Float, scope: Scope) -> Value:
+        try:
+            return Const(float(node.value.replace("_", "")), node)
+        except ValueError:
+            return UNKNOWN
+
+    def _eval_List(self, node: cst.List, scope: Scope) -> Value:
+        return self._sequence(node, scope)
+
+    def _eval_Tuple(self, node: cst.Tuple, scope: Scope) -> Value:
+        return self._sequence(node, scope)
+
+    def _sequence(self, node: cst.List | cst.Tuple, scope: Scope) -> Value:
+        items = []
+        starred = False
+        for element in node.elements:
+            items.append(self.eval(element.value, scope))
+            starred = starred or isinstance(element, cst.StarredElement)
+        return UNKNOWN if starred else Seq(items, node)
+
+    def _eval_Dict(self, node: cst.Dict, scope: Scope) -> Value:
+        items: dict[Scalar, Value] = {}
+        key_nodes: dict[Scalar, cst.CSTNode] = {}
+        known = True
+        for element in node.elements:
+            if isinstance(element, cst.DictElement):
+                key = self.eval(element.key, scope)
+                value = self.eval(element.value, scope)
+                if isinstance(key, Const) and isinstance(key.value, (str, int)):
+                    items[key.value] = value
+                    key_nodes[key.value] = element.key
+                else:
+                    known = False
+            else:
+                self.eval(element.value, scope)
+                known = False
+        return Mapping(items, node, key_nodes) if known else UNKNOWN
+
+    def _eval_UnaryOperation(self, node: cst.UnaryOperation, scope: Scope) -> Value:
+        value = self.eval(node.expression, scope)
+        if isinstance(node.operator, cst.Minus) and isinstance(value, Const) and isinstance(
+                value.value, (int, float)) and not isinstance(value.value, bool):
+            return Const(-value.value, node)
+        return self.dispatch("unary", lambda: UNKNOWN, type(node.operator).__name__, value, node)
+
+    def _eval_BinaryOperation(self, node: cst.BinaryOperation, scope: Scope) -> Value:
+        left = self.eval(node.left, scope)
+        right = self.eval(node.right, scope)
+        op = type(node.operator).__name__
+        if isinstance(left, Const) and isinstance(right, Const) and type(left.value) is int and type(
+                right.value) is int and op in _INT_OPERATORS:
+            result = _INT_OPERATORS[op](left.value, right.value)
+            if result is not None:
+                return Const(result, node)
+        return self.dispatch("binary", lambda: UNKNOWN, op, left, right, node)
+
+    def _eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Value:
+        left = self.eval(node.left, scope)
+        rights = [self.eval(target.comparator, scope) for target in node.comparisons]
+        if len(rights) != 1:
+            return UNKNOWN
+        return self.dispatch("compare", lambda: UNKNOWN, type(node.comparisons[0].operator).__name__, left, rights[0],
+                             node)
+
+    def _eval_IfExp(self, node: cst.IfExp, scope: Scope) -> Value:
+        self.eval(node.test, scope)
+        body = self.eval(node.body, scope)
+        orelse = self.eval(node.orelse, scope)
+        return body if same(body, orelse) else UNKNOWN
+
+    def _eval_Await(self, node: cst.Await, scope: Scope) -> Value:
+        return self.eval(node.expression, scope)
+
+    def _eval_NamedExpr(self, node: cst.NamedExpr, scope: Scope) -> Value:
+        value = self.eval(node.value, scope)
+        self.assign(node.target, value, scope)
+        return value
+
+    def _comprehension(self, node: cst.BaseSimpleComp | cst.DictComp, scope: Scope,
+                       parts: Sequence[cst.BaseExpression]) -> Value:
+        inner = Scope(scope)
+        clause: cst.CompFor | None = node.for_in
+        while clause is not None:
+            self.eval(clause.iter, inner)
+            self.assign(clause.target, UNKNOWN, inner)
+            for cond in clause.ifs:
+                self.eval(cond.test, inner)
+            clause = clause.inner_for_in
+        for part in parts:
+            self.eval(part, inner)
+        return UNKNOWN
+
+    def _eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Value:
+        return self._comprehension(node, scope, [node.elt])
+
+    _eval_SetComp = _eval_ListComp
+    _eval_GeneratorExp = _eval_ListComp
+
+    def _eval_DictComp(self, node: cst.DictComp, scope: Scope) -> Value:
+        return self._comprehension(node, scope, [node.key, node.value])
+
+
+def dotted(node: cst.CSTNode) -> str:
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        return f"{dotted(node.value)}.{node.attr.value}"
+    return ""
