@@ -26,9 +26,10 @@ from .diagnostics import Diagnostic, FileError
 from .fixes import to_fix
 from .noqa import Suppressions
 from .rules import Rule, all_rules
+from . import vocab
 
-# Every rule needs one of these words in the file; anything else can't produce a finding.
-GATE = re.compile(r"keras|tensorflow|torch|transformers|softmax|sigmoid|crossentropy|cross_entropy|np\.log\(|numpy\.log\(|expit")
+# Every rule needs one of the vocabulary's gate words in the file; anything else can't produce a finding.
+GATE = vocab.GATE
 
 T = TypeVar("T")
 

@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ..config import Settings
+from ..names import canonical
+from ..vocab import keras as k
+from ..vocab import tensorflow as tf
 from .evaluator import Evaluator
-from .keras import KerasFacts, KerasModuleFacts
+from .keras import KerasFacts
+from .keras_values import KerasModuleFacts
 from .metrics import MetricsFacts, MetricsModuleFacts
 from .numerics import NumericsFacts, NumericsModuleFacts
 from .targets import TargetFacts
 from .torch import TorchFacts, TorchModuleFacts
+from .values import Ext, Value
 
-PLUGINS = (KerasFacts, MetricsFacts, NumericsFacts, TargetFacts, TorchFacts)
+PLUGINS = (KerasFacts, MetricsFacts, NumericsFacts, TargetFacts, TorchFacts)  # in any order
 
 
 @dataclass
@@ -27,12 +32,12 @@ class ModuleFacts:
     torch: TorchModuleFacts
     numerics: NumericsModuleFacts
     imported: set[str]
-    globals: dict  # the module's names and what they are bound to
-    _positions: Any = field(default=None, repr=False)
+    globals: dict[str, Value]  # the module's names and what they are bound to
+    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
     metrics: MetricsModuleFacts = field(default_factory=MetricsModuleFacts)  # torchmetrics, HuggingFace
     cell_map: Any = field(default=None, repr=False)  # a notebook's notebooks.CellMap; None for a script
 
-    def position(self, node: cst.CSTNode):
+    def position(self, node: cst.CSTNode) -> CodeRange:
         """The CodeRange of a node (1-based lines, 0-based columns), computed on first use only:
         files without findings never pay for it."""
         if self._positions is None:
@@ -63,20 +68,20 @@ class ModuleFacts:
     def alias(self, qname: str) -> str | None:
         """Source text naming an imported module: "keras" for `import keras`, "K" for
         `from tensorflow import keras as K`, "tf.keras" for `import tensorflow as tf`..."""
-        from ..names import canonical
-        from .values import Ext
-
         for name, value in self.globals.items():
             if isinstance(value, Ext) and canonical(value.qname) == qname:
                 return name
-        if qname == "keras":
-            tensorflow = self.alias("tensorflow")
-            return f"{tensorflow}.keras" if tensorflow else None
+        if qname == k.KERAS:  # tf.keras
+            tensorflow = self.alias(tf.TF)
+            return f"{tensorflow}.{k.KERAS}" if tensorflow else None
+        if qname.startswith(k.KERAS + "."):  # keras.ops from `import keras`
+            keras = self.alias(k.KERAS)
+            return f"{keras}{qname[len(k.KERAS):]}" if keras else None
         return None
 
     @property
     def uses_tensorflow(self) -> bool:
-        return any(name == "tensorflow" or name.startswith("tensorflow.") for name in self.imported)
+        return any(tf.LIBRARY.owns(name) for name in self.imported)
 
 
 def collect(module: cst.Module, settings: Settings) -> ModuleFacts:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 
 import libcst as cst
 
-from ..names import canonical, star_member
+from ..names import canonical
+from ..vocab import keras as k
 from .plugin import Args, Scope
 from .values import UNKNOWN, BoundMethod, ClassVal, Const, Ext, Func, Instance, Mapping, Scalar, Seq, Value, same
 
@@ -65,8 +66,8 @@ class Expressions:
     def _star_qname(self, name: str) -> str:
         """What a name from `from ... import *` stands for: Keras names the analysis knows, else
         a member of the last star-imported module."""
-        if any(canonical(m).startswith("keras") for m in self.star_modules):
-            member = star_member(name)
+        if any(canonical(m).startswith(k.KERAS) for m in self.star_modules):
+            member = k.star_member(name)
             if member is not None:
                 return member
         return f"{self.star_modules[-1]}.{name}"

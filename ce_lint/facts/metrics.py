@@ -10,56 +10,23 @@ with the same encoding so the conversion doesn't change what the original is.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
+from .. import vocab
+from ..vocab import arrays, sklearn
+from ..vocab import torchmetrics as tm
+from ..vocab import transformers as hf
+from ..vocab.symbols import FLOAT, INT, DType
 from .plugin import Args, Plugin
-from .tags import FLOAT, INT, DType, Tags
+from .tags import Tags
 from .targets import Target
 from .values import UNKNOWN, Const, Ext, Instance, Mapping, Scalar, Seq, Unknown, Value, literal
 
 if TYPE_CHECKING:
     from .evaluator import Evaluator
-
-# torchmetrics wrappers whose `average` default is "micro" while their Multiclass*/Multilabel* classes
-# default to "macro" (torchmetrics 1.9.0 signatures).
-MICRO_WRAPPERS = frozenset({"Accuracy", "F1Score", "FBetaScore", "HammingDistance", "NegativePredictiveValue",
-                            "Precision", "Recall", "Specificity", "StatScores"})
-_TASK_PREFIXES = {"Binary": "binary", "Multiclass": "multiclass", "Multilabel": "multilabel"}
-_METRIC_CALLS = frozenset({"update", "forward", "__call__"})
-_SELF_METHODS = frozenset({"to", "cuda", "cpu", "clone", "set_dtype", "float", "double", "half", "train", "eval"})
-
-_HF_MODEL = re.compile(r"^(?!TF|Flax)\w*ForSequenceClassification$")
-_HF_CONFIG = re.compile(r"^(?!TF|Flax)\w*Config$")
-
-_FLOAT_DTYPES = frozenset({"float", "float16", "float32", "float64", "double", "half", "bfloat16", "FloatTensor",
-                           "DoubleTensor", "HalfTensor", "float_"})
-_INT_DTYPES = frozenset({"int", "int8", "int16", "int32", "int64", "long", "LongTensor", "IntTensor", "int_",
-                         "uint8", "short", "ShortTensor"})
-_FLOAT_METHODS = frozenset({"float", "double", "half", "bfloat16"})
-_INT_METHODS = frozenset({"long", "int", "short"})
-_DTYPE_METHODS = frozenset({"astype", "to", "type"})
-_TENSOR_FUNCS = frozenset({"torch.tensor", "torch.as_tensor", "numpy.array", "numpy.asarray", "tensorflow.constant",
-                           "tensorflow.convert_to_tensor", "tensorflow.cast"})
-_TYPED_CONSTRUCTORS = {"torch.FloatTensor": FLOAT, "torch.DoubleTensor": FLOAT, "numpy.float32": FLOAT,
-                       "numpy.float64": FLOAT, "torch.LongTensor": INT, "torch.IntTensor": INT, "numpy.int64": INT}
-_SKLEARN_CLASSIFICATION_METRICS = frozenset("sklearn.metrics." + name for name in (
-    "accuracy_score", "f1_score", "precision_score", "recall_score", "classification_report", "confusion_matrix",
-    "balanced_accuracy_score", "precision_recall_fscore_support"))
-_HF_CLASS_METRICS = frozenset({"accuracy", "f1", "precision", "recall", "confusion_matrix"})
-# HuggingFace datasets whose `label` column holds classes.
-_CLASS_DATASETS = frozenset({"imdb", "stanfordnlp/imdb", "rotten_tomatoes", "cornell-movie-review-data/rotten_tomatoes",
-                             "sst2", "stanfordnlp/sst2", "ag_news", "fancyzhx/ag_news", "yelp_polarity",
-                             "yelp_review_full", "amazon_polarity", "emotion", "dair-ai/emotion", "banking77",
-                             "PolyAI/banking77", "trec", "dbpedia_14", "financial_phrasebank", "tweet_eval"})
-_GLUE_CLASSIFICATION = frozenset({"sst2", "cola", "mrpc", "qqp", "mnli", "qnli", "rte", "wnli"})
-# Where each label encoding visibly comes from an encoder of labels (not a prediction's argmax).
-ENCODER_ORIGINS = frozenset({"LabelEncoder", "OrdinalEncoder", "LabelBinarizer", "OneHotEncoder",
-                             "MultiLabelBinarizer", "to_categorical", "get_dummies", "one_hot", "literal labels"})
-
 
 @dataclass(eq=False)
 class TMetric(Value):
@@ -76,7 +43,7 @@ class TMetric(Value):
     @property
     def family(self) -> str:
         """"Accuracy" for Accuracy, MulticlassAccuracy, accuracy."""
-        for prefix in _TASK_PREFIXES:
+        for prefix in tm.TASK_PREFIXES:
             if self.name.startswith(prefix):
                 return self.name[len(prefix):]
         return self.name
@@ -109,11 +76,15 @@ class HFModel(Instance):
     cls_name: str = ""
     labels: list[tuple[Value, cst.CSTNode]] = field(default_factory=list)  # each `labels=` it is called with
 
+    built_with: HFConfig | None = None  # the config it was built with
+
     @property
     def config(self) -> HFConfig:
-        config = self.attrs["config"]
-        assert isinstance(config, HFConfig)
-        return config
+        """Its config: `attrs["config"]` takes later assignments (`model.config.problem_type = ...`)."""
+        config = self.attrs.get("config")
+        if isinstance(config, HFConfig):
+            return config
+        return self.built_with or HFConfig(Ext(hf.PRETRAINED_CONFIG))
 
     def setting(self, name: str) -> Scalar | Unknown:
         """A config value: assigned later, given at construction, or UNKNOWN (None if never given)."""
@@ -132,12 +103,20 @@ class HFModel(Instance):
     def num_labels(self) -> Scalar | Unknown:
         value = self.setting("num_labels")
         if value is None:
-            for key in ("id2label", "label2id"):
+            for key in hf.LABEL_MAPS:
                 mapping = self.config.settings.get(key)
                 if mapping is not None and isinstance(mapping[0], Mapping):
                     return len(mapping[0].items)
             return UNKNOWN
         return value
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A call that shows the module's labels are classes."""
+
+    kind: Literal["metric", "hf_metric", "dataset"]  # a classification metric; evaluate.load(...); load_dataset(...)
+    name: str  # the metric function, or the name it loads
 
 
 @dataclass
@@ -147,7 +126,7 @@ class MetricsModuleFacts:
     hf_models: list[HFModel] = field(default_factory=list)
     label_targets: list[Target] = field(default_factory=list)  # Targets produced by encoders/literals, first seen
     float_made: set[cst.CSTNode] = field(default_factory=set)  # nodes of Targets some conversion made float
-    classification_evidence: dict[cst.CSTNode, str] = field(default_factory=dict)  # call -> what it is
+    classification_evidence: dict[cst.CSTNode, Evidence] = field(default_factory=dict)  # first, by call
     labels_cast_to_float: bool = False  # something spelled like labels was cast to float (`batch["labels"].float()`)
 
 
@@ -163,9 +142,9 @@ def _dtype_name(value: Value) -> DType | None:
         name = value.value.rsplit(".", 1)[-1]
     else:
         return None
-    if name in _FLOAT_DTYPES:
+    if name in arrays.FLOAT_DTYPES:
         return FLOAT
-    if name in _INT_DTYPES:
+    if name in arrays.INT_DTYPES:
         return INT
     return None
 
@@ -201,7 +180,9 @@ class MetricsFacts(Plugin):
         self._seen_targets: set[Target] = set()
 
     def _note_target(self, value: Value | None) -> None:
-        if isinstance(value, Target) and value.origin in ENCODER_ORIGINS and value not in self._seen_targets:
+        """Labels that an encoder made, or written out: not a prediction's argmax."""
+        if isinstance(value, Target) and value.origin.kind in ("encoder", "one_hot", "literal") and (
+                value not in self._seen_targets):
             self._seen_targets.add(value)
             self.facts.label_targets.append(value)
 
@@ -219,57 +200,54 @@ class MetricsFacts(Plugin):
 
     def call_ext(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         self._classification_evidence(qname, call, args)
-        if qname.startswith("torchmetrics."):
+        if qname.startswith(tm.TORCHMETRICS + "."):
             return self._torchmetrics(qname, call, args)
-        if qname.startswith("transformers."):
+        if qname.startswith(hf.TRANSFORMERS + "."):
             return self._transformers(qname, call, args)
         return None
 
     def tag_call_ext(self, qname: str, call: cst.Call, args: Args, answer: Value | None) -> Tags | None:
-        if qname not in _TENSOR_FUNCS and qname not in _TYPED_CONSTRUCTORS:
+        conversion = vocab.CONVERSIONS.get(qname)
+        if conversion is None or not conversion.typed:
             return None
         first, operand = args.get_with_node(0, None)
-        dtype: DType | None
-        if qname in _TYPED_CONSTRUCTORS:
-            dtype = _TYPED_CONSTRUCTORS[qname]
-        elif qname == "tensorflow.cast":
-            dtype = _dtype_name(args.get(1, "dtype"))
-        else:
-            dtype = _dtype_name(args.get(None, "dtype"))
+        dtype = conversion.dtype
+        if dtype is None and conversion.dtype_arg is not None:
+            dtype = _dtype_name(args.get(conversion.dtype_arg.index, conversion.dtype_arg.name))
         if dtype is None:
             dtype = first.tags.dtype or _literal_dtype(first)
         if dtype is None and isinstance(first, Target):
-            dtype = self._target_dtype(first)
+            dtype = first.origin.dtype
         self._note_target(answer)
         return self._typed(answer, dtype, operand)
 
     def _classification_evidence(self, qname: str, call: cst.Call, args: Args) -> None:
         """Calls that show the module's labels are classes: classification metrics, class-labelled datasets."""
         what = None
-        if qname in _SKLEARN_CLASSIFICATION_METRICS:
-            what = _last(qname)
-        elif qname in ("evaluate.load", "datasets.load_metric") and literal(args.get(0, "path")) in _HF_CLASS_METRICS:
-            what = f'evaluate.load("{literal(args.get(0, "path"))}")'
-        elif qname == "datasets.load_dataset":
+        if qname in sklearn.CLASSIFICATION_METRICS:
+            what = Evidence("metric", _last(qname))
+        elif qname in hf.LOAD_METRIC:
+            metric = literal(args.get(0, "path"))
+            if isinstance(metric, str) and metric in hf.CLASS_METRICS:
+                what = Evidence("hf_metric", metric)
+        elif qname == hf.LOAD_DATASET:
             name, config = literal(args.get(0, "path")), literal(args.get(1, "name"))
-            if name in _CLASS_DATASETS or (name in ("glue", "nyu-mll/glue") and config in _GLUE_CLASSIFICATION):
-                what = f'load_dataset("{name}")'
+            if isinstance(name, str) and (name in hf.CLASS_DATASETS or (
+                    name in hf.GLUE and config in hf.GLUE_CLASSIFICATION)):
+                what = Evidence("dataset", name)
         if what is not None:
             self.facts.classification_evidence.setdefault(call, what)
 
-    def _target_dtype(self, target: Target) -> DType | None:
-        return INT if target.origin in ("MultiLabelBinarizer", "LabelEncoder", "OrdinalEncoder") else None
-
     def _torchmetrics(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         name = _last(qname)
-        if name == "MetricCollection":
+        if name == tm.COLLECTION:
             items = args.get(0, "metrics")
             if isinstance(items, Seq):
                 return TMCollection([m for m in items.items if isinstance(m, TMetric)])
             if isinstance(items, Mapping):
                 return TMCollection([m for m in items.items.values() if isinstance(m, TMetric)])
             return None
-        functional = ".functional." in qname + "."
+        functional = tm.FUNCTIONAL in qname + "."
         if functional and not name[:1].islower():
             return None
         if not functional and not name[:1].isupper():
@@ -277,10 +255,9 @@ class MetricsFacts(Plugin):
         task_value, task_node = args.get_with_node(None if functional else 0, "task")
         if functional and not args.has(None, "task") and len(args.pos) > 2:
             task_value, task_node = args.pos[2]
-        prefix = next((p for p in _TASK_PREFIXES if name.startswith(p) and name[len(p):][:1].isupper()), None)
-        task = _TASK_PREFIXES[prefix] if prefix else literal(task_value)
-        if task not in ("binary", "multiclass", "multilabel"):
-            task = UNKNOWN
+        prefix = next((p for p in tm.TASK_PREFIXES if name.startswith(p) and name[len(p):][:1].isupper()), None)
+        given = tm.TASK_PREFIXES[prefix] if prefix else literal(task_value)
+        task = given if isinstance(given, str) and given in tm.TASKS else UNKNOWN
         metric = TMetric(name, task, call, task_node if prefix is None else None, prefix is None,
                          args.has(None, "average") or args.starred,
                          _count(args, None if prefix is None else 0))
@@ -298,32 +275,32 @@ class MetricsFacts(Plugin):
 
     def _transformers(self, qname: str, call: cst.Call, args: Args) -> Value | None:
         parts = qname.split(".")
-        method = parts[-1] if parts[-1] in ("from_pretrained", "from_config") else None
+        method = parts[-1] if parts[-1] in (hf.FROM_PRETRAINED, hf.FROM_CONFIG) else None
         cls_name = parts[-2] if method else parts[-1]
-        if _HF_MODEL.match(cls_name):
-            config = args.get(None if method == "from_pretrained" else 0, "config")
+        if hf.MODEL.match(cls_name):
+            config = args.get(None if method == hf.FROM_PRETRAINED else 0, "config")
             if not isinstance(config, HFConfig):
-                config = HFConfig(Ext("transformers.PretrainedConfig"), node=call)
-                if method != "from_pretrained" and args.pos:  # built from a config the analysis can't see
+                config = HFConfig(Ext(hf.PRETRAINED_CONFIG), node=call)
+                if method != hf.FROM_PRETRAINED and args.pos:  # built from a config the analysis can't see
                     config.settings["num_labels"] = (UNKNOWN, None)
             else:
                 config = HFConfig(config.cls, dict(config.attrs), config.node, dict(config.settings))
             self._settings(config, args)
-            model = HFModel(Ext(qname), node=call, cls_name=cls_name)
+            model = HFModel(Ext(qname), node=call, cls_name=cls_name, built_with=config)
             model.attrs["config"] = config
             self.facts.hf_models.append(model)
             return model
-        if _HF_CONFIG.match(cls_name):
+        if hf.CONFIG.match(cls_name):
             config = HFConfig(Ext(qname), node=call)
             if method is None and not args.starred:
-                config.settings.setdefault("num_labels", (Const(2, call), None))  # PretrainedConfig's default
+                config.settings.setdefault("num_labels", (Const(hf.DEFAULT_NUM_LABELS, call), None))
             self._settings(config, args)
             return config
         return None
 
     @staticmethod
     def _settings(config: HFConfig, args: Args) -> None:
-        for key in ("num_labels", "problem_type", "id2label", "label2id"):
+        for key in hf.SETTINGS:
             if key in args.kw:
                 config.settings[key] = args.kw[key]
         if args.starred:
@@ -350,9 +327,9 @@ class MetricsFacts(Plugin):
 
     def call_method(self, obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:
         if isinstance(obj, (TMetric, TMCollection, HFModel)):
-            if name in _SELF_METHODS:
+            if name in tm.SELF_METHODS:
                 return obj
-            if name in _METRIC_CALLS or (name == "forward" and isinstance(obj, HFModel)):
+            if name in tm.CALLS:
                 return self.call_value(obj, call, args)
         return None
 
@@ -360,21 +337,20 @@ class MetricsFacts(Plugin):
                         answer: Value | None) -> Tags | None:
         if isinstance(obj, (TMetric, TMCollection, HFModel)):
             return None
-        if name in ("fit_transform", "transform"):
+        if name in sklearn.ENCODE:
             if answer is None:
                 return None
             self._note_target(answer)
-            if isinstance(answer, Target) and answer.origin in ("MultiLabelBinarizer", "LabelEncoder",
-                                                                "OrdinalEncoder"):
-                return self._typed(answer, INT, None)
+            if isinstance(answer, Target) and answer.origin.kind == "encoder" and answer.origin.dtype is not None:
+                return self._typed(answer, answer.origin.dtype, None)
             return None
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
         dtype: DType | None = None
-        if name in _FLOAT_METHODS:
+        if name in arrays.CASTS_TO_FLOAT:
             dtype = FLOAT
-        elif name in _INT_METHODS:
+        elif name in arrays.CASTS_TO_INT:
             dtype = INT
-        elif name in _DTYPE_METHODS:
+        elif name in arrays.CASTS:
             dtype = _dtype_name(args.get(0, "dtype"))
         if dtype is None:
             return None

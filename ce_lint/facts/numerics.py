@@ -16,6 +16,9 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
+from .. import vocab
+from ..vocab import arrays
+from ..vocab.symbols import EXP, LOG, SIGMOID, SOFTMAX, ArrayFunction
 from .plugin import Args, Plugin
 from .tags import LogUse, Numeric, NumericKind, Tags
 from .values import Const, Value
@@ -23,40 +26,14 @@ from .values import Const, Value
 if TYPE_CHECKING:
     from .evaluator import Evaluator
 
-F = "torch.nn.functional."
-
-SOFTMAX = {"scipy.special.softmax": "numpy", F + "softmax": "torch", "torch.softmax": "torch",
-           "torch.special.softmax": "torch", "tensorflow.nn.softmax": "tensorflow",
-           "tensorflow.math.softmax": "tensorflow", "keras.ops.softmax": "keras"}
-SIGMOID = {"scipy.special.expit": "numpy", "torch.sigmoid": "torch", F + "sigmoid": "torch",
-           "torch.special.expit": "torch", "tensorflow.sigmoid": "tensorflow", "tensorflow.nn.sigmoid": "tensorflow",
-           "tensorflow.math.sigmoid": "tensorflow", "keras.ops.sigmoid": "keras"}
-LOG = {"numpy.log": "numpy", "torch.log": "torch", "tensorflow.math.log": "tensorflow", "tensorflow.log": "tensorflow",
-       "keras.ops.log": "keras"}
-EXP = {"numpy.exp": "numpy", "torch.exp": "torch", "tensorflow.exp": "tensorflow", "tensorflow.math.exp": "tensorflow",
-       "keras.ops.exp": "keras"}
-_LIB_ROOTS = (("numpy", "numpy"), ("scipy", "numpy"), ("torch", "torch"), ("tensorflow", "tensorflow"),
-              ("keras", "keras"))
-_REDUCTIONS = frozenset({"sum", "mean", "nansum", "nanmean", "reduce_sum", "reduce_mean"})
-_CLIPS = frozenset({"clip", "clamp", "clip_by_value", "maximum", "clamp_min", "clip_", "clamp_", "clamp_min_",
-                    "nan_to_num", "fmax"})
-# Methods that keep the values (and so what they are).
-_KEEP = frozenset({"float", "double", "half", "to", "cpu", "cuda", "detach", "clone", "contiguous", "numpy",
-                   "astype", "type", "squeeze", "unsqueeze", "view", "reshape", "flatten", "ravel", "copy"})
 _PROBABILITIES: tuple[NumericKind, ...] = ("softmax", "sigmoid", "safe", "complement", "one_minus_sigmoid")
+_TAGGED = (SOFTMAX, SIGMOID, LOG, EXP)  # what the array functions it tags do
 
 
 @dataclass
 class NumericsModuleFacts:
     logs: list[LogUse] = field(default_factory=list)  # every evaluation of a log, with its argument
     cross_entropies: list[Numeric] = field(default_factory=list)  # cross-entropy terms reduced or negated
-
-
-def lib_of(qname: str) -> str:
-    for root, lib in _LIB_ROOTS:
-        if qname == root or qname.startswith(root + "."):
-            return lib
-    return ""
 
 
 def is_one(node: cst.CSTNode) -> bool:
@@ -80,42 +57,45 @@ class NumericsFacts(Plugin):
         return _tags(self._call_info(qname, call, args))
 
     def _call_info(self, qname: str, call: cst.Call, args: Args) -> Numeric | None:
-        value, node = args.get_with_node(0, None)
-        if qname in SOFTMAX:
-            return Numeric("softmax", call, SOFTMAX[qname], node)
-        if qname in SIGMOID:
-            return Numeric("sigmoid", call, SIGMOID[qname], node)
-        if qname in LOG:
-            return self._log(LogUse(call, LOG[qname], node, False), value)
-        if qname in EXP and node is not None:
-            return Numeric("exp", call, EXP[qname], source=self.ev.module.code_for_node(node))
-        lib = lib_of(qname)
+        value, node = args.get_with_node(0, None)  # the first positional argument
+        fn = vocab.ARRAY_FUNCTIONS.get(qname)
+        if fn is not None and fn.kind in _TAGGED:
+            return self._applied(fn, call, node, value, method=False)
+        lib = vocab.array_library(qname)
         if not lib:
             return None
         last = qname.rsplit(".", 1)[-1]
-        if last in _CLIPS:
+        if last in arrays.CLIPS:
             return Numeric("safe")
-        if last in _REDUCTIONS:
+        if last in arrays.REDUCTIONS:
             return self._reduce(value, call)
+        return None
+
+    def _applied(self, fn: ArrayFunction, call: cst.Call, arg: cst.CSTNode | None, value: Value,
+                 method: bool) -> Numeric | None:
+        """What a softmax, sigmoid, log or exp makes of `value` (written at `arg`)."""
+        if fn.kind == SOFTMAX:
+            return Numeric("softmax", call, fn.lib, arg)
+        if fn.kind == SIGMOID:
+            return Numeric("sigmoid", call, fn.lib, arg)
+        if fn.kind == LOG:
+            return self._log(LogUse(call, fn.lib, arg, method), value)
+        if arg is not None:  # exp
+            return Numeric("exp", call, fn.lib, source=self.ev.module.code_for_node(arg))
         return None
 
     def tag_call_method(self, obj: Value, name: str, call: cst.Call, args: Args,
                         answer: Value | None) -> Tags | None:
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
-        info = self.info(obj)
-        if name == "softmax":
-            return _tags(Numeric("softmax", call, "torch", receiver))
-        if name == "sigmoid":
-            return _tags(Numeric("sigmoid", call, "torch", receiver))
-        if name == "log":
-            return _tags(self._log(LogUse(call, "torch", receiver, True), obj))
-        if name == "exp" and receiver is not None:
-            return _tags(Numeric("exp", call, "torch", source=self.ev.module.code_for_node(receiver)))
-        if name in _CLIPS:
+        fn = vocab.ARRAY_METHODS.get(name)
+        if fn is not None and fn.kind in _TAGGED:
+            return _tags(self._applied(fn, call, receiver, obj, method=True))
+        if name in arrays.CLIPS:
             return _tags(Numeric("safe"))
-        if name in _REDUCTIONS:
+        if name in arrays.REDUCTIONS:
             return _tags(self._reduce(obj, call))
-        if name in _KEEP and info is not None and info.kind in _PROBABILITIES:
+        info = self.info(obj)
+        if name in arrays.KEEP_VALUES and info is not None and info.kind in _PROBABILITIES:
             return _tags(info)
         return None
 

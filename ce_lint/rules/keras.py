@@ -8,13 +8,14 @@ import libcst as cst
 
 from ..diagnostics import Severity
 from ..facts import ModuleFacts
-from ..facts.keras import Act, Loss, Tensor
+from ..facts.keras_values import Act, Loss, Tensor
 from ..fixes import SAFE, UNSAFE, code, proposal, renamed, string_with, with_keyword
-from ..names import ACTIVATION_LAYERS
-from ..facts.targets import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY
-from ..names import ACCURACY_STRINGS
 from ..versions import accepts_zero_threshold, has_loss_and_metric_classes, loss_based_accuracy
+from ..vocab import keras as k
+from ..vocab.keras import ACCURACY_STRINGS, ACTIVATION_LAYERS
+from ..vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY
 from . import Finding, rule
+from .words import shown_by
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -39,9 +40,8 @@ def _where(facts: ModuleFacts, tensor: Tensor) -> str:
     return facts.where(node)
 
 
-_LOSS_CLASSES = {"binary_crossentropy": "BinaryCrossentropy", "categorical_crossentropy": "CategoricalCrossentropy",
-                 "sparse_categorical_crossentropy": "SparseCategoricalCrossentropy"}
-_PORTABLE_LOSS_KEYWORDS = frozenset({"from_logits", "reduction", "name"})
+_LOSS_CLASSES = {name: loss.cls for name, loss in k.LOSSES.items() if loss.cls}
+_PORTABLE_LOSS_KEYWORDS = k.PORTABLE_LOSS_KEYWORDS
 
 
 def _loss_swap(facts: ModuleFacts, loss: Loss, new: str) -> tuple[cst.CSTNode, str | None]:
@@ -547,14 +547,14 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
             if loss.family == "scce" and one_hot:
                 fix = proposal(SAFE, "Use categorical_crossentropy", _loss_swap(facts, loss, "categorical_crossentropy"))
                 yield Finding(loss.node, f"{loss.name} expects integer class ids but the targets are one-hot "
-                              f"({target.origin}, {facts.where(target.node)}): fit() fails with a shape error; "
+                              f"({shown_by(target)}, {facts.where(target.node)}): fit() fails with a shape error; "
                               "use categorical_crossentropy", fix=fix)
                 break
             if loss.family == "cce" and target.encoding == INTEGER and ((units or 0) > 1 or act == "softmax"):
                 fix = proposal(SAFE, "Use sparse_categorical_crossentropy",
                                _loss_swap(facts, loss, "sparse_categorical_crossentropy"))
                 yield Finding(loss.node, f"{loss.name} expects one-hot targets but the targets are integer class ids "
-                              f"({target.origin}, {facts.where(target.node)}): fit() fails with a shape error; "
+                              f"({shown_by(target)}, {facts.where(target.node)}): fit() fails with a shape error; "
                               "use sparse_categorical_crossentropy", fix=fix)
                 break
 
@@ -606,7 +606,7 @@ def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
         target = next((t for t in targets if t.encoding == MULTI_HOT), None)
         if target is None or tensor is None:
             continue
-        shown = f"{target.origin}, {facts.where(target.node)}"
+        shown = f"{shown_by(target)}, {facts.where(target.node)}"
         categorical = loss is not None and loss.family in ("cce", "scce")
         edits = [_act_swap(facts, tensor.act, "sigmoid")] if act == "softmax" else []
         if categorical:

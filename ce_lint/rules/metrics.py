@@ -10,12 +10,15 @@ import libcst as cst
 
 from ..diagnostics import Severity
 from ..facts import ModuleFacts
-from ..facts.metrics import FLOAT, INT, MICRO_WRAPPERS, HFModel, MetricUse, TMetric
-from ..facts.targets import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, Target
+from ..facts.metrics import Evidence, HFModel, MetricUse, TMetric
+from ..facts.targets import Target
+from ..vocab.symbols import BCE, BCE_LOGITS, FLOAT, INT, INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY
+from ..vocab.torchmetrics import MICRO_WRAPPERS
 from ..facts.torch import TTensor
 from ..facts.values import UNKNOWN
 from ..fixes import UNSAFE, Proposal, code, parenthesised, proposal, string_with, with_keyword
 from . import Finding, rule
+from .words import evidence, shown_by
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
@@ -81,7 +84,7 @@ def _spelled(metric: TMetric) -> str:
 def _multilabel_training(facts: ModuleFacts, units: int) -> bool:
     """A BCE-type loss on a `units`-wide output: the module trains a multi-label model."""
     for call in facts.torch.loss_calls:
-        if call.kind in ("bce", "bce_logits") and isinstance(call.input, TTensor) and call.input.units == units:
+        if call.loss.kind in (BCE, BCE_LOGITS) and isinstance(call.input, TTensor) and call.input.units == units:
             return True
     return False
 
@@ -92,7 +95,7 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> tuple[str, Proposal | 
     count = metric.num_classes if isinstance(metric.num_classes, int) else None
     if metric.task == "multiclass":
         if isinstance(target, Target) and target.encoding == MULTI_HOT:
-            return (f"task='multiclass' with multi-hot targets ({target.origin}, {facts.where(target.node)}): "
+            return (f"task='multiclass' with multi-hot targets ({shown_by(target)}, {facts.where(target.node)}): "
                     "torchmetrics takes predictions of the targets' shape as class ids and compares them cell by "
                     "cell, so the score is meaningless (0.0 for probabilities) without any error; use "
                     "task='multilabel' with num_labels=", _retasked(facts, metric, "multilabel", count))
@@ -242,7 +245,7 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
         if dtype == FLOAT:
             return None  # float scores: a regression, as num_labels=1 says
         if isinstance(value, Target):
-            return f"{value.origin} labels on {facts.where(value.node)}"
+            return f"{shown_by(value)} labels on {facts.where(value.node)}"
         if dtype == INT:
             return f"integer labels on {facts.where(getattr(value, 'node', None) or node)}"
     for key in ("id2label", "label2id"):
@@ -254,10 +257,10 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
     if _fed(model, facts):
         return None  # the labels it is called with are visible: they decide
     for target in facts.metrics.label_targets:
-        if target.origin != "literal labels":
-            return f"{target.origin} labels on {facts.where(target.node)}"
-    for node, what in facts.metrics.classification_evidence.items():
-        return f"{what} on {facts.where(node)}"
+        if target.origin.kind != "literal":
+            return f"{shown_by(target)} labels on {facts.where(target.node)}"
+    for node, found in facts.metrics.classification_evidence.items():
+        return f"{evidence(found)} on {facts.where(node)}"
     return None
 
 
@@ -268,7 +271,7 @@ def _int_multi_hot(facts: ModuleFacts, model: HFModel) -> Target | None:
     if _fed(model, facts) or facts.metrics.labels_cast_to_float or _labels_made_float(facts.module.code):
         return None
     for target in facts.metrics.label_targets:
-        if target.encoding == MULTI_HOT and target.origin == "MultiLabelBinarizer" and \
+        if target.encoding == MULTI_HOT and target.origin.kind == "encoder" and target.origin.dtype == INT and \
                 target.node not in facts.metrics.float_made:
             return target
     return None
@@ -291,7 +294,7 @@ def _class_ids(facts: ModuleFacts, model: HFModel) -> Target | None:
     if _fed(model, facts):
         return None
     for target in facts.metrics.label_targets:
-        if target.encoding == INTEGER and target.origin in ("LabelEncoder", "OrdinalEncoder"):
+        if target.encoding == INTEGER and target.origin.kind == "encoder":
             return target
     return None
 
@@ -429,7 +432,7 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
                 fix = proposal(UNSAFE, "Cast the labels to float", (fed, f"{parenthesised(facts, fed)}.float()")) \
                     if fed is not None else None
                 yield Finding(model.node, fix=fix, message=(
-                    f"integer multi-hot labels ({target.origin}, {facts.where(target.node)}): transformers "
+                    f"integer multi-hot labels ({shown_by(target)}, {facts.where(target.node)}): transformers "
                     "infers single_label_classification from integer labels and CrossEntropyLoss fails on the "
                     "label matrix (and with problem_type='multi_label_classification' BCEWithLogitsLoss rejects "
                     "integer targets); cast the labels to float, from which multi-label is inferred"))
@@ -438,7 +441,7 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
             if target is not None:
                 yield Finding(model.node, fix=_hf_fix(facts, model, "problem_type", '"single_label_classification"'),
                               message=(
-                    f"problem_type='multi_label_classification' with class ids ({target.origin}, "
+                    f"problem_type='multi_label_classification' with class ids ({shown_by(target)}, "
                     f"{facts.where(target.node)}): BCEWithLogitsLoss needs a float (batch, num_labels) matrix and "
                     "fails on class ids ('Target size ... must be the same as input size'); use "
                     "single_label_classification (or leave problem_type unset) for one label per sample"))

@@ -8,38 +8,33 @@ import libcst as cst
 
 from ..diagnostics import Severity
 from ..facts import ModuleFacts
-from ..facts.targets import MULTI_HOT, Target
 from ..facts.torch import LossCall, TTensor
 from ..fixes import SAFE, UNSAFE, Proposal, parenthesised, proposal, renamed, with_keyword
+from ..vocab import torch as tv
+from ..vocab.symbols import BCE, BCE_LOGITS, CROSS_ENTROPY, LOG_SOFTMAX, MULTI_HOT, NLL, SIGMOID, LossKind, TensorLoss
+from ..facts.targets import Target
 from . import Finding, rule
+from .words import shown_by
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
-_LOSS_NAMES = {"cross_entropy": "CrossEntropyLoss", "nll": "NLLLoss", "bce": "BCELoss",
-               "bce_logits": "BCEWithLogitsLoss"}
 
 
-def _fed(facts: ModuleFacts, kinds: tuple[str, ...]) -> Iterator[tuple[LossCall, TTensor | None]]:
+def _fed(facts: ModuleFacts, kinds: tuple[LossKind, ...]) -> Iterator[tuple[LossCall, TTensor | None]]:
     for call in facts.torch.loss_calls:
-        if call.kind in kinds:
+        if call.loss.kind in kinds:
             yield call, call.input if isinstance(call.input, TTensor) else None
 
 
 def _name(call: LossCall) -> str:
-    return _LOSS_NAMES[call.kind]
+    return call.loss.name
 
 
-# What each loss becomes in a fix: (criterion class, functional form).
-_LOGITS_LOSS = {"bce": ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits"),
-                "nll": ("CrossEntropyLoss", "cross_entropy"),
-                "cross_entropy": ("BCEWithLogitsLoss", "binary_cross_entropy_with_logits")}
-
-
-def _swap_loss(facts: ModuleFacts, call: LossCall) -> tuple[cst.CSTNode, str | None]:
-    """The criterion constructor (or functional call) renamed to the logits-taking loss."""
+def _swap_loss(facts: ModuleFacts, call: LossCall, new: TensorLoss) -> tuple[cst.CSTNode, str | None]:
+    """The criterion constructor (or functional call) renamed to another loss."""
     node = call.criterion_node
-    criterion, functional = _LOGITS_LOSS[call.kind]
     functional_form = node is call.node and not isinstance(getattr(node, "func", None), cst.Name)
-    return node, renamed(facts, node, functional if functional_form else criterion)
+    name = new.function if functional_form else new.criterion
+    return node, renamed(facts, node, name) if name else None
 
 
 def _drop(facts: ModuleFacts, tensor: TTensor) -> tuple[cst.CSTNode, str | None]:
@@ -47,7 +42,7 @@ def _drop(facts: ModuleFacts, tensor: TTensor) -> tuple[cst.CSTNode, str | None]
     if tensor.operand is not None:
         return tensor.node, parenthesised(facts, tensor.operand)
     func = getattr(tensor.node, "func", None)
-    return tensor.node, f"{renamed(facts, func, 'Identity')}()" if isinstance(func, cst.Attribute) else None
+    return tensor.node, f"{renamed(facts, func, tv.IDENTITY)}()" if isinstance(func, cst.Attribute) else None
 
 
 def _to(facts: ModuleFacts, tensor: TTensor, function: str, module: str) -> tuple[cst.CSTNode, str | None]:
@@ -129,7 +124,7 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     - FACTS F6.1; `torch/nn/modules/loss.py` (CrossEntropyLoss: "The input is expected to contain the
       unnormalized logits for each class")
     """
-    for call, tensor in _fed(facts, ("cross_entropy",)):
+    for call, tensor in _fed(facts, (CROSS_ENTROPY,)):
         if tensor is not None and tensor.act == "softmax":
             fix = proposal(UNSAFE, "Remove the softmax (apply it at inference only)", _drop(facts, tensor))
             yield Finding(tensor.node, f"this softmax output reaches {_name(call)} ({facts.where(call.node)}), "
@@ -184,16 +179,16 @@ def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     - FACTS F6.4; `torch/nn/modules/loss.py` (NLLLoss: "The input given through a forward call is expected
       to contain log-probabilities of each class")
     """
-    for call, tensor in _fed(facts, ("nll",)):
+    for call, tensor in _fed(facts, (NLL,)):
         if tensor is None:
             continue
         if tensor.act == "softmax":
-            fix = proposal(UNSAFE, "Use log_softmax", _to(facts, tensor, "log_softmax", "LogSoftmax"))
+            fix = proposal(UNSAFE, "Use log_softmax", _to(facts, tensor, LOG_SOFTMAX, tv.activation_module(LOG_SOFTMAX)))
             yield Finding(tensor.node, f"softmax probabilities reach {_name(call)} ({facts.where(call.node)}), "
                           "which expects log-probabilities: the loss is -p, between -1 and 0, with weak gradients; "
                           "use log_softmax", fix=fix)
         elif tensor.act == "linear":
-            fix = proposal(UNSAFE, "Use CrossEntropyLoss", _swap_loss(facts, call))
+            fix = proposal(UNSAFE, "Use CrossEntropyLoss", _swap_loss(facts, call, tv.CROSS_ENTROPY_LOSS))
             yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer ("
                           f"{facts.where(tensor.node)}), not log-probabilities: the loss is -logit, unbounded below, "
                           "and training diverges; use CrossEntropyLoss, or log_softmax before NLLLoss", fix=fix)
@@ -245,9 +240,9 @@ def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F6.5; `aten/src/ATen/native/Loss.cpp` (`binary_cross_entropy_out_cpu` input range check)
     """
-    for call, tensor in _fed(facts, ("bce",)):
+    for call, tensor in _fed(facts, (BCE,)):
         if tensor is not None and tensor.act == "linear":
-            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call))
+            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS))
             yield Finding(call.criterion_node, f"{_name(call)} is fed the raw output of a Linear layer ("
                           f"{facts.where(tensor.node)}): it fails with 'all elements of input should be between 0 and 1' "
                           "as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the logits", fix=fix)
@@ -319,7 +314,7 @@ def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F6.6
     """
-    for call, tensor in _fed(facts, ("bce_logits",)):
+    for call, tensor in _fed(facts, (BCE_LOGITS,)):
         if tensor is not None and tensor.act == "sigmoid":
             fix = proposal(UNSAFE, "Remove the sigmoid (apply it at inference only)", _drop(facts, tensor))
             yield Finding(tensor.node, f"this sigmoid output reaches {_name(call)} ({facts.where(call.node)}), "
@@ -375,7 +370,9 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F6.7; `torch/nn/functional.py::_get_softmax_dim`
     """
-    for node, (name, given) in facts.torch.implicit_dim.items():
+    implicit = {n.node: n for n in facts.torch.normalisations if n.implicit and n.dim is None and not n.starred}
+    for node, normalisation in implicit.items():
+        name, given = f"{tv.spelled(normalisation.qname)}()", normalisation.input
         # A Linear's (batch, classes) output is 2-D: the implicit choice is dim=1, so saying it changes nothing.
         two_d = isinstance(given, TTensor) and given.act == "linear" and isinstance(given.units, int)
         fix = proposal(SAFE, "Pass dim=1", (node, with_keyword(facts, node, "dim", "1"))) if two_d else proposal(
@@ -448,15 +445,15 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
     """
     for call in facts.torch.loss_calls:
         target = call.target
-        if call.kind == "cross_entropy" and isinstance(target, Target) and target.encoding == MULTI_HOT:
-            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call))
-            yield Finding(call.criterion_node, f"the targets are multi-hot ({target.origin}, "
+        if call.loss.kind == CROSS_ENTROPY and isinstance(target, Target) and target.encoding == MULTI_HOT:
+            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss", _swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS))
+            yield Finding(call.criterion_node, f"the targets are multi-hot ({shown_by(target)}, "
                           f"{facts.where(target.node)}) but {_name(call)} treats each row as one class distribution "
                           "and trains the mass split among the positive labels; use BCEWithLogitsLoss on the logits",
                           fix=fix)
-    for call, tensor in _fed(facts, ("bce", "bce_logits")):
+    for call, tensor in _fed(facts, (BCE, BCE_LOGITS)):
         if tensor is not None and tensor.act == "softmax":
-            if call.kind == "bce_logits":
+            if call.loss.kind == BCE_LOGITS:
                 fix = proposal(UNSAFE, "Remove the softmax", _drop(facts, tensor))
             else:
                 fix = proposal(UNSAFE, "Use a sigmoid", _to_sigmoid(facts, tensor))
@@ -470,11 +467,11 @@ def _to_sigmoid(facts: ModuleFacts, tensor: TTensor) -> tuple[cst.CSTNode, str |
     node = tensor.node
     func = getattr(node, "func", None)
     if tensor.operand is None:
-        return node, f"{renamed(facts, func, 'Sigmoid')}()" if isinstance(func, cst.Attribute) else None
+        return node, f"{renamed(facts, func, tv.activation_module(SIGMOID))}()" if isinstance(func, cst.Attribute) else None
     if isinstance(func, cst.Attribute) and func.value is tensor.operand:
-        return node, f"{parenthesised(facts, tensor.operand)}.sigmoid()"
-    torch = facts.alias("torch")
-    return node, f"{torch}.sigmoid({facts.module.code_for_node(tensor.operand)})" if torch else None
+        return node, f"{parenthesised(facts, tensor.operand)}.{SIGMOID}()"
+    torch = facts.alias(tv.LIBRARY.name)
+    return node, f"{torch}.{SIGMOID}({facts.module.code_for_node(tensor.operand)})" if torch else None
 
 
 @rule("CE207", "cross-entropy-single-logit", ERROR, "CrossEntropyLoss over a single output unit")
@@ -520,9 +517,9 @@ def cross_entropy_single_logit(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F6.3
     """
-    for call, tensor in _fed(facts, ("cross_entropy",)):
+    for call, tensor in _fed(facts, (CROSS_ENTROPY,)):
         if tensor is not None and tensor.act == "linear" and tensor.units == 1:
-            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss (with float targets)", _swap_loss(facts, call))
+            fix = proposal(UNSAFE, "Use BCEWithLogitsLoss (with float targets)", _swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS))
             yield Finding(call.criterion_node, f"{_name(call)} over the single output unit of the Linear layer on "
                           f"{facts.where(tensor.node)}: log_softmax over one class is 0, so the loss is always 0 (or an "
                           "IndexError for label 1) and nothing is learned; use BCEWithLogitsLoss with float targets",
@@ -580,7 +577,7 @@ def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
 
 
 def _sigmoid_into_bce(facts: ModuleFacts) -> Iterator[tuple[LossCall, TTensor]]:
-    for call, tensor in _fed(facts, ("bce",)):
+    for call, tensor in _fed(facts, (BCE,)):
         if tensor is not None and tensor.act == "sigmoid":
             yield call, tensor
 
@@ -651,7 +648,7 @@ def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
 
 def _logits_fix(facts: ModuleFacts, call: LossCall, tensor: TTensor) -> Proposal | None:
     return proposal(UNSAFE, "Remove the sigmoid and use BCEWithLogitsLoss", _drop(facts, tensor),
-                    _swap_loss(facts, call))
+                    _swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS))
 
 
 @rule("CE901", "prefer-bce-with-logits", WARNING, "sigmoid + BCELoss where BCEWithLogitsLoss is more stable",
