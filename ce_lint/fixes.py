@@ -86,12 +86,26 @@ def with_keyword(facts: ModuleFacts, call: cst.CSTNode, name: str, value: str) -
     return code(facts, call.with_changes(args=args))
 
 
-def proposal(applicability: Applicability, title: str, *replacements: tuple[cst.CSTNode, str | None],
-             imports: tuple[str, ...] = ()) -> Proposal | None:
-    """A proposal, or None when any replacement could not be built."""
-    if not replacements or any(node is None or text is None for node, text in replacements):
-        return None
-    return Proposal(applicability, title, tuple(replacements), imports)
+@dataclass(frozen=True)
+class Edits:
+    """The replacements a fix makes (its title and safety are its rule's to declare)."""
+
+    replacements: tuple[tuple[cst.CSTNode, str], ...]
+    imports: tuple[str, ...] = ()
+
+
+Replacement = tuple[cst.CSTNode | None, str | None]  # (what to replace, by what); None: couldn't be made
+
+
+def edits(*replacements: Replacement | None, imports: tuple[str, ...] = ()) -> Edits | None:
+    """The edits, or None when any replacement could not be built."""
+    made: list[tuple[cst.CSTNode, str]] = []
+    for replacement in replacements:
+        node, text = replacement if replacement is not None else (None, None)
+        if node is None or text is None:
+            return None
+        made.append((node, text))
+    return Edits(tuple(made), imports) if made else None
 
 
 # -- turning proposals into edits and applying them --------------------------------------------

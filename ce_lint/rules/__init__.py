@@ -1,56 +1,114 @@
-"""The rule table. A rule is the single source of truth for its code, name, severity, message,
-default and documentation (its docstring, in Ruff's sections); pages, plugin tables and the
-docs tests are derived from it."""
+"""The rule table. A rule declares everything about itself in one place: code, name, summary, and
+the messages it reports, each with its severity, its words and its fix (title and safety); its
+docstring, in Ruff's sections, is its page. Pages, the pylint message table, flake8's default-ignore
+list, SARIF's rule metadata and the docs tests are derived from it.
+
+A check yields Findings made from its declared messages only (`MESSAGE.at(...)`), so neither the
+severity nor the safety of a fix is decided while checking.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable, Iterable
+import inspect
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from ..diagnostics import Severity
-from ..fixes import Proposal
+from ..diagnostics import Applicability, Severity
+from ..fixes import Edits, Proposal
+
+if TYPE_CHECKING:
+    from ..facts import ModuleFacts
 
 DOCS_URL = "https://github.com/ce-lint/ce-lint/blob/main/docs/rules/{code}.md"
+ERROR, WARNING = Severity.ERROR, Severity.WARNING
+
+
+@dataclass(frozen=True)
+class FixSpec:
+    """What a message's fix does: its title (a template over the message's fields) and its safety."""
+
+    applicability: Applicability
+    title: str
+
+
+def safe(title: str) -> FixSpec:
+    return FixSpec(Applicability.SAFE, title)
+
+
+def unsafe(title: str) -> FixSpec:
+    return FixSpec(Applicability.UNSAFE, title)
+
+
+@dataclass(frozen=True, eq=False)
+class Message:
+    """One kind of finding of a rule. `text` is a template: a field given a node reads "line 12"."""
+
+    severity: Severity
+    text: str
+    fix: FixSpec | None = None
+
+    def at(self, facts: ModuleFacts, node: cst.CSTNode, edits: Edits | None = None, **fields: object) -> Finding:
+        """A finding of this message at `node`; its fix when the message has one and `edits` could be made."""
+        words = {name: facts.where(value) if isinstance(value, cst.CSTNode) else value
+                 for name, value in fields.items()}
+        proposal = None
+        if self.fix is not None and edits is not None:
+            proposal = Proposal(self.fix.applicability, self.fix.title.format(**words), edits.replacements,
+                                edits.imports)
+        return Finding(node, self.text.format(**words), self.severity, proposal, self)
 
 
 @dataclass(frozen=True)
 class Finding:
     node: cst.CSTNode  # what the diagnostic points at
     message: str
-    severity: Severity | None = None  # None: the rule's own
+    severity: Severity
     fix: Proposal | None = None
+    declared: Message | None = field(default=None, compare=False)  # what it was made from
 
 
 @dataclass(frozen=True)
 class Rule:
     code: str
     name: str
-    severity: Severity
+    severity: Severity  # the most severe of its messages'
     summary: str  # one line, for indexes and SARIF
-    check: Callable[..., Iterable[Finding]]
+    check: Callable[[ModuleFacts], Iterable[Finding]]
     default_enabled: bool = True
+    messages: tuple[Message, ...] = ()
 
     @property
     def doc(self) -> str:
-        import inspect
-
         return inspect.cleandoc(self.check.__doc__ or "")
 
     @property
     def url(self) -> str:
         return DOCS_URL.format(code=self.code)
 
+    @property
+    def fix_safeties(self) -> frozenset[Applicability]:
+        """How safe its fixes are, as declared."""
+        return frozenset(m.fix.applicability for m in self.messages if m.fix is not None)
+
 
 RULES: dict[str, Rule] = {}
+Check = Callable[["ModuleFacts"], Iterable[Finding]]
 
 
-def rule(code: str, name: str, severity: Severity, summary: str, default_enabled: bool = True):
-    def register(check):
+def rule(code: str, name: str, summary: str, *messages: Message,
+         default_enabled: bool = True) -> Callable[[Check], Check]:
+    """Register a check as rule `code`, reporting only `messages`."""
+    if not messages:
+        raise ValueError(f"{code} declares no message")
+    severity = ERROR if any(m.severity == ERROR for m in messages) else WARNING
+
+    def register(check: Check) -> Check:
         if code in RULES:
             raise ValueError(f"duplicate rule code {code}")
-        RULES[code] = Rule(code, name, severity, summary, check, default_enabled)
+        RULES[code] = Rule(code, name, severity, summary, check, default_enabled, messages)
         return check
 
     return register
@@ -68,4 +126,5 @@ def by_name_or_code(key: str) -> Rule | None:
 
 
 def _load() -> None:
-    from . import keras, metrics, numerics, suppressions, torch  # noqa: F401  (registers their rules)
+    from . import huggingface, keras, numerics, suppressions, torch, torchmetrics  # noqa: F401  (they register)
+

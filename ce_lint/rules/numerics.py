@@ -2,40 +2,41 @@
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import libcst as cst
 
-from ..diagnostics import Severity
+from .. import vocab
 from ..facts import ModuleFacts
 from ..facts.numerics import is_one
 from ..facts.tags import LogUse, Numeric
-from ..fixes import SAFE, UNSAFE, code, parenthesised, proposal, renamed
-from . import Finding, rule
+from ..fixes import Replacement, code, edits, parenthesised, renamed
+from ..vocab import keras, numpy
+from ..vocab.symbols import LOG_SOFTMAX
+from ..vocab.torch import CLAMP
+from . import WARNING, Finding, Message, rule, safe, unsafe
 
-WARNING = Severity.WARNING
 EPS = "1e-7"
 
 
-def _first_logs(facts: ModuleFacts, kinds: tuple[str, ...]) -> Iterator[LogUse]:
-    """The first evaluation of each log call whose argument is of one of these kinds."""
+def _first_logs(facts: ModuleFacts, kinds: tuple[str, ...]) -> Iterator[tuple[LogUse, Numeric]]:
+    """The first evaluation of each log call whose argument is of one of these kinds, with that argument."""
     seen: set[cst.CSTNode] = set()
     for use in facts.numerics.logs:
         if use.prob is not None and use.prob.kind in kinds and use.node not in seen:
             seen.add(use.node)
-            yield use
+            yield use, use.prob
 
 
 def _log_name(use: LogUse) -> str:
     return ".log()" if use.method else "log"
 
 
-def _nested(use: LogUse, prob: Numeric) -> bool:
-    """The probability's call is written right inside the log: `log(softmax(x))`, `x.softmax(1).log()`."""
-    return use.arg is prob.node
+CE301 = Message(WARNING, "`{log}` of a softmax: a probability that underflows to 0 gives -inf and NaN gradients; "
+                "`log_softmax` computes the same values stably", safe("Use log_softmax"))
 
 
-@rule("CE301", "log-of-softmax", WARNING, "log taken of softmax probabilities instead of log_softmax")
+@rule("CE301", "log-of-softmax", "log taken of softmax probabilities instead of log_softmax", CE301)
 def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -86,33 +87,27 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     - [tf.nn.log_softmax](https://www.tensorflow.org/api_docs/python/tf/nn/log_softmax)
     - [scipy.special.log_softmax](https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.log_softmax.html)
     """
-    for use in _first_logs(facts, ("softmax",)):
-        prob = use.prob
+    for use, prob in _first_logs(facts, ("softmax",)):
         fix = None
-        if prob.fixable and _nested(use, prob):
-            fix = proposal(SAFE, "Use log_softmax", (use.node, renamed(facts, prob.node, "log_softmax")))
-        yield Finding(use.node, f"`{_log_name(use)}` of a softmax: a probability that underflows to 0 "
-                                "gives -inf and NaN gradients; `log_softmax` computes the same values stably", fix=fix)
+        if prob.fixable and use.arg is prob.node and prob.node is not None:  # `log(softmax(x))`
+            fix = edits((use.node, renamed(facts, prob.node, LOG_SOFTMAX)))
+        yield CE301.at(facts, use.node, fix, log=_log_name(use))
 
 
 def _logsigmoid(facts: ModuleFacts, lib: str) -> str | None:
     """The spelling of the log-sigmoid function of a library, with a name the module already imports."""
-    if lib == "torch":
-        functional = facts.alias("torch.nn.functional")
-        return f"{functional}.logsigmoid" if functional else None
-    if lib == "tensorflow":
-        tf = facts.alias("tensorflow")
-        return f"{tf}.math.log_sigmoid" if tf else None
-    if lib == "keras":
-        ops = facts.alias("keras.ops")
-        if ops:
-            return f"{ops}.log_sigmoid"
-        keras = facts.alias("keras")
-        return f"{keras}.ops.log_sigmoid" if keras else None
-    return None
+    function = vocab.LOG_SIGMOIDS.get(lib)
+    module = facts.alias(function.module) if function is not None else None
+    return f"{module}.{function.name}" if function is not None and module else None
 
 
-@rule("CE302", "log-of-sigmoid", WARNING, "log taken of sigmoid probabilities instead of logsigmoid")
+_CE302 = "`{log}` of {what}: a probability that rounds to 0 gives -inf and NaN gradients; `{better}` computes it stably"
+CE302 = Message(WARNING, _CE302.format(log="{log}", what="a sigmoid", better="logsigmoid(x)"), safe("Use {function}"))
+CE302_COMPLEMENT = Message(WARNING, _CE302.format(log="{log}", what="1 - sigmoid", better="logsigmoid(-x)"),
+                           safe("Use {function}"))
+
+
+@rule("CE302", "log-of-sigmoid", "log taken of sigmoid probabilities instead of logsigmoid", CE302, CE302_COMPLEMENT)
 def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -161,29 +156,24 @@ def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
     - [tf.math.log_sigmoid](https://www.tensorflow.org/api_docs/python/tf/math/log_sigmoid)
     - [keras.ops.log_sigmoid](https://keras.io/api/ops/nn/#log_sigmoid-function)
     """
-    for use in _first_logs(facts, ("sigmoid", "one_minus_sigmoid")):
-        prob = use.prob
+    for use, prob in _first_logs(facts, ("sigmoid", "one_minus_sigmoid")):
         complement = prob.kind == "one_minus_sigmoid"
-        sigmoid = prob.source if complement else prob
-        fix = None
+        sigmoid = prob.source if complement and isinstance(prob.source, Numeric) else prob
         function = _logsigmoid(facts, sigmoid.lib)
         operand = sigmoid.operand
         nested = use.arg is prob.node and (not complement or prob.operand is sigmoid.node)
+        fix = None
         if function and operand is not None and sigmoid.fixable and nested:
             argument = f"-{parenthesised(facts, operand)}" if complement else code(facts, operand)
-            fix = proposal(SAFE, f"Use {function.rsplit('.', 1)[-1]}", (use.node, f"{function}({argument})"))
-        what = "1 - sigmoid" if complement else "a sigmoid"
-        better = "logsigmoid(-x)" if complement else "logsigmoid(x)"
-        yield Finding(use.node, f"`{_log_name(use)}` of {what}: a probability that rounds to 0 gives -inf and NaN "
-                                f"gradients; `{better}` computes it stably", fix=fix)
+            fix = edits((use.node, f"{function}({argument})"))
+        message = CE302_COMPLEMENT if complement else CE302
+        yield message.at(facts, use.node, fix, log=_log_name(use), function=(function or "").rsplit(".", 1)[-1])
 
 
-_CLIP = {"numpy": "{lib}.clip({p}, {eps}, 1 - {eps})", "torch": "{lib}.clamp({p}, {eps}, 1 - {eps})",
-         "tensorflow": "{lib}.clip_by_value({p}, {eps}, 1 - {eps})", "keras": "{lib}.clip({p}, {eps}, 1 - {eps})"}
-_MODULES = {"numpy": "numpy", "torch": "torch", "tensorflow": "tensorflow", "keras": "keras.ops"}
+_REUSE_QUALIFIER = (numpy.LIBRARY.name, keras.LIBRARY.name)  # np.log -> np.clip, keras.ops.log -> keras.ops.clip
 
 
-def _clipped(facts: ModuleFacts, use: LogUse) -> tuple[cst.CSTNode, str | None] | None:
+def _clipped(facts: ModuleFacts, use: LogUse) -> Replacement | None:
     """Wrap the probability of one log in the same library's clip: `np.log(p)` -> `np.log(np.clip(p, ...))`,
     `np.log(1 - p)` -> `np.log(1 - np.clip(p, ...))`, `p.log()` -> `p.clamp(...).log()`."""
     p = use.arg
@@ -192,23 +182,26 @@ def _clipped(facts: ModuleFacts, use: LogUse) -> tuple[cst.CSTNode, str | None] 
     if isinstance(p, cst.BinaryOperation) and isinstance(p.operator, cst.Subtract) and is_one(p.left):
         p = p.right
     if use.method:
-        return p, f"{parenthesised(facts, p)}.clamp({EPS}, 1 - {EPS})"
+        return p, f"{parenthesised(facts, p)}.{CLAMP}({EPS}, 1 - {EPS})"
+    clip = vocab.CLIPS[use.lib]
     lib = None
     func = use.node.func
-    if use.lib in ("numpy", "keras") and isinstance(func, cst.Attribute):
-        lib = code(facts, func.value)  # np.log -> np, keras.ops.log -> keras.ops
+    if use.lib in _REUSE_QUALIFIER and isinstance(func, cst.Attribute):
+        lib = code(facts, func.value)
     if lib is None:
-        lib = facts.alias(_MODULES[use.lib])
-        if lib is None and use.lib == "keras":
-            keras = facts.alias("keras")
-            lib = f"{keras}.ops" if keras else None
+        lib = facts.alias(clip.module)
     if lib is None:
         return p, None
-    return p, _CLIP[use.lib].format(lib=lib, p=code(facts, p), eps=EPS)
+    return p, f"{lib}.{clip.name}({code(facts, p)}, {EPS}, 1 - {EPS})"
 
 
-@rule("CE303", "unclipped-log-in-cross-entropy", WARNING,
-      "hand-written cross-entropy takes the log of an unclipped probability")
+CE303 = Message(WARNING, "hand-written cross-entropy takes the log of a probability that is not clipped: log(0) "
+                "gives -inf and NaN gradients; clip it to [eps, 1 - eps] or work on logits",
+                unsafe("Clip the probability to [1e-7, 1 - 1e-7]"))
+
+
+@rule("CE303", "unclipped-log-in-cross-entropy", "hand-written cross-entropy takes the log of an unclipped probability",
+      CE303)
 def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -262,8 +255,4 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
         if ce.reduced and ce.negated and unclipped:
             found.setdefault(unclipped[0].node, unclipped)
     for first, unclipped in found.items():
-        edits = [_clipped(facts, use) for use in unclipped]
-        fix = proposal(UNSAFE, "Clip the probability to [1e-7, 1 - 1e-7]", *edits) if all(edits) else None
-        yield Finding(first, "hand-written cross-entropy takes the log of a probability that is not clipped: "
-                             "log(0) gives -inf and NaN gradients; clip it to [eps, 1 - eps] or work on logits",
-                      fix=fix)
+        yield CE303.at(facts, first, edits(*(_clipped(facts, use) for use in unclipped)))

@@ -6,18 +6,26 @@ after them (`engine._report_unused_noqa`); its `check` over the facts finds noth
 
 from __future__ import annotations
 
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
-from ..diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+from ..diagnostics import Diagnostic, Edit, Fix
 from ..noqa import Directive, directives
-from . import RULES, Finding, rule
+from . import RULES, WARNING, Finding, Message, rule, safe
+
+if TYPE_CHECKING:
+    from ..facts import ModuleFacts
 
 CODE = "CE902"
+_TEXT = "unused `noqa` directive ({details})"
+CE902_CODES = Message(WARNING, _TEXT, safe("Remove unused codes from `noqa`"))  # the others stay
+CE902_DIRECTIVE = Message(WARNING, _TEXT, safe("Remove unused `noqa` directive"))
+_NOT_READ = "; only the first `noqa` of a statement is read"
 
 
-@rule(CODE, "unused-noqa", Severity.WARNING, "a `# noqa: CE...` comment that suppresses nothing",
+@rule(CODE, "unused-noqa", "a `# noqa: CE...` comment that suppresses nothing", CE902_CODES, CE902_DIRECTIVE,
       default_enabled=False)
-def unused_noqa_rule(facts) -> Iterator[Finding]:
+def unused_noqa_rule(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
     Checks for `# noqa` comments naming ce-lint codes (`# noqa: CE102`, or a prefix such as
@@ -86,22 +94,23 @@ def unused_noqa(source: str, path: str, found: set[tuple[int, str]], enabled: li
         unknown = [c for c in bad if verdicts[c] == "unknown"]
         details = "; ".join(part for part in (f"unused: {', '.join(unused)}" if unused else "",
                                               f"unknown: {', '.join(unknown)}" if unknown else "") if part)
-        message = f"unused `noqa` directive ({details})"
-        if not directive.effective:
-            message += "; only the first `noqa` of a statement is read"
         keep = [c for c in directive.codes if c not in bad]
+        declared = CE902_CODES if keep else CE902_DIRECTIVE
+        message = declared.text.format(details=details) + ("" if directive.effective else _NOT_READ)
         yield Diagnostic(path, directive.line, directive.col, directive.line, directive.end_col, CODE,
-                         message, Severity.WARNING, _fix(lines[directive.line - 1], directive, keep))
+                         message, declared.severity, _fix(declared, lines[directive.line - 1], directive, keep))
 
 
-def _fix(text: str, directive: Directive, keep: list[str]) -> Fix:
+def _fix(declared: Message, text: str, directive: Directive, keep: list[str]) -> Fix | None:
+    if declared.fix is None:
+        return None
     if keep:
         edit = Edit(f"# noqa: {', '.join(keep)}", directive.line, directive.col, directive.line, directive.end_col)
-        return Fix(Applicability.SAFE, "Remove unused codes from `noqa`", (edit,))
-    rest = text[directive.end_col:].strip()
-    if rest and not rest.startswith("#"):  # `# noqa: CE102 explanation`: keep the explanation as a comment
-        edit = Edit("#", directive.line, directive.col, directive.line, directive.end_col)
-    else:  # drop the directive with the blanks before it
-        start = len(text[:directive.col].rstrip())
-        edit = Edit("", directive.line, start, directive.line, directive.end_col)
-    return Fix(Applicability.SAFE, "Remove unused `noqa` directive", (edit,))
+    else:
+        rest = text[directive.end_col:].strip()
+        if rest and not rest.startswith("#"):  # `# noqa: CE102 explanation`: keep the explanation as a comment
+            edit = Edit("#", directive.line, directive.col, directive.line, directive.end_col)
+        else:  # drop the directive with the blanks before it
+            start = len(text[:directive.col].rstrip())
+            edit = Edit("", directive.line, start, directive.line, directive.end_col)
+    return Fix(declared.fix.applicability, declared.fix.title, (edit,))

@@ -10,7 +10,20 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass
 
-from .symbols import EXP, LOG, SIGMOID, SOFTMAX, ArrayFunction, Library, Member, Param, Spelling
+from .symbols import (
+    EXP,
+    INTEGER,
+    LOG,
+    ONE_HOT,
+    SIGMOID,
+    SOFTMAX,
+    ArrayFunction,
+    Encoding,
+    Library,
+    Member,
+    Param,
+    Spelling,
+)
 
 KERAS = "keras"
 
@@ -113,7 +126,7 @@ def star_member(name: str) -> str | None:
     if name in (SEQUENTIAL, MODEL):
         return f"{KERAS}.models.{name}"
     if loss_name(name):
-        return f"{KERAS}.losses.{name}"
+        return f"{LOSSES_MODULE}.{name}"
     return None
 
 
@@ -125,6 +138,7 @@ class KerasLoss:
     family: str  # "bce" | "cce" | "scce" | "regression" | "other"
     cls: str | None = None  # its class, where a fix may construct it
     from_logits: Param | None = None  # where its class takes `from_logits`
+    targets: Encoding | None = None  # the encoding its targets must have, where it has one
 
 
 _FROM_LOGITS_FIRST = Param(0, "from_logits")
@@ -132,9 +146,11 @@ _FROM_LOGITS_KEYWORD = Param(None, "from_logits")
 LOSSES = {loss.name: loss for loss in (
     KerasLoss("binary_crossentropy", "bce", "BinaryCrossentropy", _FROM_LOGITS_FIRST),
     KerasLoss("binary_focal_crossentropy", "bce", "BinaryFocalCrossentropy", _FROM_LOGITS_KEYWORD),
-    KerasLoss("categorical_crossentropy", "cce", "CategoricalCrossentropy", _FROM_LOGITS_FIRST),
-    KerasLoss("categorical_focal_crossentropy", "cce", "CategoricalFocalCrossentropy", _FROM_LOGITS_KEYWORD),
-    KerasLoss("sparse_categorical_crossentropy", "scce", "SparseCategoricalCrossentropy", _FROM_LOGITS_FIRST),
+    KerasLoss("categorical_crossentropy", "cce", "CategoricalCrossentropy", _FROM_LOGITS_FIRST, ONE_HOT),
+    KerasLoss("categorical_focal_crossentropy", "cce", "CategoricalFocalCrossentropy", _FROM_LOGITS_KEYWORD,
+              ONE_HOT),
+    KerasLoss("sparse_categorical_crossentropy", "scce", "SparseCategoricalCrossentropy", _FROM_LOGITS_FIRST,
+              INTEGER),
     *(KerasLoss(name, "regression") for name in ("mean_squared_error", "mean_absolute_error",
                                                  "mean_absolute_percentage_error", "mean_squared_logarithmic_error",
                                                  "huber", "log_cosh")),
@@ -184,9 +200,11 @@ def loss_name(name: str) -> str | None:
 
 # -- metrics, targets, data ----------------------------------------------------------------------
 
+LOSSES_MODULE = f"{KERAS}.losses"
+METRICS_MODULE = f"{KERAS}.metrics"
 ACCURACY_STRINGS = frozenset({"accuracy", "acc"})
 CATEGORICAL_ACCURACY = "categorical_accuracy"
-BINARY_ACCURACY = Member(f"{KERAS}.metrics", "BinaryAccuracy")
+BINARY_ACCURACY = Member(METRICS_MODULE, "BinaryAccuracy")
 TO_CATEGORICAL = ("utils", "to_categorical")
 ONE_HOT = frozenset({("ops", "one_hot"), ("backend", "one_hot")})
 ARGMAX = frozenset({("ops", "argmax"), ("backend", "argmax")})

@@ -32,3 +32,7 @@ CLASS_DATASETS = frozenset({"imdb", "stanfordnlp/imdb", "rotten_tomatoes", "corn
                             "PolyAI/banking77", "trec", "dbpedia_14", "financial_phrasebank", "tweet_eval"})
 GLUE = frozenset({"glue", "nyu-mll/glue"})
 GLUE_CLASSIFICATION = frozenset({"sst2", "cola", "mrpc", "qqp", "mnli", "qnli", "rte", "wnli"})
+
+# A line that makes labels float (`enc["labels"] = torch.tensor(...).float()`, datasets' cast_column).
+FLOAT_CAST = re.compile(r"\.float\(\)|\.double\(\)|float(16|32|64)|torch\.float\b|FloatTensor|astype\(\s*float|"
+                        r"dtype\s*=\s*float|cast_column")

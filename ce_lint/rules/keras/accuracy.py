@@ -1,0 +1,124 @@
+"""A bare 'accuracy' metric that Keras resolves to a misleading one (CE104)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...facts import ModuleFacts
+from ...fixes import edits, string_with
+from ...versions import accepts_zero_threshold, has_loss_and_metric_classes, loss_based_accuracy
+from ...vocab import keras as k
+from ...vocab.symbols import MULTI_HOT, SIGMOID, SOFTMAX
+from .. import WARNING, Finding, Message, rule, safe, unsafe
+from .common import outputs, units
+
+CE104_MULTILABEL = Message(
+    WARNING, "'accuracy' on a multi-label sigmoid output resolves to categorical accuracy in tf.keras >= 2.2 and "
+    "Keras 3 (argmax of the prediction against the first positive label) and to element-wise binary accuracy, "
+    "inflated by the negative labels, in Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode; use "
+    "keras.metrics.BinaryAccuracy() with a per-sample metric such as AUC(multi_label=True)",
+    unsafe("Use {replacement}"))  # the right multi-label metric depends on intent
+CE104_LEGACY = Message(
+    WARNING, "'accuracy' resolves to binary_accuracy here (Keras <= 2.3, tf.keras <= 2.1 or TF1 graph mode, loss "
+    "{loss}): it scores every class cell, so a useless model reaches (N-1)/N; use 'categorical_accuracy'",
+    safe("Use {replacement}"))
+CE104_LOGITS = Message(
+    WARNING, "'accuracy' on a single linear (logit) output resolves to binary accuracy, which reads the logits as "
+    "probabilities (threshold 0.5; Keras <= 2.3 rounds them); use {remedy}",
+    safe("Use {replacement}"))
+# What to use instead on a logit output, by what the Keras the code runs on accepts.
+_LOGITS_REMEDY = {"zero": "keras.metrics.BinaryAccuracy(threshold=0.0)",
+                  "classes": "keras.metrics.BinaryAccuracy(threshold=0.0) from Keras 3.5 on (3.0-3.4 reject it)",
+                  "none": "a metric function that thresholds the logits at 0"}
+
+
+@rule("CE104", "ambiguous-accuracy", "a bare 'accuracy' metric that resolves to a misleading metric",
+      CE104_MULTILABEL, CE104_LEGACY, CE104_LOGITS)
+def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `metrics=["accuracy"]` (or `"acc"`) where Keras's automatic choice of accuracy
+    metric gives a misleading number:
+
+    - a multi-label output (sigmoid over several units, binary cross-entropy), in any version;
+    - a softmax output with binary cross-entropy on Keras <= 2.3, tf.keras <= 2.1 or TF1 graph mode
+      (`tf.compat.v1.disable_eager_execution()`);
+    - a single linear (logit) output trained with binary cross-entropy with `from_logits=True`
+      (with `from_logits=False` the loss itself is wrong: CE106, whose fix also names the metric).
+
+    ## Why is this bad?
+    Keras replaces the string by a concrete metric. Keras <= 2.3 and tf.keras <= 2.1 pick it from
+    the loss (binary cross-entropy gives `binary_accuracy`); tf.keras >= 2.2 and Keras 3 pick it from
+    the shapes (one unit gives `BinaryAccuracy`, integer targets `SparseCategoricalAccuracy`,
+    otherwise categorical accuracy). So:
+
+    - multi-label: `categorical_accuracy` compares the argmax of the prediction with the *first*
+      positive label (tf.keras >= 2.2, Keras 3); older versions and TF1 graph mode average
+      element-wise matches, which the many negative labels inflate.
+    - softmax + binary cross-entropy on old versions: `binary_accuracy` scores every class cell, so a
+      useless model reaches (N-1)/N (0.90 for 10 classes).
+    - a logit output: binary accuracy reads the logits as probabilities: tf.keras and Keras 3
+      threshold them at 0.5, Keras <= 2.3 rounds them (a logit outside [-0.5, 1.5) never matches).
+
+    The Keras version is taken from `keras-version` in the configuration, else from the installed
+    `keras`/`tensorflow` distributions, else Keras 3. Keras-1 argument names such as `nb_filter`
+    (in layers, or `nb_epoch` in `fit()`) and TF1 graph mode in the module mean the old resolution
+    whatever the version says: such code runs only where the loss decides (Keras 3 runs neither).
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(5, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(5, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy",
+                  metrics=[keras.metrics.BinaryAccuracy(), keras.metrics.AUC(multi_label=True)])
+    ```
+
+    ## Fix safety
+    The fix names the metric the set-up evidently means: `'categorical_accuracy'` where old
+    Keras resolved binary accuracy, `BinaryAccuracy(threshold=0.0)` for a logit output. Both are
+    safe: metrics don't change the model or its output, and there is one plausible intent. For a
+    multi-label output the fix uses `BinaryAccuracy()`, graded unsafe because the right metric
+    for multi-label work (per-label accuracy, AUC, F1) depends on intent. The fix needs a name
+    bound to the keras module; without one there is no fix. There is none either where the
+    configured or installed Keras can't run it: `BinaryAccuracy` needs Keras >= 2.3, and Keras
+    3.0-3.4 reject `threshold=0.0` (the version matrix shows both).
+
+    ## References
+    - FACTS F1.1-F1.6
+    """
+    legacy = loss_based_accuracy(facts.settings.keras_version, facts.uses_tensorflow, facts.keras.legacy_api)
+    for tensor, act, loss, out, targets in outputs(facts):
+        if tensor is None or loss is None or loss.family != "bce":
+            continue
+        bare = [m for m in out.metrics if getattr(m.value, "value", None) in k.ACCURACY_STRINGS]
+        if not bare:
+            continue
+        count = units(tensor)
+        multi_hot = any(t.encoding == MULTI_HOT for t in targets)
+        keras = facts.alias(k.KERAS)
+        metric = k.spelled(keras, k.BINARY_ACCURACY) if keras else None
+        classes = has_loss_and_metric_classes(facts.settings.keras_version)
+        zero = accepts_zero_threshold(facts.settings.keras_version)
+        remedy = ""
+        if act == SIGMOID and ((count or 0) > 1 or multi_hot):
+            message, replacement = CE104_MULTILABEL, f"{metric}()" if metric and classes else None
+        elif act == SOFTMAX and count != 1 and legacy:
+            message, replacement = CE104_LEGACY, k.CATEGORICAL_ACCURACY
+        elif act == k.LINEAR and count == 1 and loss.from_logits is True:
+            message, replacement = CE104_LOGITS, f"{metric}(threshold=0.0)" if metric and zero else None
+            remedy = _LOGITS_REMEDY["zero" if zero else "classes" if classes else "none"]
+        else:
+            continue
+        for found in bare:
+            text = string_with(found.node, replacement) if replacement and "(" not in replacement else replacement
+            yield message.at(facts, found.node, edits((found.node, text)) if replacement else None, loss=loss.name,
+                             replacement=replacement, remedy=remedy)

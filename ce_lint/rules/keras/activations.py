@@ -1,0 +1,211 @@
+"""Keras output activations and the losses they are trained with (CE101-CE103)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...facts import ModuleFacts
+from ...facts.keras_values import Act
+from ...fixes import edits
+from ...vocab import keras as k
+from ...vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, SIGMOID, SOFTMAX
+from .. import ERROR, WARNING, Finding, Message, rule, unsafe
+from .common import act_swap, loss_swap, output_node, output_words, outputs, units
+
+CE101 = Message(ERROR, "softmax over a single unit always outputs 1.0, whatever the input, so the prediction never "
+                "changes; use a sigmoid for one binary output", unsafe("Use a sigmoid"))
+
+
+@rule("CE101", "softmax-single-unit", "softmax over a single output unit always outputs 1.0", CE101)
+def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a softmax over an axis of size 1: `Dense(1, activation="softmax")`, or a `Dense(1)`
+    followed by an `Activation("softmax")` or `Softmax()` layer.
+
+    ## Why is this bad?
+    Softmax normalises over the last axis. Over a single unit it divides a value by itself, so the
+    output is exactly 1.0 for every input and the prediction never changes. Its gradient is zero, so
+    on Keras 3 with the torch, JAX or NumPy backend, Keras <= 2.3 and tf.keras <= 2.3 the loss stays
+    constant; on TensorFlow-backed Keras >= 2.4 `binary_crossentropy` trains the pre-softmax logit,
+    yet `predict()` still returns 1.0 and accuracy stays at the rate of positive labels. Keras >= 3.1
+    warns when the softmax runs (at the first `fit()`/`predict()`, not when the model is built);
+    Keras 3.0, Keras 2.x, tf.keras and tf-keras do not.
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(1, activation="softmax"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([
+        keras.layers.Dense(16, activation="relu"),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## Fix safety
+    The fix replaces softmax by sigmoid where the activation is written. It is unsafe: it
+    changes what the model outputs (from a constant 1.0 to a probability), which is the point,
+    but any code that relied on the old output changes too.
+
+    ## References
+    - FACTS F4; Keras 3 `keras/src/ops/nn.py::softmax` (the size-1 warning, since 3.1.0)
+    """
+    for use in facts.keras.softmax_uses.values():
+        if use.units == 1:
+            yield CE101.at(facts, use.act_node, edits(act_swap(facts, Act(SOFTMAX, use.act_node), SIGMOID)))
+
+
+_CE102 = ("{loss} on the {output} ({where}) {what}; for one label per sample use categorical_crossentropy (one-hot "
+          "targets) or sparse_categorical_crossentropy (integer targets), for several labels per sample use a sigmoid "
+          "output")
+_CE102_FIX = unsafe("Use {replacement}")  # only where the targets show the intent
+CE102 = Message(WARNING, _CE102.replace("{what}", "scores each class as an independent yes/no label"), _CE102_FIX)
+CE102_TWO_UNITS = Message(WARNING, _CE102.replace(
+    "{what}", "equals categorical cross-entropy on Keras 3 torch/JAX/NumPy, Keras <= 2.3 and tf.keras <= 2.3 but "
+    "trains two independent sigmoids on the pre-softmax logits on TensorFlow-backed Keras >= 2.4"), _CE102_FIX)
+
+
+@rule("CE102", "softmax-with-binary-crossentropy", "a multi-unit softmax output trained with binary cross-entropy",
+      CE102, CE102_TWO_UNITS)
+def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a softmax output with more than one unit whose loss is binary cross-entropy
+    (`"binary_crossentropy"`, `keras.losses.binary_crossentropy`, `BinaryCrossentropy()`,
+    binary focal cross-entropy).
+
+    ## Why is this bad?
+    Binary cross-entropy scores each class as an independent yes/no label, which is not what a
+    softmax over mutually exclusive classes means. Keras 3 on torch/JAX/NumPy, Keras <= 2.3 and
+    tf.keras <= 2.3 optimise the mean of N binary log-losses on the coupled softmax probabilities
+    (with exactly two units and one-hot targets that happens to equal categorical cross-entropy);
+    TensorFlow-backed Keras >= 2.4 trains the pre-softmax logits as N independent sigmoids and
+    applies the softmax only at inference. The loss is not comparable to categorical
+    cross-entropy, and where `'accuracy'` resolves to binary accuracy (Keras <= 2.3, tf.keras <= 2.1,
+    TF1 graph mode) the reported accuracy is inflated: a useless model scores (N-1)/N.
+    With one label per sample use categorical cross-entropy; with several labels per sample use a
+    sigmoid output.
+
+    ## Example
+    ```python
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    from tensorflow import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    ```
+
+    ## Fix safety
+    When the targets are visibly one-hot (or integer ids), the fix switches the loss to
+    categorical (or sparse categorical) cross-entropy; when they are visibly multi-hot, it
+    switches the output to sigmoid. Both are unsafe: they change what is optimised, and the
+    second changes the model's output. Without visible targets there is no fix, since either
+    intent is plausible.
+
+    ## References
+    - FACTS F5, F2.2, F1.5
+    """
+    for tensor, act, loss, _out, targets in outputs(facts):
+        if tensor is None or act != SOFTMAX or loss is None or loss.family != "bce" or units(tensor) == 1:
+            continue
+        encodings = {t.encoding for t in targets}
+        fix, replacement = None, ""
+        if encodings == {ONE_HOT}:
+            replacement = k.CATEGORICAL_CROSSENTROPY.name
+            fix = edits(loss_swap(facts, loss, replacement))
+        elif encodings == {INTEGER}:
+            replacement = k.SPARSE_CATEGORICAL_CROSSENTROPY.name
+            fix = edits(loss_swap(facts, loss, replacement))
+        elif encodings == {MULTI_HOT} and isinstance(tensor.act, Act):
+            replacement = "a sigmoid output"
+            fix = edits(act_swap(facts, tensor.act, SIGMOID))
+        message = CE102_TWO_UNITS if units(tensor) == 2 else CE102
+        yield message.at(facts, loss.node, fix, loss=loss.name, output=output_words(tensor, act),
+                         where=output_node(tensor), replacement=replacement)
+
+
+CE103_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) is constant (about 0): the model cannot "
+                         "learn from it (Keras <= 2.3 and tf.keras <= 2.1 stop in fit() instead); use "
+                         "binary_crossentropy with a sigmoid output", unsafe("Use binary_crossentropy"))
+_CE103 = ("{act} output trained with {loss} ({loss_at}), which expects softmax probabilities: the outputs are {how} "
+          "and the predictions are not a class distribution; use a softmax output")
+_CE103_FIX = unsafe("Use a softmax output")
+CE103_SIGMOID = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum (or, on TensorFlow-backed Keras "
+                                                       ">= 2.4, the pre-sigmoid logits are read as softmax logits)"),
+                        _CE103_FIX)
+CE103 = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum"), _CE103_FIX)
+
+
+@rule("CE103", "categorical-crossentropy-on-non-softmax",
+      "categorical cross-entropy on an output that is not a softmax distribution", CE103_ONE_UNIT, CE103_SIGMOID,
+      CE103)
+def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for categorical (not sparse) cross-entropy on a single output unit of any activation,
+    or on a multi-unit output whose activation is not softmax (sigmoid, relu, tanh, ...). A linear
+    output is CE106's business.
+
+    ## Why is this bad?
+    Categorical cross-entropy expects a probability distribution over the last axis.
+    On one unit the distribution is trivially [1.0]: the loss is constant (about 0) and the model
+    cannot learn from it (an error); Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode refuse
+    (n, 1) targets in `fit()` instead, and TensorFlow-backed Keras >= 2.4 reports a loss of 0 while
+    its fused gradient still moves the weights. On a sigmoid or relu output the values do not sum
+    to 1: the probability path renormalises them by their sum, and TensorFlow-backed Keras >= 2.4
+    instead trains the pre-sigmoid logits of a sigmoid as if they were softmax logits; either way
+    the predictions are not the class distribution you evaluate (a warning).
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    ```
+
+    ## Fix safety
+    For one output unit the fix switches the loss to binary cross-entropy; otherwise it switches
+    the activation to softmax. Both are unsafe: they change what is trained or what the model
+    outputs.
+
+    ## References
+    - FACTS F2.1, F2.2, F2.3
+    """
+    for tensor, act, loss, _out, _targets in outputs(facts):
+        if tensor is None or loss is None or loss.family != "cce":
+            continue
+        if units(tensor) == 1:
+            yield CE103_ONE_UNIT.at(facts, loss.node, edits(loss_swap(facts, loss, k.BINARY_CROSSENTROPY.name)),
+                                    loss=loss.name, where=output_node(tensor))
+        elif act not in (None, SOFTMAX, k.LINEAR) and loss.from_logits is False and isinstance(tensor.act, Act):
+            message = CE103_SIGMOID if act == SIGMOID else CE103
+            yield message.at(facts, tensor.act.node, edits(act_swap(facts, tensor.act, SOFTMAX)), act=act,
+                             loss=loss.name, loss_at=loss.node)

@@ -1,0 +1,144 @@
+"""`from_logits` against the output activation in Keras (CE105, CE106)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import libcst as cst
+
+from ...facts import ModuleFacts
+from ...fixes import Replacement, edits
+from ...versions import accepts_zero_threshold, has_loss_and_metric_classes
+from ...vocab import keras as k
+from ...vocab.symbols import SIGMOID, SOFTMAX
+from .. import ERROR, Finding, Message, rule, safe
+from .common import loss_class, loss_from_logits, output_node, outputs, units
+
+CE105 = Message(ERROR, "from_logits=True but the output already applies {act} ({where}): Keras 3 on torch/JAX/NumPy, "
+                "Keras <= 2.3 and tf.keras <= 2.3 apply it twice and train on the wrong values, TensorFlow-backed "
+                "Keras >= 2.4 ignores the flag (with a UserWarning since 2.5); use from_logits=False",
+                safe("Set from_logits=False"))
+
+
+@rule("CE105", "from-logits-after-activation", "from_logits=True on an output that already applies softmax or sigmoid",
+      CE105)
+def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for a loss constructed with `from_logits=True` on an output whose last activation is
+    softmax or sigmoid.
+
+    ## Why is this bad?
+    `from_logits=True` tells the loss to apply the activation itself. On Keras 3 with the torch,
+    JAX or NumPy backend, Keras <= 2.3 and tf.keras <= 2.3 the activation is then applied twice:
+    the loss is bounded, gradients shrink, and training slows down or stalls, without a warning.
+    TensorFlow-backed Keras >= 2.4 notices the activation and uses its input instead (silently in
+    TF 2.4, with a `UserWarning` since TF 2.5), so the same code behaves differently per backend.
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.CategoricalCrossentropy(from_logits=False))
+    ```
+
+    ## Fix safety
+    The fix sets `from_logits=False`. It is safe: the model's inference output is unchanged, and
+    training no longer applies the activation twice. Removing the activation instead would also
+    be correct but changes the output, so it is not offered.
+
+    ## References
+    - FACTS F3.1
+    """
+    for tensor, act, loss, _out, _targets in outputs(facts):
+        if tensor is not None and act in (SOFTMAX, SIGMOID) and loss is not None and loss.from_logits is True:
+            flag = loss.from_logits_node
+            fix = edits((flag, "False")) if isinstance(flag, cst.Name) else None
+            yield CE105.at(facts, flag or loss.node, fix, act=act, where=output_node(tensor))
+
+
+_CE106 = "{loss} expects probabilities but the output layer ({where}) is linear: {consequence}; use {remedy}"
+_CE106_FIX = safe("Pass from_logits=True")
+CE106_BINARY = Message(ERROR, _CE106.replace("{consequence}", "outputs outside [0, 1] are clipped and get no "
+                                                            "gradient"), _CE106_FIX)
+CE106_CATEGORICAL = Message(ERROR, _CE106.replace("{consequence}", "outputs are renormalised and clipped as if they "
+                                                                 "were probabilities"), _CE106_FIX)
+
+
+@rule("CE106", "probabilities-loss-on-logits", "a probability-expecting loss on a linear (logit) output",
+      CE106_BINARY, CE106_CATEGORICAL)
+def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for binary, categorical or sparse categorical cross-entropy with `from_logits=False`
+    (the default of every string loss) on an output layer with no activation.
+
+    ## Why is this bad?
+    The loss reads the raw outputs as probabilities. Binary cross-entropy clips them to
+    [1e-7, 1 - 1e-7]: every logit outside that range gets no gradient and a capped loss.
+    Categorical cross-entropy divides the outputs by their (possibly negative or zero) sum before
+    clipping: the objective is wrong and can be NaN. No version warns.
+
+    ## Example
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10)])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+
+    model = keras.Sequential([keras.layers.Dense(10)])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    ```
+
+    ## Fix safety
+    The fix passes `from_logits=True` (turning a string loss into its class). It is safe: the
+    model's outputs are unchanged, and the loss now reads them as what they are. The fix needs a
+    name bound to the keras module for string losses.
+
+    ## References
+    - FACTS F3.2
+    """
+    for tensor, act, loss, out, _targets in outputs(facts):
+        if tensor is None or act != k.LINEAR or loss is None or loss.from_logits is not False:
+            continue
+        if loss.family == "bce":
+            message, remedy = CE106_BINARY, k.BINARY_CROSSENTROPY.name
+        elif loss.family in ("cce", "scce") and units(tensor) != 1:
+            message = CE106_CATEGORICAL
+            remedy = (k.SPARSE_CATEGORICAL_CROSSENTROPY if loss.family == "scce" else k.CATEGORICAL_CROSSENTROPY).name
+        else:
+            continue
+        words = f"{loss_class(k.KERAS, remedy)}(from_logits=True)"
+        classes = has_loss_and_metric_classes(facts.settings.keras_version)
+        if not classes:
+            words = (f"a loss function that calls keras.backend.{loss.name}(y_true, y_pred, from_logits=True) "
+                     "(Keras < 2.3 has no loss classes)")
+        replacements: list[Replacement] = [loss_from_logits(facts, loss)]
+        keras = facts.alias(k.KERAS)
+        bare = [m for m in out.metrics if getattr(m.value, "value", None) in k.ACCURACY_STRINGS]
+        if loss.family == "bce" and units(tensor) == 1 and bare and accepts_zero_threshold(
+                facts.settings.keras_version):
+            # With logits, a bare 'accuracy' would threshold them at 0.5 (CE104): name the right metric too.
+            threshold = f"{k.spelled(k.KERAS, k.BINARY_ACCURACY)}(threshold=0.0)"
+            words += f" with {threshold} instead of 'accuracy'"
+            metric = f"{k.spelled(keras, k.BINARY_ACCURACY)}(threshold=0.0)" if keras else None
+            replacements += [(m.node, metric) for m in bare]
+        yield message.at(facts, loss.node, edits(*replacements) if classes else None, loss=loss.name,
+                         where=output_node(tensor), remedy=words)

@@ -1,0 +1,153 @@
+"""Keras losses and outputs against the encoding of the targets (CE107, CE108)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...facts import ModuleFacts
+from ...facts.keras_values import Act
+from ...fixes import Replacement, edits
+from ...vocab import keras as k
+from ...vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, SIGMOID, SOFTMAX
+from .. import ERROR, Finding, Message, rule, safe, unsafe
+from ..words import shown_by
+from .common import act_swap, loss_swap, outputs, units
+
+CE107_ONE_HOT = Message(ERROR, "{loss} expects integer class ids but the targets are one-hot ({shown_by}, {targets}): "
+                        "fit() fails with a shape error; use categorical_crossentropy",
+                        safe("Use categorical_crossentropy"))
+CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but the targets are integer class ids ({shown_by}, "
+                        "{targets}): fit() fails with a shape error; use sparse_categorical_crossentropy",
+                        safe("Use sparse_categorical_crossentropy"))
+
+
+@rule("CE107", "label-encoding-mismatch",
+      "sparse categorical cross-entropy on one-hot targets, or categorical on integer targets", CE107_ONE_HOT,
+      CE107_INTEGER)
+def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `sparse_categorical_crossentropy` with targets visibly one-hot (`to_categorical`,
+    `one_hot`, `LabelBinarizer` with three or more classes, `pd.get_dummies`), and for
+    `categorical_crossentropy` with targets visibly integer class ids (`LabelEncoder`, `argmax`,
+    integer label arrays, `mnist.load_data()` labels) on a multi-unit output.
+
+    ## Why is this bad?
+    The sparse loss expects one integer per sample, the categorical loss one probability row per
+    sample. Mixed up, `fit()` stops with a shape error in every Keras version and backend, often
+    after the data pipeline has already run for a while.
+
+    ## Example
+    ```python
+    import keras
+    from keras.utils import to_categorical
+
+    y = to_categorical([0, 2, 1, 2])
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    model.fit([[0.0], [1.0], [2.0], [3.0]], y)
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+    from keras.utils import to_categorical
+
+    y = to_categorical([0, 2, 1, 2])
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit([[0.0], [1.0], [2.0], [3.0]], y)
+    ```
+
+    ## Fix safety
+    The fix swaps the loss to the one matching the visible target encoding. It is safe: the
+    model and its outputs are unchanged, and with these targets the current loss cannot run at
+    all.
+
+    ## References
+    - FACTS F7 (Keras target formats)
+    """
+    for tensor, act, loss, _out, targets in outputs(facts):
+        if tensor is None or loss is None:
+            continue
+        count = units(tensor)
+        expected = k.LOSSES[loss.name].targets
+        for target in targets:
+            one_hot = target.encoding == ONE_HOT or (target.encoding == ONE_HOT_OR_BINARY and (count or 0) > 2)
+            if expected == INTEGER and one_hot:
+                yield CE107_ONE_HOT.at(facts, loss.node,
+                                       edits(loss_swap(facts, loss, k.CATEGORICAL_CROSSENTROPY.name)),
+                                       loss=loss.name, shown_by=shown_by(target), targets=target.node)
+                break
+            if expected == ONE_HOT and target.encoding == INTEGER and ((count or 0) > 1 or act == SOFTMAX):
+                yield CE107_INTEGER.at(facts, loss.node,
+                                       edits(loss_swap(facts, loss, k.SPARSE_CATEGORICAL_CROSSENTROPY.name)),
+                                       loss=loss.name, shown_by=shown_by(target), targets=target.node)
+                break
+
+
+_CE108_FIX = unsafe("Use a sigmoid output with binary_crossentropy")
+CE108_SOFTMAX = Message(ERROR, "the targets are multi-hot ({shown_by}, {targets}) but the output uses softmax, which "
+                        "makes the labels compete for one unit of probability; use a sigmoid output with "
+                        "binary_crossentropy", _CE108_FIX)
+CE108_LOSS = Message(ERROR, "the targets are multi-hot ({shown_by}, {targets}) but {loss} treats each row as one "
+                     "class distribution; use a sigmoid output with binary_crossentropy", _CE108_FIX)
+
+
+@rule("CE108", "multilabel-targets-with-softmax", "multi-hot targets on a softmax output or a categorical loss",
+      CE108_SOFTMAX, CE108_LOSS)
+def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for targets that are visibly multi-hot (`MultiLabelBinarizer`, rows with several ones)
+    trained through a softmax output or a categorical cross-entropy loss.
+
+    ## Why is this bad?
+    Softmax makes the classes compete for one unit of probability: with two true labels the best
+    it can do is 0.5 each, so it can never say "both". Categorical cross-entropy on a multi-hot row
+    trains exactly that split. Multi-label problems need one independent sigmoid per label and
+    binary cross-entropy.
+
+    ## Example
+    ```python
+    import keras
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    y = MultiLabelBinarizer().fit_transform([["a", "b"], ["b"], ["a", "c"]])
+    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
+    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.fit([[0.0], [1.0], [2.0]], y)
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+    from sklearn.preprocessing import MultiLabelBinarizer
+
+    y = MultiLabelBinarizer().fit_transform([["a", "b"], ["b"], ["a", "c"]])
+    model = keras.Sequential([keras.layers.Dense(3, activation="sigmoid")])
+    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.fit([[0.0], [1.0], [2.0]], y)
+    ```
+
+    ## Fix safety
+    The fix switches the softmax output to sigmoid and a categorical loss to binary cross-
+    entropy. It is unsafe: it changes what the model outputs.
+
+    ## References
+    - FACTS F6.2 (the same split in PyTorch), F1.6
+    """
+    for tensor, act, loss, _out, targets in outputs(facts):
+        target = next((t for t in targets if t.encoding == MULTI_HOT), None)
+        if target is None or tensor is None:
+            continue
+        categorical = loss if loss is not None and loss.family in ("cce", "scce") else None
+        softmax = tensor.act if act == SOFTMAX and isinstance(tensor.act, Act) else None
+        replacements: list[Replacement] = [act_swap(facts, softmax, SIGMOID)] if softmax is not None else []
+        if categorical is not None:
+            replacements.append(loss_swap(facts, categorical, k.BINARY_CROSSENTROPY.name))
+        fields = {"shown_by": shown_by(target), "targets": target.node}
+        if softmax is not None:
+            yield CE108_SOFTMAX.at(facts, softmax.node, edits(*replacements), **fields)
+        elif categorical is not None:
+            yield CE108_LOSS.at(facts, categorical.node, edits(*replacements), loss=categorical.name, **fields)

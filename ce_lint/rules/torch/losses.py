@@ -1,0 +1,290 @@
+"""PyTorch losses fed what they don't expect (CE201-CE204): probabilities where a loss applies the
+activation itself, logits where it expects probabilities or log-probabilities."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...facts import ModuleFacts
+from ...fixes import edits
+from ...vocab import torch as tv
+from ...vocab.symbols import BCE, BCE_LOGITS, CROSS_ENTROPY, LOG_SOFTMAX, NLL, SIGMOID, SOFTMAX
+from .. import ERROR, Finding, Message, rule, unsafe
+from .common import drop, fed, swap_loss, to_activation
+
+CE201 = Message(ERROR, "this softmax output reaches {loss} ({call}), which applies log_softmax itself: the loss is "
+                "bounded and its gradients vanish on confident mistakes; feed the logits and apply softmax only at "
+                "inference", unsafe("Remove the softmax (apply it at inference only)"))
+
+
+@rule("CE201", "softmax-before-cross-entropy", "CrossEntropyLoss fed softmax probabilities", CE201)
+def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.CrossEntropyLoss` or `F.cross_entropy` whose input went through a softmax:
+    in `forward()` (`F.softmax`, `torch.softmax`, `x.softmax(dim)`, an `nn.Softmax` module, the
+    last module of an `nn.Sequential`) or in the training loop.
+
+    ## Why is this bad?
+    `CrossEntropyLoss` expects logits: it applies `log_softmax` itself. Fed probabilities, the
+    softmax is applied twice. The loss is bounded (for 10 classes it can't go below 1.46 nor
+    above 3.24) so the reported loss never approaches 0, gradients are about ten times smaller at
+    the start and vanish on confident mistakes, and plain SGD learns much more slowly (0.71 against
+    1.00 accuracy on a small separable problem), all without any warning. Apply the softmax only
+    where you need probabilities
+    (inference, reporting).
+
+    ## Example
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(20, 10)
+
+        def forward(self, x):
+            return F.softmax(self.fc(x), dim=1)
+
+
+    def train_step(model, x, y):
+        return nn.CrossEntropyLoss()(model(x), y)
+
+
+    train_step(Net(), None, None)
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(20, 10)
+
+        def forward(self, x):
+            return self.fc(x)
+
+        def predict_proba(self, x):
+            return F.softmax(self.forward(x), dim=1)
+
+
+    def train_step(model, x, y):
+        return nn.CrossEntropyLoss()(model(x), y)
+
+
+    train_step(Net(), None, None)
+    ```
+
+    ## Fix safety
+    The fix removes the softmax from the training path (`F.softmax(x, dim=1)` becomes `x`, an
+    `nn.Softmax` module becomes `nn.Identity()`). It is unsafe: the model now outputs logits, so
+    code that used its output as probabilities must apply softmax itself (at inference).
+
+    ## References
+    - FACTS F6.1; `torch/nn/modules/loss.py` (CrossEntropyLoss: "The input is expected to contain the
+      unnormalized logits for each class")
+    """
+    for call, tensor in fed(facts, (CROSS_ENTROPY,), SOFTMAX):
+        yield CE201.at(facts, tensor.node, edits(drop(facts, tensor)), loss=call.loss.name, call=call.node)
+
+
+CE202_PROBABILITIES = Message(ERROR, "softmax probabilities reach {loss} ({call}), which expects log-probabilities: "
+                              "the loss is -p, between -1 and 0, with weak gradients; use log_softmax",
+                              unsafe("Use log_softmax"))
+CE202_LOGITS = Message(ERROR, "{loss} is fed the raw output of a Linear layer ({layer}), not log-probabilities: the "
+                       "loss is -logit, unbounded below, and training diverges; use CrossEntropyLoss, or log_softmax "
+                       "before NLLLoss", unsafe("Use CrossEntropyLoss"))
+
+
+@rule("CE202", "nll-loss-without-log-softmax", "NLLLoss fed probabilities or raw logits", CE202_PROBABILITIES,
+      CE202_LOGITS)
+def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.NLLLoss` or `F.nll_loss` fed softmax probabilities or the raw output of a
+    `Linear` layer, instead of log-probabilities from `log_softmax`.
+
+    ## Why is this bad?
+    `NLLLoss` only picks `-input[target]`; it expects log-probabilities. On probabilities the loss is
+    `-p`, between -1 and 0, with weak gradients; on raw logits it is `-logit`, unbounded below, and
+    training diverges (-99 after 100 SGD steps in a small run). PyTorch warns about neither.
+
+    ## Example
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    head = nn.Linear(16, 4)
+    criterion = nn.NLLLoss()
+
+
+    def step(x, y):
+        return criterion(F.softmax(head(x), dim=1), y)
+    ```
+
+    ## Use instead
+    ```python
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    head = nn.Linear(16, 4)
+    criterion = nn.NLLLoss()
+
+
+    def step(x, y):
+        return criterion(F.log_softmax(head(x), dim=1), y)
+    ```
+
+    ## Fix safety
+    Fed probabilities, the fix turns the softmax into `log_softmax`; fed raw logits, it turns
+    `NLLLoss` into `CrossEntropyLoss`. Both are unsafe: the first changes the model's output,
+    the second the loss.
+
+    ## References
+    - FACTS F6.4; `torch/nn/modules/loss.py` (NLLLoss: "The input given through a forward call is expected
+      to contain log-probabilities of each class")
+    """
+    for call, tensor in fed(facts, (NLL,)):
+        if tensor.act == SOFTMAX:
+            yield CE202_PROBABILITIES.at(facts, tensor.node, edits(to_activation(facts, tensor, LOG_SOFTMAX)),
+                                         loss=call.loss.name, call=call.node)
+        elif tensor.act == "linear":
+            yield CE202_LOGITS.at(facts, call.criterion_node, edits(swap_loss(facts, call, tv.CROSS_ENTROPY_LOSS)),
+                                  loss=call.loss.name, layer=tensor.node)
+
+
+CE203 = Message(ERROR, "{loss} is fed the raw output of a Linear layer ({layer}): it fails with 'all elements of "
+                "input should be between 0 and 1' as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the "
+                "logits", unsafe("Use BCEWithLogitsLoss"))
+
+
+@rule("CE203", "bce-loss-on-logits", "BCELoss fed raw logits", CE203)
+def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.BCELoss` or `F.binary_cross_entropy` fed the raw output of a `Linear` layer.
+
+    ## Why is this bad?
+    `BCELoss` expects probabilities in [0, 1]. As soon as one output leaves that range, PyTorch stops
+    with `RuntimeError: all elements of input should be between 0 and 1` (on CUDA, a device-side
+    assert), often after some steps of apparently normal training. `BCEWithLogitsLoss` takes the
+    logits directly and is numerically stable.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss_fn = nn.BCELoss()
+
+
+    def step(x, y):
+        return loss_fn(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
+    loss_fn = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return loss_fn(model(x), y)
+    ```
+
+    ## Fix safety
+    The fix turns `BCELoss` into `BCEWithLogitsLoss` (or `F.binary_cross_entropy` into its
+    `_with_logits` form). It is unsafe: it changes the loss that is optimised, although for
+    logits it is the one that was meant.
+
+    ## References
+    - FACTS F6.5; `aten/src/ATen/native/Loss.cpp` (`binary_cross_entropy_out_cpu` input range check)
+    """
+    for call, tensor in fed(facts, (BCE,), "linear"):
+        yield CE203.at(facts, call.criterion_node, edits(swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS)),
+                       loss=call.loss.name, layer=tensor.node)
+
+
+CE204 = Message(ERROR, "this sigmoid output reaches {loss} ({call}), which applies a sigmoid itself: the sigmoid is "
+                "applied twice, the loss is bounded and gradients vanish; feed the logits",
+                unsafe("Remove the sigmoid (apply it at inference only)"))
+
+
+@rule("CE204", "sigmoid-before-bce-with-logits", "BCEWithLogitsLoss fed sigmoid outputs", CE204)
+def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for `nn.BCEWithLogitsLoss` or `F.binary_cross_entropy_with_logits` whose input already
+    went through a sigmoid.
+
+    ## Why is this bad?
+    `BCEWithLogitsLoss` applies the sigmoid itself. Fed probabilities, its inputs are confined to
+    (0, 1), so its own sigmoid only outputs values in (0.5, 0.73): the loss is bounded (for a
+    positive label it never goes below 0.31), predictions can't become confident, and gradients
+    vanish for large logits. There is no warning.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out = nn.Linear(32, 5)
+
+        def forward(self, x):
+            return torch.sigmoid(self.out(x))
+
+
+    model = Tagger()
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return criterion(model(x), y)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+
+    class Tagger(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.out = nn.Linear(32, 5)
+
+        def forward(self, x):
+            return self.out(x)
+
+
+    model = Tagger()
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x, y):
+        return criterion(model(x), y)
+    ```
+
+    ## Fix safety
+    The fix removes the sigmoid from the training path. It is unsafe: the model now outputs
+    logits, so code that used its output as probabilities must apply the sigmoid itself.
+
+    ## References
+    - FACTS F6.6
+    """
+    for call, tensor in fed(facts, (BCE_LOGITS,), SIGMOID):
+        yield CE204.at(facts, tensor.node, edits(drop(facts, tensor)), loss=call.loss.name, call=call.node)

@@ -1,0 +1,144 @@
+"""Multi-label problems trained or scored as single-label ones in PyTorch (CE206, CE208)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from ...facts import ModuleFacts
+from ...facts.targets import Target
+from ...fixes import edits
+from ...vocab import torch as tv
+from ...vocab.symbols import BCE, BCE_LOGITS, CROSS_ENTROPY, MULTI_HOT, SOFTMAX
+from .. import ERROR, WARNING, Finding, Message, rule, unsafe
+from ..words import shown_by
+from .common import drop, fed, swap_loss, to_sigmoid
+
+CE206_TARGETS = Message(ERROR, "the targets are multi-hot ({shown_by}, {targets}) but {loss} treats each row as one "
+                        "class distribution and trains the mass split among the positive labels; use "
+                        "BCEWithLogitsLoss on the logits", unsafe("Use BCEWithLogitsLoss"))
+_SOFTMAX = ("this softmax output reaches {loss} ({call}): softmax makes the labels compete, so several can't all be "
+            "predicted; use one sigmoid per label (BCEWithLogitsLoss on the logits)")
+CE206_SOFTMAX_LOGITS = Message(ERROR, _SOFTMAX, unsafe("Remove the softmax"))  # BCEWithLogitsLoss applies a sigmoid
+CE206_SOFTMAX = Message(ERROR, _SOFTMAX, unsafe("Use a sigmoid"))
+
+
+@rule("CE206", "multilabel-with-softmax-or-cross-entropy",
+      "multi-hot targets with CrossEntropyLoss, or softmax fed to a binary cross-entropy loss", CE206_TARGETS,
+      CE206_SOFTMAX_LOGITS, CE206_SOFTMAX)
+def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for targets that are visibly multi-hot (`MultiLabelBinarizer`, `F.one_hot(...).sum(...)`,
+    literal rows with several ones) fed to `CrossEntropyLoss`, and for a softmax output fed to
+    `BCELoss` or `BCEWithLogitsLoss`.
+
+    ## Why is this bad?
+    Since PyTorch 1.10, `CrossEntropyLoss` accepts float class-probability targets and does not check
+    that they sum to 1. A multi-hot row `[1, 0, 0, 1]` then trains the softmax to split its mass
+    equally between the positive labels (the loss can never go below 2·log 2 for two labels): it
+    never learns independent yes/no answers. A softmax output has the same flaw in front of a binary
+    loss: its outputs compete, so several labels can't all be predicted.
+
+    ## Example
+    ```python
+    import torch
+    from sklearn.preprocessing import MultiLabelBinarizer
+    from torch import nn
+
+    labels = torch.tensor(MultiLabelBinarizer().fit_transform([["a", "b"], ["b"]]), dtype=torch.float32)
+    model = nn.Linear(10, 2)
+    criterion = nn.CrossEntropyLoss()
+
+
+    def step(x):
+        return criterion(model(x), labels)
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from sklearn.preprocessing import MultiLabelBinarizer
+    from torch import nn
+
+    labels = torch.tensor(MultiLabelBinarizer().fit_transform([["a", "b"], ["b"]]), dtype=torch.float32)
+    model = nn.Linear(10, 2)
+    criterion = nn.BCEWithLogitsLoss()
+
+
+    def step(x):
+        return criterion(model(x), labels)
+    ```
+
+    ## Fix safety
+    The fix turns `CrossEntropyLoss` into `BCEWithLogitsLoss` for multi-hot targets, and for a
+    softmax fed to a binary loss removes it (before `BCEWithLogitsLoss`) or makes it a sigmoid
+    (before `BCELoss`). All unsafe: they change the loss or the model's output.
+
+    ## References
+    - FACTS F6.2; PyTorch 1.10 release notes (class-probability targets, pytorch/pytorch#61044)
+    """
+    for call in facts.torch.loss_calls:
+        target = call.target
+        if call.loss.kind == CROSS_ENTROPY and isinstance(target, Target) and target.encoding == MULTI_HOT:
+            yield CE206_TARGETS.at(facts, call.criterion_node, edits(swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS)),
+                                   shown_by=shown_by(target), targets=target.node, loss=call.loss.name)
+    for call, tensor in fed(facts, (BCE, BCE_LOGITS), SOFTMAX):
+        if call.loss.kind == BCE_LOGITS:
+            yield CE206_SOFTMAX_LOGITS.at(facts, tensor.node, edits(drop(facts, tensor)), loss=call.loss.name,
+                                          call=call.node)
+        else:
+            yield CE206_SOFTMAX.at(facts, tensor.node, edits(to_sigmoid(facts, tensor)), loss=call.loss.name,
+                                   call=call.node)
+
+
+CE208 = Message(WARNING, "accuracy averaged over every (sample, label) cell of the {units}-unit prediction "
+                "({prediction}) is inflated by the negative labels; use exact-match accuracy (.all(dim=1)), F1, or "
+                "torchmetrics' MultilabelF1Score")
+
+
+@rule("CE208", "elementwise-multilabel-accuracy", "accuracy averaged over every cell of a multi-label prediction matrix",
+      CE208)
+def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
+    """
+    ## What it does
+    Checks for accuracy computed element-wise over a thresholded multi-unit prediction:
+    `(torch.sigmoid(out) > 0.5).eq(y).float().mean()`, `(preds == y).sum() / y.numel()`, where the
+    output has several units.
+
+    ## Why is this bad?
+    With many labels and few positives per sample, the negative cells dominate: a model that never
+    predicts any label already scores close to 100%. The number says little about the labels that
+    matter. Use exact-match accuracy (`(preds == y).all(dim=1).float().mean()`), an F1 score, or
+    torchmetrics' `MultilabelF1Score`.
+
+    ## Example
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Linear(40, 12)
+
+
+    def accuracy(x, y):
+        preds = torch.sigmoid(model(x)) > 0.5
+        return (preds == y).float().mean()
+    ```
+
+    ## Use instead
+    ```python
+    import torch
+    from torch import nn
+
+    model = nn.Linear(40, 12)
+
+
+    def exact_match(x, y):
+        preds = torch.sigmoid(model(x)) > 0.5
+        return (preds == y).all(dim=1).float().mean()
+    ```
+
+    ## References
+    - FACTS F1.6 (the same inflation in Keras' binary_accuracy)
+    """
+    for node, match in facts.torch.elementwise_accuracy.items():
+        yield CE208.at(facts, node, units=match.source.units, prediction=match.source.node)
