@@ -1,5 +1,6 @@
 """Shared by the tests: where things are, and the inline expectations of fixture files
-(`# expect: CE101, CE103` and `# ok: CE101` comments)."""
+(`# expect: CE101[unsafe], CE103[safe]` and `# ok: CE101` comments; the bracket says how the
+finding's fix is graded: `safe`, `unsafe`, or `no-fix`)."""
 
 from __future__ import annotations
 
@@ -9,17 +10,31 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = ROOT / "fixtures"
 
-MARKER = re.compile(r"#\s*(expect|ok):\s*(CE\d{3}(?:\s*,\s*CE\d{3})*)")
+_CODE = r"CE\d{3}(?:\[[a-z-]+\])?"
+MARKER = re.compile(rf"#\s*(expect|ok):\s*({_CODE}(?:\s*,\s*{_CODE})*)")
+FIX_GRADES = ("safe", "unsafe", "no-fix")
+
+
+def marked(path: Path) -> tuple[dict[tuple[int, str], str | None], set[tuple[int, str]]]:
+    """(expected, near misses): expected maps (line, code) to the fix grade the marker gives (None: not
+    given); near misses are (line, code) pairs."""
+    expected: dict[tuple[int, str], str | None] = {}
+    near: set[tuple[int, str]] = set()
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        for kind, codes in MARKER.findall(line):
+            for item in codes.split(","):
+                code, _, grade = item.strip().rstrip("]").partition("[")
+                if kind == "expect":
+                    expected[(number, code)] = grade or None
+                else:
+                    near.add((number, code))
+    return expected, near
 
 
 def markers(path: Path) -> tuple[set[tuple[int, str]], set[tuple[int, str]]]:
     """(expected, near misses): sets of (line, code)."""
-    expected, near = set(), set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        for kind, codes in MARKER.findall(line):
-            target = expected if kind == "expect" else near
-            target.update((number, code.strip()) for code in codes.split(","))
-    return expected, near
+    expected, near = marked(path)
+    return set(expected), near
 
 
 NOTEBOOKS = FIXTURES / "notebooks"
@@ -34,5 +49,5 @@ def notebook_markers(path: Path) -> tuple[set[tuple[int, int, str]], set[tuple[i
         for number, line in enumerate("".join(cell["source"]).splitlines(), start=1):
             for kind, codes in MARKER.findall(line):
                 target = expected if kind == "expect" else near
-                target.update((cell_number, number, code.strip()) for code in codes.split(","))
+                target.update((cell_number, number, code.strip().split("[")[0]) for code in codes.split(","))
     return expected, near

@@ -1,9 +1,12 @@
 """Fixes never break code: the result parses, the fixed findings are gone and nothing new
-appears, fixing again changes nothing; and each rule's fixed fixture is kept as a snapshot
-(`CE_LINT_UPDATE_SNAPSHOTS=1 pytest tests/test_fixes.py` regenerates them; review the diff)."""
+appears, fixing again changes nothing; and each rule fixture is kept as two snapshots, its fixed
+file (fixtures/CE101.fixed.py) and its findings with their messages, ranges and fix diffs
+(fixtures/snapshots/CE101.snap). `CE_LINT_UPDATE_SNAPSHOTS=1 pytest tests/test_fixes.py`
+regenerates both; review the diff."""
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import subprocess
@@ -16,7 +19,9 @@ import pytest
 
 from ce_lint.config import Settings
 from ce_lint.core import fix_text as fix
+from ce_lint.diagnostics import Diagnostic
 from ce_lint.engine import lint
+from ce_lint.fixes import apply_edits
 from support import FIXTURES, ROOT
 
 SETTINGS = Settings(select=("",), keras_version="3")
@@ -46,6 +51,37 @@ def test_fixed_snapshot(path: Path) -> None:
     if UPDATE:
         snapshot.write_text(fixed, encoding="utf-8")
     assert snapshot.read_text(encoding="utf-8") == fixed, "regenerate with CE_LINT_UPDATE_SNAPSHOTS=1 and review"
+
+
+def render_findings(path: Path) -> str:
+    """Every finding of a fixture as a reviewer reads it: where, what, and what its fix changes."""
+    source = path.read_text(encoding="utf-8")
+    blocks = []
+    for d in lint(source, str(path), SETTINGS).diagnostics:
+        block = [f"{path.name}:{d.line}:{d.col + 1}-{d.end_line}:{d.end_col + 1} {d.code} {d.severity.value}",
+                 f"  {d.message}"]
+        block += _fix_lines(source, d)
+        blocks.append("\n".join(block))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _fix_lines(source: str, d: Diagnostic) -> list[str]:
+    if d.fix is None:
+        return ["  no fix"]
+    fixed, _ = apply_edits(source, [d.fix])
+    diff = difflib.unified_diff(source.splitlines(), fixed.splitlines(), lineterm="", n=0)
+    return [f"  {d.fix.applicability.value} fix: {d.fix.message}", *(f"  {line}" for line in list(diff)[2:])]
+
+
+@pytest.mark.parametrize("path", [p for p in SOURCES if p.parent == FIXTURES], ids=lambda p: p.name)
+def test_findings_snapshot(path: Path) -> None:
+    snapshot = FIXTURES / "snapshots" / path.with_suffix(".snap").name
+    rendered = render_findings(path)
+    if UPDATE:
+        snapshot.parent.mkdir(exist_ok=True)
+        snapshot.write_text(rendered, encoding="utf-8")
+    assert snapshot.is_file() and snapshot.read_text(encoding="utf-8") == rendered, (
+        "regenerate with CE_LINT_UPDATE_SNAPSHOTS=1 and review")
 
 
 def test_most_findings_carry_a_fix() -> None:

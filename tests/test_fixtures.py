@@ -11,7 +11,8 @@ import pytest
 from ce_lint.config import Settings
 from ce_lint.engine import lint
 from ce_lint.rules import all_rules
-from support import FIXTURES, markers
+
+from support import FIX_GRADES, FIXTURES, marked, markers
 
 RULE_FIXTURES = sorted(p for p in FIXTURES.glob("CE*.py") if not p.name.endswith(".fixed.py"))
 CLEAN = sorted((FIXTURES / "clean").glob("*.py"))
@@ -31,6 +32,16 @@ def test_fixture_expectations(path: Path) -> None:
     assert sorted(actual - expected) == [], "reported but not expected"
     assert sorted(expected - actual) == [], "expected but not reported"
     assert not (actual & near_misses)
+
+
+@pytest.mark.parametrize("path", RULE_FIXTURES, ids=lambda p: p.name)
+def test_fixture_fix_grades(path: Path) -> None:
+    """Each `# expect: CE201[unsafe]` marker pins how the finding's fix is graded."""
+    expected, _ = marked(path)
+    assert all(grade in FIX_GRADES for grade in expected.values()), "every expect marker gives safe, unsafe or no-fix"
+    result = lint(path.read_text(encoding="utf-8"), str(path), EVERY_RULE)
+    graded = {(d.line, d.code, d.fix.applicability.value if d.fix else "no-fix") for d in result.diagnostics}
+    assert sorted(graded - {(line, code, grade) for (line, code), grade in expected.items()}) == []
 
 
 def test_every_rule_has_a_fixture_with_enough_near_misses() -> None:
