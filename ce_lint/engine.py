@@ -21,12 +21,12 @@ from typing import Any, Callable, TypeVar
 
 import libcst as cst
 
+from . import vocab
 from .config import Settings
 from .diagnostics import Diagnostic, FileError
 from .fixes import to_fix
 from .noqa import Suppressions
 from .rules import Rule, all_rules
-from . import vocab
 
 # Every rule needs one of the vocabulary's gate words in the file; anything else can't produce a finding.
 GATE = vocab.GATE

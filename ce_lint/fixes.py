@@ -64,7 +64,7 @@ def parenthesised(facts: ModuleFacts, node: cst.CSTNode) -> str:
     """The code of an expression, in parentheses unless it is an atom that can stand anywhere."""
     text = code(facts, node)
     atoms = (cst.Name, cst.Attribute, cst.Call, cst.Subscript, cst.Integer, cst.Float, cst.SimpleString)
-    return text if isinstance(node, atoms) or node.lpar else f"({text})"
+    return text if isinstance(node, atoms) or getattr(node, "lpar", None) else f"({text})"
 
 
 def with_keyword(facts: ModuleFacts, call: cst.CSTNode, name: str, value: str) -> str | None:
@@ -161,7 +161,7 @@ def choose_edits(source: str, fixes: list[Fix]) -> tuple[list[tuple[int, int, st
     applied = 0
     for fix in fixes:
         spans = [(offset(e.line, e.col), offset(e.end_line, e.end_col), e.content) for e in fix.edits]
-        if any(s < te and ts < e or (s == e == ts == te) for s, e, _ in spans for ts, te in taken):
+        if any((s < te and ts < e) or (s == e == ts == te) for s, e, _ in spans for ts, te in taken):
             continue
         taken.extend((s, e) for s, e, _ in spans)
         chosen.extend(spans)

@@ -206,9 +206,9 @@ class KerasFacts(Plugin):
     def _compile(self, model: KModel, call: cst.Call, args: Args) -> None:
         tensors = model.output_tensors()
         loss_value, loss_node = args.get_with_node(1, "loss")
-        metrics_value, metrics_node = args.get_with_node(None, "metrics")
+        metrics_value = args.get(None, "metrics")
         if not args.has(None, "metrics") and len(args.pos) > 2 and _looks_like_metrics(args.pos[2][0]):
-            metrics_value, metrics_node = args.pos[2]  # Keras 2 order: optimizer, loss, metrics
+            metrics_value = args.pos[2][0]  # Keras 2 order: optimizer, loss, metrics
         losses = _per_output(loss_value, tensors, nested=False)
         metrics = _per_output(metrics_value, tensors, nested=True)
         outputs = []

@@ -49,7 +49,8 @@ class Tensor(Value):
     def numeric(self) -> Numeric | None:
         act = self.act
         if self.tags.numeric is None and isinstance(act, Act) and act.name in (SOFTMAX, SIGMOID):
-            return Numeric(SOFTMAX if act.name == SOFTMAX else SIGMOID, act.node, k.LIBRARY.name, None, fixable=False)
+            return Numeric("softmax" if act.name == SOFTMAX else "sigmoid", act.node, k.LIBRARY.name, None,
+                           fixable=False)
         return self.tags.numeric
 
 

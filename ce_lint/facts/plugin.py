@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
 
 class Scope:
-    __slots__ = ("vars", "parent")
+    __slots__ = ("parent", "vars")
 
     def __init__(self, parent: Scope | None = None) -> None:
         self.vars: dict[str, Value] = {}

@@ -8,8 +8,8 @@ Each tag has one owner, so the order in which plugins tag doesn't matter.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Literal, Union
+from dataclasses import dataclass
+from typing import Literal
 
 import libcst as cst
 
@@ -51,7 +51,7 @@ class Numeric:
     negated: bool = False
 
 
-NumericSource = Union[str, Numeric, None]
+NumericSource = str | Numeric | None
 
 
 @dataclass(frozen=True)
@@ -61,9 +61,8 @@ class Tags:
 
     def merged(self, other: Tags) -> Tags:
         """These tags with those `other` sets."""
-        changes = {name: value for name, value in (("numeric", other.numeric), ("dtype", other.dtype))
-                   if value is not None}
-        return replace(self, **changes) if changes else self
+        return Tags(other.numeric if other.numeric is not None else self.numeric,
+                    other.dtype if other.dtype is not None else self.dtype)
 
 
 NO_TAGS = Tags()

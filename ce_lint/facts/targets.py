@@ -74,9 +74,9 @@ class TargetFacts(Plugin):
         last = qname.rsplit(".", 1)[-1]
         if member == k.TO_CATEGORICAL:
             return Target(ONE_HOT, call, Origin("one_hot", member[1]))
-        if member in k.ONE_HOT or qname in vocab.ONE_HOT_FUNCTIONS:
+        if member in k.ONE_HOT_MEMBERS or qname in vocab.ONE_HOT_FUNCTIONS:
             return Target(ONE_HOT, call, Origin("one_hot", last))
-        if member in k.ARGMAX or qname in vocab.ARGMAX_FUNCTIONS:
+        if member in k.ARGMAX_MEMBERS or qname in vocab.ARGMAX_FUNCTIONS:
             return Target(INTEGER, call, Origin("argmax", arrays.ARGMAX))
         if member is not None and member[0] == k.DATASETS and member[1] == k.LOAD_DATA:
             dataset = qname.split(".")[-2]

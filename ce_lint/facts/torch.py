@@ -17,8 +17,19 @@ import libcst as cst
 from .. import vocab
 from ..vocab import arrays
 from ..vocab import torch as tv
-from ..vocab.symbols import LOG, LOG_SOFTMAX, MEAN, MULTI_HOT, ONE_HOT, ROUND, SIGMOID, SOFTMAX, SOFTMIN
-from ..vocab.symbols import ArrayFunction, TensorLoss
+from ..vocab.symbols import (
+    LOG,
+    LOG_SOFTMAX,
+    MEAN,
+    MULTI_HOT,
+    ONE_HOT,
+    ROUND,
+    SIGMOID,
+    SOFTMAX,
+    SOFTMIN,
+    ArrayFunction,
+    TensorLoss,
+)
 from .plugin import Args, Plugin
 from .tags import Numeric
 from .targets import Origin, Target
@@ -42,7 +53,7 @@ class TTensor(Value):
 
     def numeric(self) -> Numeric | None:
         if self.tags.numeric is None and self.act in (SOFTMAX, SIGMOID):
-            return Numeric(SOFTMAX if self.act == SOFTMAX else SIGMOID, self.node, tv.LIBRARY.name, None,
+            return Numeric("softmax" if self.act == SOFTMAX else "sigmoid", self.node, tv.LIBRARY.name, None,
                            fixable=False)
         return self.tags.numeric
 
@@ -153,7 +164,7 @@ class TorchFacts(Plugin):
         if fn.kind == ROUND:
             return self._threshold(x)
         if fn.kind == MEAN:
-            return self._mean(x, call)
+            self._mean(x, call)
         return None
 
     def _module(self, qname: str, name: str, call: cst.Call, args: Args) -> Value | None:

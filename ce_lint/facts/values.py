@@ -9,15 +9,16 @@ constants, names, unknowns) and records that must keep what they were give a new
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, ClassVar, Union
+from typing import TYPE_CHECKING, ClassVar
 
 import libcst as cst
 
 from .tags import NO_TAGS, Numeric, Tags
 
 if TYPE_CHECKING:
-    from .evaluator import Scope
+    from .plugin import Scope
 
 
 class Value:
@@ -71,7 +72,7 @@ class Ext(Value):
     qname: str
 
 
-Scalar = Union[str, int, float, bool, None, bytes]
+Scalar = str | int | float | bool | bytes | None
 
 
 @dataclass(eq=False)

@@ -49,9 +49,9 @@ ONE_HOT_FUNCTIONS = _union("ONE_HOT_FUNCTIONS")
 ARGMAX_FUNCTIONS = _union("ARGMAX_FUNCTIONS")
 SPELLINGS = tuple(spelling for library in LIBRARIES for spelling in library.spellings)
 TRACED = frozenset(library.name for library in LIBRARIES if library.traced)
-LOG_SIGMOIDS: dict[str, Member | None] = {m.LIBRARY.name: getattr(m, "LOG_SIGMOID") for m in MODULES
+LOG_SIGMOIDS: dict[str, Member | None] = {m.LIBRARY.name: m.LOG_SIGMOID for m in MODULES
                                           if hasattr(m, "LOG_SIGMOID")}
-CLIPS: dict[str, Member] = {m.LIBRARY.name: getattr(m, "CLIP") for m in MODULES if hasattr(m, "CLIP")}
+CLIPS: dict[str, Member] = {m.LIBRARY.name: m.CLIP for m in MODULES if hasattr(m, "CLIP")}
 _ARRAY_LIBRARIES = tuple(library for library in LIBRARIES if library.arrays)
 
 
