@@ -50,10 +50,10 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
         if dtype == INT:
             return f"integer labels on {facts.where(getattr(value, 'node', None) or node)}"
     for key in hf.LABEL_MAPS:
-        node = model.setting_node(key)
+        written = model.setting_node(key)
         mapping = model.config.settings.get(key, (UNKNOWN, None))[0]
-        if node is not None and isinstance(mapping, Mapping) and len(mapping.items) >= 2:
-            return f"{key} with {len(mapping.items)} classes on {facts.where(node)}"
+        if written is not None and isinstance(mapping, Mapping) and len(mapping.items) >= 2:
+            return f"{key} with {len(mapping.items)} classes on {facts.where(written)}"
     if _fed(model, facts):
         return None  # the labels it is called with are visible: they decide
     for target in facts.metrics.label_targets:
@@ -65,7 +65,7 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
 
 
 def _int_multi_hot(facts: ModuleFacts, model: HFModel) -> Target | None:
-    for value, node, dtype in _fed(model, facts):
+    for value, _, dtype in _fed(model, facts):
         if isinstance(value, Target) and value.encoding == MULTI_HOT and dtype == INT:
             return value
     if _fed(model, facts) or facts.metrics.labels_cast_to_float or _labels_made_float(facts.module.code):
@@ -84,7 +84,7 @@ def _labels_made_float(source: str) -> bool:
 
 
 def _class_ids(facts: ModuleFacts, model: HFModel) -> Target | None:
-    for value, node, dtype in _fed(model, facts):
+    for value, _, _ in _fed(model, facts):
         if isinstance(value, Target) and value.encoding == INTEGER:
             return value
     if _fed(model, facts):
@@ -131,7 +131,8 @@ def _with_new_keyword(facts: ModuleFacts, call: cst.Call, key: str, value: str) 
                     equal=cst.AssignEqual(whitespace_before=cst.SimpleWhitespace(""),
                                           whitespace_after=cst.SimpleWhitespace("")),
                     comma=last.comma, whitespace_after_arg=last.whitespace_after_arg)
-    args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=between), whitespace_after_arg=cst.SimpleWhitespace(""))
+    args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=between),
+                                 whitespace_after_arg=cst.SimpleWhitespace(""))
     return code(facts, call.with_changes(args=[*args, added]))
 
 
@@ -182,17 +183,10 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch
     from transformers import AutoModelForSequenceClassification
 
+    # Two classes: two logits, CrossEntropyLoss on the integer labels (train_step unchanged).
     model = AutoModelForSequenceClassification.from_pretrained("distilbert-base-uncased", num_labels=2)
-
-
-    def train_step(batch, optimizer):
-        labels = torch.tensor(batch["label"], dtype=torch.long)
-        out = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"], labels=labels)
-        out.loss.backward()
-        optimizer.step()
     ```
 
     ## Fix safety
@@ -208,6 +202,8 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     - [Text classification guide](https://huggingface.co/docs/transformers/tasks/sequence_classification)
     """
     for model in facts.metrics.hf_models:
+        if model.node is None:
+            continue
         problem_type = model.setting("problem_type")
         num_labels = model.num_labels
         if problem_type is None and num_labels == 1:

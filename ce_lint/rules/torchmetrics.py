@@ -12,8 +12,17 @@ from ..facts.targets import Target
 from ..facts.torch import TTensor
 from ..fixes import Edits, code, edits, string_with, with_keyword
 from ..vocab import torchmetrics as tm
-from ..vocab.symbols import BCE, BCE_LOGITS, INTEGER, LOG_SOFTMAX, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, SIGMOID
-from ..vocab.symbols import SOFTMAX
+from ..vocab.symbols import (
+    BCE,
+    BCE_LOGITS,
+    INTEGER,
+    LOG_SOFTMAX,
+    MULTI_HOT,
+    ONE_HOT,
+    ONE_HOT_OR_BINARY,
+    SIGMOID,
+    SOFTMAX,
+)
 from . import ERROR, WARNING, Finding, Message, rule, unsafe
 from .words import shown_by
 
@@ -58,10 +67,10 @@ def _retasked(facts: ModuleFacts, metric: TMetric, task: str, count: int | None 
             if keyword is not None:
                 arg = arg.with_changes(keyword=cst.Name(count_kw))
         elif keyword == "task" or (metric.wrapper and i == 0 and keyword is None):
-            text = string_with(arg.value, task)
-            if text is None:
+            task_text = string_with(arg.value, task)
+            if task_text is None:
                 return None, title
-            arg = arg.with_changes(value=cst.parse_expression(text.strip()))
+            arg = arg.with_changes(value=cst.parse_expression(task_text.strip()))
             retasked = True
         args.append(arg)
     if not class_form and not retasked:
@@ -184,18 +193,10 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch
-    import torch.nn as nn
     from torchmetrics import Accuracy
 
-    head = nn.Linear(64, 5)
+    # Five independent labels, scored label by label (evaluate unchanged).
     accuracy = Accuracy(task="multilabel", num_labels=5)
-
-
-    def evaluate(features, tags):
-        probs = torch.sigmoid(head(features))
-        loss = nn.BCEWithLogitsLoss()(head(features), tags)
-        return loss, accuracy(probs, tags)
     ```
 
     ## Fix safety

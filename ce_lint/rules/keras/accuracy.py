@@ -94,7 +94,7 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## References
     - FACTS F1.1-F1.6
-    """
+    """  # noqa: E501 (the page's tables)
     legacy = loss_based_accuracy(facts.settings.keras_version, facts.uses_tensorflow, facts.keras.legacy_api)
     for tensor, act, loss, out, targets in outputs(facts):
         if tensor is None or loss is None or loss.family != "bce":
@@ -119,6 +119,9 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
         else:
             continue
         for found in bare:
-            text = string_with(found.node, replacement) if replacement and "(" not in replacement else replacement
-            yield message.at(facts, found.node, edits((found.node, text)) if replacement else None, loss=loss.name,
+            node = found.node
+            if node is None:
+                continue
+            text = string_with(node, replacement) if replacement and "(" not in replacement else replacement
+            yield message.at(facts, node, edits((node, text)) if replacement else None, loss=loss.name,
                              replacement=replacement, remedy=remedy)

@@ -47,11 +47,7 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     ```python
     import keras
 
-    model = keras.Sequential([
-        keras.layers.Dense(16, activation="relu"),
-        keras.layers.Dense(1, activation="sigmoid"),
-    ])
-    model.compile(optimizer="adam", loss="binary_crossentropy")
+    output = keras.layers.Dense(1, activation="sigmoid")  # one probability per sample
     ```
 
     ## Fix safety
@@ -108,10 +104,7 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    from tensorflow import keras
-
-    model = keras.Sequential([keras.layers.Dense(10, activation="softmax")])
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
+    model.compile(optimizer="adam", loss="categorical_crossentropy")  # one label per sample
     ```
 
     ## Fix safety
@@ -123,7 +116,7 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## References
     - FACTS F5, F2.2, F1.5
-    """
+    """  # noqa: E501 (the page's tables)
     for tensor, act, loss, _out, targets in outputs(facts):
         if tensor is None or act != SOFTMAX or loss is None or loss.family != "bce" or units(tensor) == 1:
             continue
@@ -185,10 +178,7 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
 
     ## Use instead
     ```python
-    import keras
-
-    model = keras.Sequential([keras.layers.Dense(1, activation="sigmoid")])
-    model.compile(optimizer="adam", loss="binary_crossentropy")
+    model.compile(optimizer="adam", loss="binary_crossentropy")  # one unit: a yes/no per sample
     ```
 
     ## Fix safety
@@ -198,7 +188,7 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
 
     ## References
     - FACTS F2.1, F2.2, F2.3
-    """
+    """  # noqa: E501 (the page's tables)
     for tensor, act, loss, _out, _targets in outputs(facts):
         if tensor is None or loss is None or loss.family != "cce":
             continue

@@ -54,8 +54,8 @@ def loss_swap(facts: ModuleFacts, loss: Loss, new: str) -> Replacement:
     if isinstance(node, cst.SimpleString):
         return node, string_with(node, new)
     if isinstance(node, cst.Call):
-        portable = all(arg.keyword is None and i == 0 or arg.keyword is not None and arg.keyword.value in
-                       k.PORTABLE_LOSS_KEYWORDS for i, arg in enumerate(node.args))
+        portable = all((arg.keyword is None and i == 0) or (arg.keyword is not None and arg.keyword.value in
+                       k.PORTABLE_LOSS_KEYWORDS) for i, arg in enumerate(node.args))
         cls = k.LOSSES[new].cls
         return node, renamed(facts, node, cls) if portable and cls else None
     return node, renamed(facts, node, new)

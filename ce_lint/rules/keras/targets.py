@@ -50,13 +50,7 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import keras
-    from keras.utils import to_categorical
-
-    y = to_categorical([0, 2, 1, 2])
-    model = keras.Sequential([keras.layers.Dense(3, activation="softmax")])
-    model.compile(optimizer="adam", loss="categorical_crossentropy")
-    model.fit([[0.0], [1.0], [2.0], [3.0]], y)
+    model.compile(optimizer="adam", loss="categorical_crossentropy")  # to_categorical's one-hot rows
     ```
 
     ## Fix safety
@@ -122,12 +116,10 @@ def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     ## Use instead
     ```python
     import keras
-    from sklearn.preprocessing import MultiLabelBinarizer
 
-    y = MultiLabelBinarizer().fit_transform([["a", "b"], ["b"], ["a", "c"]])
+    # One independent yes/no per label (y and fit unchanged).
     model = keras.Sequential([keras.layers.Dense(3, activation="sigmoid")])
     model.compile(optimizer="adam", loss="binary_crossentropy")
-    model.fit([[0.0], [1.0], [2.0]], y)
     ```
 
     ## Fix safety

@@ -51,13 +51,7 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch.nn.functional as F
-    from torch import nn
-
-    head = nn.Linear(64, 10)
-
-
-    def predict(features):
+    def predict(features):  # head unchanged
         return F.softmax(head(features), dim=-1)
     ```
 
@@ -119,12 +113,11 @@ def cross_entropy_single_logit(facts: ModuleFacts) -> Iterator[Finding]:
     ```python
     from torch import nn
 
-    model = nn.Sequential(nn.Linear(30, 8), nn.ReLU(), nn.Linear(8, 1))
-    criterion = nn.BCEWithLogitsLoss()
+    criterion = nn.BCEWithLogitsLoss()  # model unchanged
 
 
     def step(x, y):
-        return criterion(model(x), y.float())
+        return criterion(model(x), y.float())  # float targets of the output's shape
     ```
 
     ## Fix safety

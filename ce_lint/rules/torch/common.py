@@ -49,11 +49,13 @@ def to_activation(facts: ModuleFacts, tensor: TTensor, kind: Kind) -> Replacemen
 
 
 def to_sigmoid(facts: ModuleFacts, tensor: TTensor) -> Replacement:
-    """`x.softmax(1)` -> `x.sigmoid()`, `nn.Softmax(dim=1)` -> `nn.Sigmoid()`, `F.softmax(x, 1)` -> `torch.sigmoid(x)`."""
+    """`x.softmax(1)` -> `x.sigmoid()`, `nn.Softmax(dim=1)` -> `nn.Sigmoid()`, `F.softmax(x, 1)` ->
+    `torch.sigmoid(x)`."""
     node = tensor.node
     func = getattr(node, "func", None)
     if tensor.operand is None:
-        return node, f"{renamed(facts, func, tv.activation_module(SIGMOID))}()" if isinstance(func, cst.Attribute) else None
+        module = tv.activation_module(SIGMOID)
+        return node, f"{renamed(facts, func, module)}()" if isinstance(func, cst.Attribute) else None
     if isinstance(func, cst.Attribute) and func.value is tensor.operand:
         return node, f"{parenthesised(facts, tensor.operand)}.{SIGMOID}()"
     torch = facts.alias(tv.LIBRARY.name)

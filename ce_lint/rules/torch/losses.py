@@ -58,27 +58,16 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch.nn as nn
     import torch.nn.functional as F
+    from torch import nn
 
 
-    class Net(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.fc = nn.Linear(20, 10)
-
+    class Net(nn.Module):  # __init__ and train_step unchanged
         def forward(self, x):
-            return self.fc(x)
+            return self.fc(x)  # logits, for CrossEntropyLoss
 
         def predict_proba(self, x):
-            return F.softmax(self.forward(x), dim=1)
-
-
-    def train_step(model, x, y):
-        return nn.CrossEntropyLoss()(model(x), y)
-
-
-    train_step(Net(), None, None)
+            return F.softmax(self.forward(x), dim=1)  # probabilities, at inference only
     ```
 
     ## Fix safety
@@ -130,14 +119,10 @@ def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch.nn as nn
     import torch.nn.functional as F
 
-    head = nn.Linear(16, 4)
-    criterion = nn.NLLLoss()
 
-
-    def step(x, y):
+    def step(x, y):  # head and criterion unchanged
         return criterion(F.log_softmax(head(x), dim=1), y)
     ```
 
@@ -178,28 +163,23 @@ def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Example
     ```python
-    import torch
+    import torch.nn.functional as F
     from torch import nn
 
     model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
-    loss_fn = nn.BCELoss()
 
 
     def step(x, y):
-        return loss_fn(model(x), y)
+        return F.binary_cross_entropy(model(x), y)
     ```
 
     ## Use instead
     ```python
-    import torch
-    from torch import nn
-
-    model = nn.Sequential(nn.Linear(8, 16), nn.ReLU(), nn.Linear(16, 1))
-    loss_fn = nn.BCEWithLogitsLoss()
+    import torch.nn.functional as F
 
 
-    def step(x, y):
-        return loss_fn(model(x), y)
+    def step(x, y):  # model unchanged
+        return F.binary_cross_entropy_with_logits(model(x), y)
     ```
 
     ## Fix safety
@@ -235,20 +215,9 @@ def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Example
     ```python
-    import torch
     from torch import nn
 
-
-    class Tagger(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.out = nn.Linear(32, 5)
-
-        def forward(self, x):
-            return torch.sigmoid(self.out(x))
-
-
-    model = Tagger()
+    model = nn.Sequential(nn.Linear(32, 5), nn.Sigmoid())
     criterion = nn.BCEWithLogitsLoss()
 
 
@@ -258,25 +227,9 @@ def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch
     from torch import nn
 
-
-    class Tagger(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.out = nn.Linear(32, 5)
-
-        def forward(self, x):
-            return self.out(x)
-
-
-    model = Tagger()
-    criterion = nn.BCEWithLogitsLoss()
-
-
-    def step(x, y):
-        return criterion(model(x), y)
+    model = nn.Sequential(nn.Linear(32, 5))  # logits: BCEWithLogitsLoss applies the sigmoid
     ```
 
     ## Fix safety

@@ -56,17 +56,9 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
 
     ## Use instead
     ```python
-    import torch
-    from sklearn.preprocessing import MultiLabelBinarizer
     from torch import nn
 
-    labels = torch.tensor(MultiLabelBinarizer().fit_transform([["a", "b"], ["b"]]), dtype=torch.float32)
-    model = nn.Linear(10, 2)
-    criterion = nn.BCEWithLogitsLoss()
-
-
-    def step(x):
-        return criterion(model(x), labels)
+    criterion = nn.BCEWithLogitsLoss()  # one yes/no per label; labels, model and step unchanged
     ```
 
     ## Fix safety
@@ -96,8 +88,8 @@ CE208 = Message(WARNING, "accuracy averaged over every (sample, label) cell of t
                 "torchmetrics' MultilabelF1Score")
 
 
-@rule("CE208", "elementwise-multilabel-accuracy", "accuracy averaged over every cell of a multi-label prediction matrix",
-      CE208)
+@rule("CE208", "elementwise-multilabel-accuracy",
+      "accuracy averaged over every cell of a multi-label prediction matrix", CE208)
 def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -55,18 +55,11 @@ def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch
     from torch import nn
 
+    # Logits out, and the loss that takes them: safe to autocast (scaler and step unchanged).
     model = nn.Sequential(nn.Linear(8, 1))
     criterion = nn.BCEWithLogitsLoss()
-    scaler = torch.cuda.amp.GradScaler()
-
-
-    def step(x, y):
-        with torch.autocast("cuda"):
-            loss = criterion(model(x), y)
-        scaler.scale(loss).backward()
     ```
 
     ## Fix safety
@@ -117,15 +110,13 @@ def prefer_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Use instead
     ```python
-    import torch
     from torch import nn
 
-    model = nn.Linear(8, 1)
-    criterion = nn.BCEWithLogitsLoss()
+    criterion = nn.BCEWithLogitsLoss()  # model unchanged
 
 
     def step(x, y):
-        return criterion(model(x), y)
+        return criterion(model(x), y)  # the logits, without the sigmoid
     ```
 
     ## Fix safety
