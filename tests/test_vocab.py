@@ -77,7 +77,6 @@ def test_the_gate_lets_through_every_name_it_knows() -> None:
 def test_the_gate_passes_at_least_what_the_hand_kept_one_passed() -> None:
     # The gate is a search for any of its words: one that each old word contains passes all it passed.
     assert all(GATE.search(word) for word in HAND_KEPT_GATE)
-    assert sorted(vocab.GATE_WORDS) == sorted(HAND_KEPT_GATE)  # and no more, until rules declare anchors
 
 
 def test_array_methods_belong_to_one_library() -> None:
