@@ -50,11 +50,11 @@ class TTensor(Value):
     units: Units = UNKNOWN  # size of the class axis when known (a Linear's out_features)
     operand: cst.CSTNode | None = None  # what a call applied it to (None: applied by a module)
     batch_axis: bool = False  # normalised over dim 0 of a (batch, classes) output
+    lib: str = tv.LIBRARY.name  # the library whose tensor it is
 
     def numeric(self) -> Numeric | None:
         if self.tags.numeric is None and self.act in (SOFTMAX, SIGMOID):
-            return Numeric("softmax" if self.act == SOFTMAX else "sigmoid", self.node, tv.LIBRARY.name, None,
-                           fixable=False)
+            return Numeric("softmax" if self.act == SOFTMAX else "sigmoid", self.node, self.lib, None, fixable=False)
         return self.tags.numeric
 
 
@@ -156,11 +156,11 @@ class TorchFacts(Plugin):
         if fn.kind in (SOFTMAX, LOG_SOFTMAX, SOFTMIN) and fn.axis is not None:
             dim = literal(args.get(fn.axis.index, fn.axis.name)) if args.has(fn.axis.index, fn.axis.name) else None
             self.facts.normalisations.append(Normalisation(qname, call, dim, fn.implicit_axis, args.starred, x))
-            return self._normalise(fn.kind, x, dim, call, operand)
+            return self._normalise(fn.kind, x, dim, call, operand, fn.lib)
         if fn.kind == SIGMOID:
-            return self._sigmoid(x, call, operand)
+            return self._sigmoid(x, call, operand, fn.lib)
         if fn.kind == LOG:
-            return self._log(x, call)
+            return self._log(x, call, fn.lib)
         if fn.kind == ROUND:
             return self._threshold(x)
         if fn.kind == MEAN:
@@ -201,26 +201,27 @@ class TorchFacts(Plugin):
         return any(isinstance(v, Instance) and isinstance(v.cls, Ext) and v.cls.qname in tv.NO_GRAD
                    for v in self.ev.with_stack)
 
-    def _normalise(self, act: str, x: Value, dim: object, node: cst.CSTNode, operand: cst.CSTNode | None) -> Value:
+    def _normalise(self, act: str, x: Value, dim: object, node: cst.CSTNode, operand: cst.CSTNode | None,
+                   lib: str) -> Value:
         if act == SOFTMIN:
             return UNKNOWN
         if dim == 0 and isinstance(x, TTensor) and x.act == "linear" and isinstance(x.units, int) and x.units > 1:
             # dim 0 of a Linear's output: the batch if it was batched, the classes of a single sample if not;
             # CE205 speaks only when it then reaches a loss, which needs (batch, classes).
-            return TTensor(act, node, x.units, operand, batch_axis=True)
+            return TTensor(act, node, x.units, operand, batch_axis=True, lib=lib)
         if dim is not UNKNOWN and dim not in (1, -1) and dim is not None:
             return UNKNOWN  # another axis: not a class distribution the rules can reason about
         units = x.units if isinstance(x, TTensor) else UNKNOWN
-        return TTensor(act, node, units, operand)
+        return TTensor(act, node, units, operand, lib=lib)
 
     @staticmethod
-    def _sigmoid(x: Value, node: cst.CSTNode, operand: cst.CSTNode | None) -> Value:
-        return TTensor(SIGMOID, node, x.units if isinstance(x, TTensor) else UNKNOWN, operand)
+    def _sigmoid(x: Value, node: cst.CSTNode, operand: cst.CSTNode | None, lib: str) -> Value:
+        return TTensor(SIGMOID, node, x.units if isinstance(x, TTensor) else UNKNOWN, operand, lib=lib)
 
     @staticmethod
-    def _log(x: Value, node: cst.CSTNode) -> Value | None:
+    def _log(x: Value, node: cst.CSTNode, lib: str) -> Value | None:
         if isinstance(x, TTensor) and x.act == SOFTMAX:
-            return TTensor(LOG_SOFTMAX, node, x.units)
+            return TTensor(LOG_SOFTMAX, node, x.units, lib=lib)
         return None
 
     @staticmethod
@@ -256,9 +257,9 @@ class TorchFacts(Plugin):
             return x
         fn = tv.ACTIVATION_MODULES.get(layer.kind)
         if fn is not None and fn.kind == SIGMOID:
-            return self._sigmoid(x, layer.node, None)
+            return self._sigmoid(x, layer.node, None, fn.lib)
         if fn is not None:
-            return self._normalise(fn.kind, x, layer.dim, layer.node, None)
+            return self._normalise(fn.kind, x, layer.dim, layer.node, None, fn.lib)
         if layer.kind == tv.SEQUENTIAL:
             for inner in layer.layers:
                 x = self.apply(inner, x, call) if isinstance(inner, TLayer) else (
@@ -286,15 +287,15 @@ class TorchFacts(Plugin):
             return None
         if fn is not None and fn.kind in (SOFTMAX, LOG_SOFTMAX) and fn.axis is not None:
             dim = literal(args.get(fn.axis.index, fn.axis.name)) if args.has(fn.axis.index, fn.axis.name) else UNKNOWN
-            return self._normalise(fn.kind, obj, dim, call, _receiver(call))
+            return self._normalise(fn.kind, obj, dim, call, _receiver(call), fn.lib)
         if fn is not None and fn.kind == SIGMOID:
-            return self._sigmoid(obj, call, _receiver(call))
+            return self._sigmoid(obj, call, _receiver(call), fn.lib)
         if fn is not None and fn.kind == ROUND:
             return self._threshold(obj)
         if name in arrays.KEEP_SHAPE:
             return obj
         if name in arrays.RESHAPES:  # the values keep what produced them; the class axis is no longer known
-            return TTensor(obj.act, obj.node, UNKNOWN, obj.operand, obj.batch_axis)
+            return TTensor(obj.act, obj.node, UNKNOWN, obj.operand, obj.batch_axis, obj.lib)
         return None
 
     def _match_method(self, obj: ElementwiseMatch, name: str, call: cst.Call, args: Args) -> Value | None:

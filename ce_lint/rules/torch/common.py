@@ -15,10 +15,12 @@ from ...vocab.symbols import BCE, SIGMOID, Kind, LossKind, TensorLoss
 
 
 def fed(facts: ModuleFacts, kinds: tuple[LossKind, ...], act: str | None = None) -> Iterator[tuple[LossCall, TTensor]]:
-    """Each call of a loss of these kinds whose input the analysis knows (with this last activation)."""
+    """Each call of a loss of these kinds whose input the analysis knows (with this last activation),
+    a tensor of the loss's own library."""
     for call in facts.torch.loss_calls:
         tensor = call.input
-        if call.loss.kind in kinds and isinstance(tensor, TTensor) and (act is None or tensor.act == act):
+        if call.loss.kind in kinds and isinstance(tensor, TTensor) and tensor.lib == call.loss.lib and (
+                act is None or tensor.act == act):
             yield call, tensor
 
 
