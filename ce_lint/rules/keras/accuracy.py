@@ -94,7 +94,7 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## References
     - FACTS F1.1-F1.6
-    """  # noqa: E501 (the page's tables)
+    """
     legacy = loss_based_accuracy(facts.settings.keras_version, facts.uses_tensorflow, facts.keras.legacy_api)
     for tensor, act, loss, out, targets in outputs(facts):
         if tensor is None or loss is None or loss.family != "bce":

@@ -116,7 +116,7 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## References
     - FACTS F5, F2.2, F1.5
-    """  # noqa: E501 (the page's tables)
+    """
     for tensor, act, loss, _out, targets in outputs(facts):
         if tensor is None or act != SOFTMAX or loss is None or loss.family != "bce" or units(tensor) == 1:
             continue
@@ -188,7 +188,7 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
 
     ## References
     - FACTS F2.1, F2.2, F2.3
-    """  # noqa: E501 (the page's tables)
+    """
     for tensor, act, loss, _out, _targets in outputs(facts):
         if tensor is None or loss is None or loss.family != "cce":
             continue
