@@ -89,7 +89,12 @@ def _diagnostic(d) -> list:  # a Diagnostic of either tree
 
 def _one(job: tuple[str, str, str, tuple[str, ...]]) -> tuple[str, dict]:
     from ce_lint.diagnostics import FileError
-    from ce_lint.engine import GATE, fix, lint
+    from ce_lint.engine import GATE, lint
+
+    try:
+        from ce_lint.core import fix_text as fix
+    except ImportError:  # a tree from before core.py
+        from ce_lint.engine import fix  # type: ignore[attr-defined,no-redef]
 
     kind, name, text, which = job
     settings = _settings()

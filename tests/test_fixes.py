@@ -22,6 +22,7 @@ from ce_lint.core import fix_text as fix
 from ce_lint.diagnostics import Diagnostic
 from ce_lint.engine import lint
 from ce_lint.fixes import apply_edits
+
 from support import FIXTURES, ROOT
 
 SETTINGS = Settings(select=("",), keras_version="3")

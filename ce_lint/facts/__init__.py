@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
@@ -21,6 +22,9 @@ from .targets import TargetFacts
 from .torch import TorchFacts, TorchModuleFacts
 from .values import Ext, Value
 
+if TYPE_CHECKING:
+    from ..notebooks import CellMap
+
 PLUGINS = (KerasFacts, MetricsFacts, NumericsFacts, TargetFacts, TorchFacts)  # in any order
 
 
@@ -35,7 +39,7 @@ class ModuleFacts:
     globals: dict[str, Value]  # the module's names and what they are bound to
     _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
     metrics: MetricsModuleFacts = field(default_factory=MetricsModuleFacts)  # torchmetrics, HuggingFace
-    cell_map: Any = field(default=None, repr=False)  # a notebook's notebooks.CellMap; None for a script
+    cell_map: CellMap | None = field(default=None, repr=False)  # a notebook's cells; None for a script
 
     def position(self, node: cst.CSTNode) -> CodeRange:
         """The CodeRange of a node (1-based lines, 0-based columns), computed on first use only:
