@@ -117,6 +117,7 @@ class Evidence:
 
     kind: Literal["metric", "hf_metric", "dataset"]  # a classification metric; evaluate.load(...); load_dataset(...)
     name: str  # the metric function, or the name it loads
+    loader: str = ""  # the function that loads it, as the vocabulary names it ("evaluate.load")
 
 
 @dataclass
@@ -229,7 +230,7 @@ class MetricsFacts(Plugin):
         elif qname in hf.LOAD_METRIC:
             metric = literal(args.get(0, "path"))
             if isinstance(metric, str) and metric in hf.CLASS_METRICS:
-                what = Evidence("hf_metric", metric)
+                what = Evidence("hf_metric", metric, qname)
         elif qname == hf.LOAD_DATASET:
             name, config = literal(args.get(0, "path")), literal(args.get(1, "name"))
             if isinstance(name, str) and (name in hf.CLASS_DATASETS or (

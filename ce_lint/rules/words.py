@@ -19,7 +19,7 @@ def shown_by(target: Target) -> str:
 def evidence(found: Evidence) -> str:
     """A call that shows the labels are classes: "accuracy_score", 'load_dataset("imdb")'..."""
     if found.kind == "hf_metric":
-        return f'evaluate.load("{found.name}")'
+        return f'{found.loader}("{found.name}")'
     if found.kind == "dataset":
         return f'load_dataset("{found.name}")'
     return found.name

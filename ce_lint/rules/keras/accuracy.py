@@ -27,8 +27,9 @@ CE104_LOGITS = Message(
     "probabilities (threshold 0.5; Keras <= 2.3 rounds them); use {remedy}",
     safe("Use {replacement}"))
 # What to use instead on a logit output, by what the Keras the code runs on accepts.
-_LOGITS_REMEDY = {"zero": "keras.metrics.BinaryAccuracy(threshold=0.0)",
-                  "classes": "keras.metrics.BinaryAccuracy(threshold=0.0) from Keras 3.5 on (3.0-3.4 reject it)",
+_ZERO_THRESHOLD = f"{k.BINARY_ACCURACY.module}.{k.BINARY_ACCURACY.name}(threshold=0.0)"
+_LOGITS_REMEDY = {"zero": _ZERO_THRESHOLD,
+                  "classes": f"{_ZERO_THRESHOLD} from Keras 3.5 on (3.0-3.4 reject it)",
                   "none": "a metric function that thresholds the logits at 0"}
 
 
