@@ -34,7 +34,7 @@ def apply_options(settings: Settings, options: dict[str, Any]) -> Settings:
     return settings.replace(**changes)
 
 
-_OPTION_KEYS = {*_CODE_OPTIONS, "keras-version", "unsafe-fixes", "isolated", "debounce-ms"}
+_OPTION_KEYS = {*_CODE_OPTIONS, "keras-version", "unsafe-fixes", "isolated", "debounce-ms", "fix-all"}
 
 
 def _unwrap(options: Any) -> dict[str, Any] | None:

@@ -216,8 +216,9 @@ class CeLintServer(LanguageServer):
         versioned = bool(self._client_capability("workspace", "workspace_edit", "document_changes"))
         # matched by code and line only: some clients send the columns back in another unit (Neovim 0.7: bytes)
         mentioned = tuple((str(d.code), d.range.start.line) for d in params.context.diagnostics or () if d.source == SOURCE)
+        fix_all = self.options.get("fix-all", self.options.get("fix_all", True)) is not False
         data = ActionInput(snapshot.documents, snapshot.cell_of(uri), snapshot.path, settings, diagnostics, versioned,
-                           mentioned)
+                           mentioned, fix_all)
         only = [str(k) for k in params.context.only] if params.context.only else None
         fixed = None
         if wants_fix_all(data, only):
