@@ -14,24 +14,22 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from .. import __version__
-from ..config import ConfigError, Settings, find_config, load
+from ..config import Settings
 from ..core import Report, check_notebook, check_text
 from ..diagnostics import Diagnostic, FileError
 from ..notebooks import Notebook
 from ..rules import all_rules
 from . import notebooks
 from .actions import FIX_ALL, NOTEBOOK_FIX_ALL, SOURCE, ActionInput, Document, code_actions, to_lsp, wants_fix_all
-from .options import _OPTION_KEYS, _unwrap, apply_options
+from .options import OPTION_KEYS, Configs, editor_settings, option, option_key, unwrap
 from .positions import Text
 
 logger = logging.getLogger(__name__)
@@ -79,23 +77,23 @@ class CeLintServer(LanguageServer):
         self.fixed: dict[str, tuple[tuple[tuple[str, ...], Settings], dict[int | None, str]]] = {}
         self.published: dict[str, set[str]] = {}  # notebook URI -> the cell URIs diagnostics were published on
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ce-lint")
-        self.configs: dict[Path, tuple[float, Settings]] = {}
+        self.configs: Configs = {}
         self.reported: set[str] = set()  # configuration errors already shown
 
     # settings
 
     @property
     def debounce(self) -> float:
-        value = self.options.get("debounce-ms", self.options.get("debounce_ms"))
+        value = option(self.options, "debounce-ms")
         return value / 1000 if isinstance(value, (int, float)) and value >= 0 else DEBOUNCE_SECONDS
 
     def set_options(self, options: Any) -> bool:
         """Take the editor's options; False (and nothing changes) when none are for ce-lint."""
-        found = _unwrap(options)
+        found = unwrap(options)
         if found is None:
             return False
         self.options = found
-        unknown = sorted(k for k in self.options if k.replace("_", "-") not in _OPTION_KEYS)
+        unknown = sorted(k for k in self.options if option_key(k) not in OPTION_KEYS)
         if unknown:
             self.window_log_message(lsp.LogMessageParams(
                 type=lsp.MessageType.Warning, message=f"ce-lint: unknown option(s) ignored: {', '.join(unknown)}"))
@@ -109,25 +107,10 @@ class CeLintServer(LanguageServer):
             self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"ce-lint: {message}"))
 
     def settings_for(self, path: str | None) -> Settings:
-        settings = Settings()
-        if not self.options.get("isolated"):
-            start = Path(path) if path else Path(self.workspace.root_path or os.getcwd())
-            config = find_config(start)
-            if config is not None:
-                try:
-                    mtime = config.stat().st_mtime
-                    cached = self.configs.get(config)
-                    if cached is None or cached[0] != mtime:
-                        cached = (mtime, load(config))
-                        self.configs[config] = cached
-                    settings = cached[1]
-                except (ConfigError, OSError) as exc:
-                    self._error_once(str(exc))
-        try:
-            return apply_options(settings, self.options)
-        except ConfigError as exc:
-            self._error_once(str(exc))
-            return settings
+        settings, errors = editor_settings(path, self.workspace.root_path, self.options, self.configs)
+        for error in errors:
+            self._error_once(error)
+        return settings
 
     # linting
 
@@ -216,7 +199,7 @@ class CeLintServer(LanguageServer):
         versioned = bool(self._client_capability("workspace", "workspace_edit", "document_changes"))
         # matched by code and line only: some clients send the columns back in another unit (Neovim 0.7: bytes)
         mentioned = tuple((str(d.code), d.range.start.line) for d in params.context.diagnostics or () if d.source == SOURCE)
-        fix_all = self.options.get("fix-all", self.options.get("fix_all", True)) is not False
+        fix_all = option(self.options, "fix-all", True) is not False
         data = ActionInput(snapshot.documents, snapshot.cell_of(uri), snapshot.path, settings, diagnostics, versioned,
                            mentioned, fix_all)
         only = [str(k) for k in params.context.only] if params.context.only else None
