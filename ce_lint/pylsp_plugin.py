@@ -2,7 +2,7 @@
 JupyterLab through jupyterlab-lsp, Spyder, Kate, Sublime, and editors already set up for pylsp.
 
 A thin adapter, as the other front ends are: core.check_text (per-file ignores, noqa, fixes), the
-configuration and editor options of `ce-lint server` (lsp/options.py), and its conversion of
+configuration and editor options of `ce-lint server` (editor_options.py), and its conversion of
 findings and fixes to LSP (positions in UTF-16, as pylsp announces no other encoding). Settings go
 under `pylsp.plugins.ce_lint` (`enabled`, `select`, `ignore`, `extendSelect`, `kerasVersion`,
 `unsafeFixes`, `fixAll`, `isolated`) and override the project's `[tool.ce-lint]` as command-line
@@ -24,8 +24,8 @@ from pylsp import hookimpl
 from .config import Settings
 from .core import check_text
 from .diagnostics import Diagnostic, FileError
+from .editor_options import Configs, EditorOptions, editor_settings, read_options
 from .lsp.actions import ActionInput, Document, code_actions, to_lsp, wants_fix_all
-from .lsp.options import Configs, editor_settings, option
 from .lsp.positions import Text
 from .rules import all_rules
 
@@ -71,11 +71,11 @@ def _path(document: Any) -> str:
     return document.path or str(document.uri)
 
 
-def _settings(config: Any, workspace: Any, document: Any) -> tuple[Settings, dict[str, Any]]:
-    options = _options(config, document)
+def _settings(config: Any, workspace: Any, document: Any) -> tuple[Settings, EditorOptions]:
+    options = read_options(_options(config, document))
     path = document.path if str(document.uri).startswith("file:") else None
     settings, errors = editor_settings(path, workspace.root_path, options, _state.configs)
-    for error in errors:
+    for error in [*options.errors, *errors]:
         if error not in _state.shown:
             _state.shown.add(error)
             workspace.show_message(f"ce-lint: {error}", lsp.MessageType.Error.value)
@@ -142,7 +142,7 @@ def pylsp_code_actions(config: Any, workspace: Any, document: Any, range: dict[s
                       if d.get("source") == "ce-lint")
     documents = {None: Document(str(document.uri), document.version, Text(analysis.source))}
     data = ActionInput(documents, None, _path(document), settings, analysis.diagnostics, versioned_edits=False,
-                       mentioned=mentioned, fix_all=option(options, "fix-all", True) is not False)
+                       mentioned=mentioned, fix_all=options.fix_all)
     requested = _converter.structure(range, lsp.Range)
     only = [str(k) for k in context.get("only") or ()] or None
     fixed = None

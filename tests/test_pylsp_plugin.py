@@ -169,11 +169,13 @@ async def test_settings_from_pylsp_and_from_the_project(tmp_path: Path) -> None:
         assert await client.diagnostics(uri) == []
         client.configure({"ignore": []})  # pylsp re-lints open documents when its settings change
         assert [d.code for d in await client.diagnostics(uri, until=bool)] == ["CE102"]
-        client.configure({"select": ["XYZ"]})
-        deadline = time.monotonic() + TIMEOUT
-        while not any("XYZ" in m.message for m in client.lsp.messages):
-            assert time.monotonic() < deadline, client.lsp.messages
-            await asyncio.sleep(0.02)
+        for bad, shown in [({"select": ["XYZ"]}, "'XYZ' is not a ce-lint code"),
+                           ({"kerasVersion": "banana"}, "option 'kerasVersion': 'banana' is not a Keras version")]:
+            client.configure(bad)  # refused as the command line refuses it, in one message
+            deadline = time.monotonic() + TIMEOUT
+            while not any(shown in m.message for m in client.lsp.messages):
+                assert time.monotonic() < deadline, client.lsp.messages
+                await asyncio.sleep(0.02)
 
 
 @pytest.mark.asyncio

@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { test } from "node:test";
 import { pathToFileURL } from "node:url";
 import {
-  CodeActionRequest, createProtocolConnection, DidChangeConfigurationNotification, DidOpenTextDocumentNotification,
+  CodeActionRequest, createProtocolConnection, DocumentDiagnosticRequest, DidChangeConfigurationNotification, DidOpenTextDocumentNotification,
   ExitNotification, InitializedNotification, InitializeRequest, PublishDiagnosticsNotification, ShutdownRequest,
   ConfigurationRequest, ShowMessageNotification, StreamMessageReader, StreamMessageWriter,
   type CodeAction, type Diagnostic, type ProtocolConnection,
@@ -40,7 +40,7 @@ class Session {
   configurationRequests = 0;
   private constructor(readonly connection: ProtocolConnection, readonly settings: () => ServerOptions) {}
 
-  static async start(settings: () => ServerOptions, root: string): Promise<Session> {
+  static async start(settings: () => ServerOptions, root: string, pull = false): Promise<Session> {
     const python = testPython()!;
     const launch = resolveLaunch({ path: [], interpreter: [python], importStrategy: "fromEnvironment" }, undefined,
       { platform: process.platform, env: process.env, home: os.homedir(), isFile: fs.existsSync }, true);
@@ -64,10 +64,16 @@ class Session {
     });
     connection.onRequest("client/registerCapability", () => null);
     connection.onRequest("window/workDoneProgress/create", () => null);
+    connection.onRequest("workspace/diagnostic/refresh", () => null);
     connection.listen();
     await connection.sendRequest(InitializeRequest.type, {
       processId: process.pid, rootUri: pathToFileURL(root).href, workspaceFolders: null,
-      capabilities: { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } } },
+      // as vscode-languageclient 11 announces them: options pulled per document, diagnostics pulled
+      capabilities: {
+        workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true },
+                     diagnostics: pull ? { refreshSupport: true } : undefined },
+        textDocument: pull ? { diagnostic: { dynamicRegistration: true, relatedDocumentSupport: false } } : undefined,
+      },
       initializationOptions: settings(),
     });
     await connection.sendNotification(InitializedNotification.type, {});
@@ -171,5 +177,36 @@ test("the Fix all action follows ce-lint.fixAll", async (t) => {
       await session.close();
       fs.rmSync(root, { recursive: true, force: true });
     }
+  }
+});
+
+test("VS Code pulls diagnostics, for files and notebook cells, with the options of the document's folder", async (t) => {
+  if (!testPython()) return t.skip("no Python with ce-lint[lsp] (set CE_LINT_TEST_PYTHON)");
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), "ce-lint-vscode-"));
+  let values: Record<string, unknown> = { kerasVersion: "3" };
+  const settings = () => optionsFrom((key) => (key in values ? { workspaceFolderValue: values[key] } : {}));
+  const session = await Session.start(settings, root, true);
+  try {
+    const pull = async (uri: string) => {
+      const report = await session.connection.sendRequest(DocumentDiagnosticRequest.type,
+        { textDocument: { uri } });
+      assert.equal(report.kind, "full");
+      return (report as { items: Diagnostic[] }).items.map((d) => d.code);
+    };
+    const file = pathToFileURL(path.join(root, "train.py")).href;
+    const cell = `vscode-notebook-cell:${path.join(root, "train.ipynb")}#W1sZmlsZQ%3D%3D`;
+    await session.open(file, BUGGY);
+    await session.open(cell, BUGGY);
+    assert.deepEqual(await pull(file), ["CE102"]);
+    assert.deepEqual(await pull(cell), ["CE102"]);
+    assert.ok(session.configurationRequests >= 2, "the server asked for each document's options");
+    assert.equal(session.published.size, 0, "a client that pulls is not pushed diagnostics");
+
+    values = { kerasVersion: "3", ignore: ["CE102"] };  // changed in the settings UI
+    await session.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: { "ce-lint": settings() } });
+    assert.deepEqual(await pull(file), []);
+  } finally {
+    await session.close();
+    fs.rmSync(root, { recursive: true, force: true });
   }
 });
