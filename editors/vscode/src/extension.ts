@@ -61,9 +61,14 @@ async function pythonExtension(): Promise<PythonExtension | undefined> {
 }
 
 function restart(): Promise<void> {
+  // one start at a time, in order; a failed one must not block the next
   starting = starting.then(async () => {
     await stop();
-    await start();
+    try {
+      await start();
+    } catch (error) {
+      void problem(`ce-lint: the server did not start: ${String(error)}`, false);
+    }
   });
   return starting;
 }
@@ -87,10 +92,15 @@ function folder(): vscode.WorkspaceFolder | undefined {
 async function activePython(): Promise<string[] | undefined> {
   if (!python) return undefined;
   const resource = folder()?.uri;
-  const chosen = python.environments.getActiveEnvironmentPath(resource);
-  const resolved = await python.environments.resolveEnvironment(chosen);
-  const executable = resolved?.executable.uri?.fsPath;
-  return executable ? [executable] : undefined;
+  try {
+    const chosen = python.environments.getActiveEnvironmentPath(resource);
+    const resolved = await python.environments.resolveEnvironment(chosen);
+    const executable = resolved?.executable.uri?.fsPath;
+    return executable ? [executable] : undefined;
+  } catch (error) {
+    log.warn(`the selected Python environment could not be resolved: ${String(error)}`);
+    return undefined;
+  }
 }
 
 function host(): Host {
