@@ -88,30 +88,32 @@ def load(path: Path) -> Settings:
     table = data if path.name == "ce-lint.toml" else data.get("tool", {}).get("ce-lint", {})
     values = {}
     for key, value in table.items():
-        kind = _KEYS.get(key)
-        if kind is None:
+        if key not in _KEYS:
             raise ConfigError(f"{path}: unknown key '{key}' in [tool.ce-lint]; known keys: {', '.join(_KEYS)}")
-        if kind == "bool":
-            if not isinstance(value, bool):
-                raise ConfigError(f"{path}: '{key}' must be true or false")
-        elif kind == "globs":
-            if not isinstance(value, dict) or not all(isinstance(v, list) and all(isinstance(c, str) for c in v)
-                                                      for v in value.values()):
-                raise ConfigError(f"{path}: '{key}' must be a table of glob = [codes]")
-            value = tuple((glob, tuple(validate_codes(codes, f"{path}: '{key}'"))) for glob, codes in value.items())
-        elif kind == "string":
-            if not isinstance(value, str):
-                raise ConfigError(f"{path}: '{key}' must be a string")
-            if key == "keras-version":
-                value = validate_keras_version(value, f"{path}: '{key}'")
-        elif not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
-            raise ConfigError(f"{path}: '{key}' must be a list of strings")
-        elif kind == "codes":
-            value = tuple(validate_codes(value, f"{path}: '{key}'"))
-        else:
-            value = tuple(value)
-        values[key.replace("-", "_")] = value
+        values[key.replace("-", "_")] = validate(key, value, f"{path}: '{key}'")
     return Settings(**values)
+
+
+def validate(key: str, value, where: str):
+    """A setting's value checked and normalised as Settings holds it, for the configuration file and
+    for the same option from an editor; ConfigError starting with `where` for one that can't be used."""
+    kind = _KEYS[key]
+    if kind == "bool":
+        if not isinstance(value, bool):
+            raise ConfigError(f"{where} must be true or false")
+        return value
+    if kind == "globs":
+        if not isinstance(value, dict) or not all(isinstance(v, list) and all(isinstance(c, str) for c in v)
+                                                  for v in value.values()):
+            raise ConfigError(f"{where} must be a table of glob = [codes]")
+        return tuple((glob, tuple(validate_codes(codes, where))) for glob, codes in value.items())
+    if kind == "string":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be a string")
+        return validate_keras_version(value, where) if key == "keras-version" else value
+    if not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        raise ConfigError(f"{where} must be a list of strings")
+    return tuple(validate_codes(value, where)) if kind == "codes" else tuple(value)
 
 
 def validate_codes(codes, where: str) -> list[str]:

@@ -133,6 +133,7 @@ class ActionInput:
     diagnostics: list[Diagnostic]  # the whole file's (every cell's)
     versioned_edits: bool = True
     mentioned: tuple[tuple[str, int], ...] = ()  # (code, start line) of the context's diagnostics
+    fix_all: bool = True  # offer the fix-all actions (the editor option fix-all)
 
     def workspace_edit(self, edits: dict[int | None, list[lsp.TextEdit]]) -> lsp.WorkspaceEdit:
         """Edits of some documents (by cell number) as one workspace edit."""
@@ -148,7 +149,7 @@ class ActionInput:
 def fix_all_kinds(data: ActionInput, only: list[str] | None) -> list[str]:
     """The fix-all kinds asked for (the notebook one only on a notebook's cell), if a fix applies."""
     kinds = [FIX_ALL] + ([NOTEBOOK_FIX_ALL] if data.cell is not None else [])
-    if not any(applicable(d, data.settings.unsafe_fixes) for d in data.diagnostics):
+    if not data.fix_all or not any(applicable(d, data.settings.unsafe_fixes) for d in data.diagnostics):
         return []
     return [kind for kind in kinds if kind_wanted(kind, only)]
 

@@ -1,8 +1,9 @@
 """LSP 3.17 notebook document sync: a Jupyter notebook's cells are analysed as one module (as the
-command does), and each finding is published on the document of the cell it is in. A change in one
-cell re-analyses the notebook and re-publishes every cell, so fixing a model in cell 2 clears the
-finding shown on its compile() in cell 5. A cell that stops parsing while it is edited keeps its
-last diagnostics; the other cells are analysed without it.
+command does), and each finding is shown on the document of the cell it is in. A change in one
+cell re-analyses the notebook and re-publishes every cell (a client that pulls diagnostics is asked
+to pull again), so fixing a model in cell 2 clears the finding shown on its compile() in cell 5. A
+cell that stops parsing while it is edited keeps its last diagnostics; the other cells are analysed
+without it.
 """
 
 from __future__ import annotations
@@ -13,12 +14,12 @@ from urllib.parse import unquote
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from ..core import Report
 from ..notebooks import Cell, Notebook, mask
-from .actions import Document, to_lsp
+from .actions import Document
+from .analysis import Snapshot
 
 if TYPE_CHECKING:
-    from .server import CeLintServer, Snapshot
+    from .server import CeLintServer
 
 NOTEBOOK_TYPE = "jupyter-notebook"
 SYNC = lsp.NotebookDocumentSyncOptions(notebook_selector=[lsp.NotebookDocumentFilterWithCells(
@@ -34,8 +35,6 @@ def notebook_of(ls: CeLintServer, uri: str) -> str | None:
 
 
 def snapshot(ls: CeLintServer, uri: str) -> Snapshot | None:
-    from .server import Snapshot
-
     notebook = ls.workspace.get_notebook_document(notebook_uri=uri)
     if notebook is None:
         return None
@@ -53,25 +52,6 @@ def snapshot(ls: CeLintServer, uri: str) -> Snapshot | None:
     return Snapshot(uri, fs_path or uri, fs_path, documents, Notebook(cells), numbers)
 
 
-def publish(ls: CeLintServer, snapshot: Snapshot, report: Report) -> None:
-    """Each code cell's diagnostics on its own document (cells that don't parse keep theirs)."""
-    by_cell: dict[int | None, list] = {}
-    for diagnostic in report.diagnostics:
-        by_cell.setdefault(diagnostic.cell, []).append(diagnostic)
-    broken = snapshot.notebook.module.broken if snapshot.notebook is not None else ()
-    shown = set()
-    for number, document in snapshot.documents.items():
-        shown.add(document.uri)
-        if number in broken:
-            continue
-        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-            uri=document.uri, version=document.version,
-            diagnostics=[to_lsp(d, document.text) for d in by_cell.get(number, [])]))
-    for gone in ls.published.get(snapshot.key, set()) - shown:  # cells deleted or no longer code
-        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=gone, diagnostics=[]))
-    ls.published[snapshot.key] = shown
-
-
 def register(server: CeLintServer) -> None:
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_OPEN)
     async def did_open(ls: CeLintServer, params: lsp.DidOpenNotebookDocumentParams) -> None:
@@ -80,7 +60,7 @@ def register(server: CeLintServer) -> None:
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_CHANGE)
     async def did_change(ls: CeLintServer, params: lsp.DidChangeNotebookDocumentParams) -> None:
-        ls.schedule(params.notebook_document.uri, ls.debounce)
+        ls.schedule(params.notebook_document.uri, ls.configuration.debounce, cells_changed=True)
 
     @server.feature(lsp.NOTEBOOK_DOCUMENT_DID_SAVE)
     async def did_save(ls: CeLintServer, params: lsp.DidSaveNotebookDocumentParams) -> None:
@@ -90,7 +70,4 @@ def register(server: CeLintServer) -> None:
     async def did_close(ls: CeLintServer, params: lsp.DidCloseNotebookDocumentParams) -> None:
         uri = params.notebook_document.uri
         ls.notebooks.discard(uri)
-        ls.forget(uri)
-        cells = ls.published.pop(uri, set()) | {d.uri for d in params.cell_text_documents}
-        for cell in sorted(cells):
-            ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=cell, diagnostics=[]))
+        ls.close(uri, {d.uri for d in params.cell_text_documents})

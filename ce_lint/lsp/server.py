@@ -1,9 +1,12 @@
 """`ce-lint server`: a language server over stdio (pygls), one more thin front end of the core.
 
-It publishes the findings of core.py as diagnostics (on open and save at once, on change after a
-short pause so typing stays smooth) and offers code actions (actions.py). A text that does not parse
-keeps its last good diagnostics. Notebooks come through LSP 3.17 notebook sync (notebooks.py): the
-cells are analysed as one module and each finding is published on its cell's document. Positions are
+It reports the findings of core.py as diagnostics: answering textDocument/diagnostic when the client
+pulls them, else published (on open and save at once, on change after a short pause so typing stays
+smooth). Code actions (actions.py) reuse the analysis of the file's current text (analysis.py). A
+text that does not parse keeps its last good diagnostics. Notebooks come through LSP 3.17 notebook
+sync (notebooks.py): the cells are analysed as one module and each finding is shown on its cell's
+document. Options come pushed (initializationOptions, didChangeConfiguration) and, from clients that
+can, pulled per document (workspace/configuration), read by editor_options.py. Positions are
 converted once, at the edge, from the core's code-point columns to the client's negotiated encoding.
 
 Needs the optional dependency pygls (`pip install 'ce-lint[lsp]'`); nothing else in ce_lint
@@ -13,123 +16,66 @@ imports this package, so ce_lint itself never needs it.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
-import os
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol, lsp_method
 
 from .. import __version__
-from ..config import ConfigError, Settings, find_config, load
+from ..config import Settings
 from ..core import Report, check_notebook, check_text
-from ..diagnostics import Diagnostic, FileError
-from ..notebooks import Notebook
+from ..diagnostics import FileError
+from ..editor_options import EditorOptions
 from ..rules import all_rules
 from . import notebooks
-from .actions import FIX_ALL, NOTEBOOK_FIX_ALL, SOURCE, ActionInput, Document, code_actions, to_lsp, wants_fix_all
-from .options import _OPTION_KEYS, _unwrap, apply_options
+from .actions import FIX_ALL, NOTEBOOK_FIX_ALL, SOURCE, ActionInput, Document, code_actions, wants_fix_all
+from .analysis import Analysis, Snapshot, View, views
+from .configuration import Configuration
 from .positions import Text
 
 logger = logging.getLogger(__name__)
 
-DEBOUNCE_SECONDS = 0.3
 
+class _Protocol(LanguageServerProtocol):
+    """pygls's protocol, except that a didChange for a document that was never opened (a client's
+    bug, or a race with didClose) is logged instead of raising a KeyError the user sees as a popup."""
 
-@dataclass
-class Snapshot:
-    """One state of a file open in the editor: a script's document, or a notebook's cells."""
-
-    key: str  # the script's URI, or the notebook's
-    path: str
-    fs_path: str | None  # None for a document that is not a file (untitled:...)
-    documents: dict[int | None, Document]  # by cell number; a script's under None
-    notebook: Notebook | None = None
-    numbers: dict[str, int] = field(default_factory=dict)  # a notebook's cell URIs (markdown too) and numbers
-
-    @property
-    def sources(self) -> tuple[str, ...]:
-        return tuple(d.text.source for d in self.documents.values())
-
-    @property
-    def versions(self) -> tuple:
-        return tuple((d.uri, d.version) for d in self.documents.values())
-
-    def cell_of(self, uri: str) -> int | None:
-        """The number of the cell with this URI; None for a script (or a notebook's own URI: cell 1)."""
-        if self.notebook is None:
-            return None
-        return self.numbers.get(uri, 1)
+    @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):
+        if unquote(params.text_document.uri) not in self.workspace.text_documents:
+            logger.info("didChange for %s, which is not open: ignored", params.text_document.uri)
+            return
+        yield from super().lsp_text_document__did_change(params)
 
 
 class CeLintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("ce-lint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full,
-                         notebook_document_sync=notebooks.SYNC)
-        self.options: dict[str, Any] = {}
+                         notebook_document_sync=notebooks.SYNC, protocol_cls=_Protocol)
+        self.configuration = Configuration(self)
         self.open: set[str] = set()
-        self.pending: dict[str, asyncio.Task] = {}
         self.notebooks: set[str] = set()  # URIs of the open notebooks
-        # key -> (sources, diagnostics) of the last good lint
-        self.last: dict[str, tuple[tuple[str, ...], list[Diagnostic]]] = {}
-        # key -> ((sources, settings), each changed document's fixed text): editors ask for code actions at every cursor move
-        self.fixed: dict[str, tuple[tuple[tuple[str, ...], Settings], dict[int | None, str]]] = {}
-        self.published: dict[str, set[str]] = {}  # notebook URI -> the cell URIs diagnostics were published on
+        self.pending: dict[str, asyncio.Task] = {}
+        self.analyses: dict[str, Analysis] = {}  # file key (a script's or a notebook's URI) -> its latest analysis
+        self.running: dict[str, tuple[tuple, asyncio.Future]] = {}  # file key -> the analysis under way
+        self.views: dict[str, dict[str, View]] = {}  # file key -> document URI -> what it shows
+        self.published: dict[str, set[str]] = {}  # file key -> the document URIs diagnostics were published on
+        self.answered: dict[str, str] = {}  # document URI -> the result id last answered to a pull
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ce-lint")
-        self.configs: dict[Path, tuple[float, Settings]] = {}
-        self.reported: set[str] = set()  # configuration errors already shown
+        self.results = itertools.count(1)
+        self.pull = False  # the client pulls diagnostics (textDocument/diagnostic): none are pushed
+        self.trace = lsp.TraceValue.Off
 
-    # settings
+    def log_trace_line(self, message: str) -> None:
+        if self.trace != lsp.TraceValue.Off:
+            self.log_trace(lsp.LogTraceParams(message=f"ce-lint: {message}"))
 
-    @property
-    def debounce(self) -> float:
-        value = self.options.get("debounce-ms", self.options.get("debounce_ms"))
-        return value / 1000 if isinstance(value, (int, float)) and value >= 0 else DEBOUNCE_SECONDS
-
-    def set_options(self, options: Any) -> bool:
-        """Take the editor's options; False (and nothing changes) when none are for ce-lint."""
-        found = _unwrap(options)
-        if found is None:
-            return False
-        self.options = found
-        unknown = sorted(k for k in self.options if k.replace("_", "-") not in _OPTION_KEYS)
-        if unknown:
-            self.window_log_message(lsp.LogMessageParams(
-                type=lsp.MessageType.Warning, message=f"ce-lint: unknown option(s) ignored: {', '.join(unknown)}"))
-        self.configs.clear()
-        self.reported.clear()
-        return True
-
-    def _error_once(self, message: str) -> None:
-        if message not in self.reported:
-            self.reported.add(message)
-            self.window_show_message(lsp.ShowMessageParams(type=lsp.MessageType.Error, message=f"ce-lint: {message}"))
-
-    def settings_for(self, path: str | None) -> Settings:
-        settings = Settings()
-        if not self.options.get("isolated"):
-            start = Path(path) if path else Path(self.workspace.root_path or os.getcwd())
-            config = find_config(start)
-            if config is not None:
-                try:
-                    mtime = config.stat().st_mtime
-                    cached = self.configs.get(config)
-                    if cached is None or cached[0] != mtime:
-                        cached = (mtime, load(config))
-                        self.configs[config] = cached
-                    settings = cached[1]
-                except (ConfigError, OSError) as exc:
-                    self._error_once(str(exc))
-        try:
-            return apply_options(settings, self.options)
-        except ConfigError as exc:
-            self._error_once(str(exc))
-            return settings
-
-    # linting
+    # analysis
 
     def text_of(self, source: str) -> Text:
         return Text(source, str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16.value))
@@ -146,22 +92,6 @@ class CeLintServer(LanguageServer):
         return Snapshot(uri, document.path or uri, fs_path,
                         {None: Document(uri, document.version, self.text_of(document.source))})
 
-    def schedule(self, uri: str, delay: float) -> None:
-        """Lint the document after `delay` seconds, replacing a lint already scheduled."""
-        previous = self.pending.pop(uri, None)
-        if previous is not None:
-            previous.cancel()
-        self.pending[uri] = asyncio.ensure_future(self._lint_later(uri, delay))
-
-    async def _lint_later(self, uri: str, delay: float) -> None:
-        if delay > 0:
-            await asyncio.sleep(delay)
-        try:
-            await self.lint_and_publish(uri)
-        finally:
-            if self.pending.get(uri) is asyncio.current_task():
-                del self.pending[uri]
-
     async def check(self, snapshot: Snapshot, settings: Settings, mode: str = "check") -> Report:
         """The core's report on a snapshot, computed off the event loop. Raises FileError."""
         if snapshot.notebook is not None:
@@ -170,79 +100,168 @@ class CeLintServer(LanguageServer):
             call = (check_text, snapshot.documents[None].text.source, snapshot.path, settings, mode)
         return await asyncio.get_running_loop().run_in_executor(self.executor, *call)
 
-    async def lint_and_publish(self, uri: str) -> None:
+    async def analyse(self, uri: str) -> tuple[Snapshot, Analysis, EditorOptions] | None:
+        """The file `uri` belongs to as it is now, and its analysis: the latest one while its state and
+        settings are unchanged, the one under way if there is one, else a new one. None when not open."""
         snapshot = self.snapshot(uri)
         if snapshot is None:
-            return
-        settings = self.settings_for(snapshot.fs_path)
+            return None
+        settings, options = await self.configuration.settings_for(snapshot)
+        state = (snapshot.state, settings)
+        latest = self.analyses.get(snapshot.key)
+        if latest is not None and (latest.state, latest.settings) == state:
+            return snapshot, latest, options
+        running = self.running.get(snapshot.key)
+        if running is None or running[0] != state:
+            running = (state, asyncio.ensure_future(self._analyse(snapshot, settings)))
+            self.running[snapshot.key] = running
+        analysis = await asyncio.shield(running[1])
+        if self.running.get(snapshot.key) is running:
+            del self.running[snapshot.key]
+        return snapshot, analysis, options
+
+    async def _analyse(self, snapshot: Snapshot, settings: Settings) -> Analysis:
+        self.log_trace_line(f"analysing {snapshot.path}")
+        report = None
         try:
             report = await self.check(snapshot, settings)
-        except FileError as exc:  # keep the last good diagnostics while the text doesn't parse
+        except FileError as exc:  # the text doesn't parse: its documents keep what they show
             logger.debug("%s: %s", snapshot.path, exc)
-            return
         except Exception as exc:  # noqa: BLE001 - the server must survive an analysis bug
             self.window_log_message(lsp.LogMessageParams(
                 type=lsp.MessageType.Error,
                 message=f"ce-lint: {snapshot.path}: internal error: {type(exc).__name__}: {exc}"))
+        else:
+            for line in report.errors + report.notes:
+                self.window_log_message(lsp.LogMessageParams(
+                    type=lsp.MessageType.Error if line in report.errors else lsp.MessageType.Info,
+                    message=f"ce-lint: {snapshot.path}: {line}"))
+        analysis = Analysis(snapshot.state, settings, report)
+        if snapshot.key in self.open or snapshot.key in self.notebooks:  # not closed meanwhile
+            self.analyses[snapshot.key] = analysis
+            self.views[snapshot.key] = views(snapshot, analysis, self.views.get(snapshot.key, {}), self.results)
+        return analysis
+
+    async def fixes(self, snapshot: Snapshot, analysis: Analysis) -> dict[int | None, str] | None:
+        """Each document's text after every safe fix (for fix-all), computed once per analysis."""
+        if analysis.fixed is None:
+            try:
+                report = await self.check(snapshot, analysis.settings, "diff")
+            except FileError:
+                return None
+            analysis.fixed = {c.cell: c.after for c in report.changes}
+        return analysis.fixed
+
+    # diagnostics, pushed or pulled
+
+    def schedule(self, uri: str, delay: float, cells_changed: bool = False) -> None:
+        """Publish the file's diagnostics after `delay` seconds, replacing what is already scheduled.
+        A client that pulls asks for each document itself, except after an edit in a notebook's cells
+        (`cells_changed`): that can change the findings of other cells, which it is asked to pull again."""
+        if self.pull and not (cells_changed and self.client_capability("workspace", "diagnostics", "refresh_support")):
             return
+        previous = self.pending.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+        self.pending[uri] = asyncio.ensure_future(self._later(uri, delay))
+
+    async def _later(self, uri: str, delay: float) -> None:
+        if delay > 0:
+            await asyncio.sleep(delay)
+        try:
+            await (self.refresh_if_stale(uri) if self.pull else self.lint_and_publish(uri))
+        finally:
+            if self.pending.get(uri) is asyncio.current_task():
+                del self.pending[uri]
+
+    async def lint_and_publish(self, uri: str) -> None:
+        found = await self.analyse(uri)
+        if found is None or found[1].report is None:
+            return  # not open, or the text doesn't parse: the last published diagnostics stay
         now = self.snapshot(uri)
-        if now is None or now.versions != snapshot.versions:
+        if now is None or now.state != found[1].state:
             return  # a newer text has arrived; its own lint will publish
-        for line in report.errors + report.notes:
-            self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Error if line in report.errors else
-                                                         lsp.MessageType.Info, message=f"ce-lint: {snapshot.path}: {line}"))
-        self.last[uri] = (snapshot.sources, report.diagnostics)
-        if snapshot.notebook is not None:
-            notebooks.publish(self, snapshot, report)
+        shown, broken = self.views.get(now.key, {}), now.broken
+        for number, document in now.documents.items():
+            if number not in broken and document.uri in shown:
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
+                    uri=document.uri, version=document.version, diagnostics=shown[document.uri].items))
+        uris = {d.uri for d in now.documents.values()}
+        for gone in sorted(self.published.get(now.key, set()) - uris):  # cells deleted or no longer code
+            self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=gone, diagnostics=[]))
+        self.published[now.key] = uris
+
+    async def pulled_diagnostics(self, params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
+        uri = params.text_document.uri
+        found = await self.analyse(uri)
+        view = self.views.get(found[0].key, {}).get(uri) if found is not None else None
+        if view is None:  # not open, a markdown cell, or a cell that never parsed
+            return lsp.RelatedFullDocumentDiagnosticReport(items=[])
+        self.answered[uri] = view.result_id
+        if params.previous_result_id == view.result_id:
+            return lsp.RelatedUnchangedDocumentDiagnosticReport(result_id=view.result_id)
+        return lsp.RelatedFullDocumentDiagnosticReport(items=view.items, result_id=view.result_id)
+
+    async def refresh_if_stale(self, uri: str) -> None:
+        """Pull mode, after a notebook changed: ask the client to pull again when one of its cells
+        no longer shows what the client was last answered (nothing, for a cell it never asked about)."""
+        found = await self.analyse(uri)
+        if found is None:
             return
-        document = snapshot.documents[None]
-        self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(
-            uri=uri, version=document.version, diagnostics=[to_lsp(d, document.text) for d in report.diagnostics]))
+        for cell, view in self.views.get(found[0].key, {}).items():
+            answered = self.answered.get(cell)
+            if (answered != view.result_id) if answered is not None else bool(view.items):
+                self.workspace_diagnostic_refresh(None)
+                return
+
+    def refresh(self) -> None:
+        """After a change of settings: diagnostics again for every open file."""
+        if not self.pull:
+            for uri in [*self.open, *self.notebooks]:
+                self.schedule(uri, 0)
+        elif self.client_capability("workspace", "diagnostics", "refresh_support"):
+            self.workspace_diagnostic_refresh(None)
+
+    # code actions
 
     async def actions(self, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
         uri = params.text_document.uri
-        snapshot = self.snapshot(uri)
-        if snapshot is None:
+        found = await self.analyse(uri)
+        if found is None:
             return None
-        settings = self.settings_for(snapshot.fs_path)
-        last = self.last.get(snapshot.key)
-        if last is not None and last[0] == snapshot.sources:
-            diagnostics = last[1]
-        else:
-            try:
-                diagnostics = (await self.check(snapshot, settings)).diagnostics
-            except FileError:
-                return []  # the current text doesn't parse: its positions can't be trusted
-        versioned = bool(self._client_capability("workspace", "workspace_edit", "document_changes"))
+        snapshot, analysis, options = found
+        if analysis.report is None:
+            return []  # the current text doesn't parse: its positions can't be trusted
+        versioned = bool(self.client_capability("workspace", "workspace_edit", "document_changes"))
         # matched by code and line only: some clients send the columns back in another unit (Neovim 0.7: bytes)
         mentioned = tuple((str(d.code), d.range.start.line) for d in params.context.diagnostics or () if d.source == SOURCE)
-        data = ActionInput(snapshot.documents, snapshot.cell_of(uri), snapshot.path, settings, diagnostics, versioned,
-                           mentioned)
+        data = ActionInput(snapshot.documents, snapshot.cell_of(uri), snapshot.path, analysis.settings,
+                           analysis.diagnostics, versioned, mentioned, options.fix_all)
         only = [str(k) for k in params.context.only] if params.context.only else None
         fixed = None
         if wants_fix_all(data, only):
-            cached = self.fixed.get(snapshot.key)
-            if cached is not None and cached[0] == (snapshot.sources, settings):
-                fixed = cached[1]
-            else:
-                try:
-                    report = await self.check(snapshot, settings, "diff")
-                except FileError:
-                    return []
-                fixed = {c.cell: c.after for c in report.changes}
-                self.fixed[snapshot.key] = ((snapshot.sources, settings), fixed)
+            fixed = await self.fixes(snapshot, analysis)
+            if fixed is None:
+                return []
         return await asyncio.get_running_loop().run_in_executor(self.executor, code_actions, data, params.range, only,
                                                                 fixed)
 
-    def forget(self, key: str) -> None:
-        """Drop what is kept for a closed document or notebook."""
-        self.last.pop(key, None)
-        self.fixed.pop(key, None)
+    def close(self, key: str, documents: set[str]) -> None:
+        """Drop what is kept for a closed script or notebook, and (pushing) clear its diagnostics."""
+        for kept in (self.analyses, self.running):
+            kept.pop(key, None)
+        self.configuration.forget(key)
+        shown = set(self.views.pop(key, {})) | self.published.pop(key, set()) | documents
+        for uri in shown:
+            self.answered.pop(uri, None)
         task = self.pending.pop(key, None)
         if task is not None:
             task.cancel()
+        if not self.pull:
+            for uri in sorted(shown):
+                self.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
-    def _client_capability(self, *names: str) -> Any:
+    def client_capability(self, *names: str) -> Any:
         value: Any = self.client_capabilities
         for name in names:
             value = getattr(value, name, None)
@@ -258,9 +277,15 @@ def build_server() -> CeLintServer:
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: CeLintServer, params: lsp.InitializeParams) -> None:
-        if params.initialization_options and not ls.set_options(params.initialization_options):
+        ls.pull = params.capabilities.text_document is not None and params.capabilities.text_document.diagnostic is not None
+        ls.trace = params.trace or lsp.TraceValue.Off
+        if params.initialization_options and not ls.configuration.push(params.initialization_options):
             ls.window_log_message(lsp.LogMessageParams(
                 type=lsp.MessageType.Warning, message="ce-lint: initializationOptions ignored: no ce-lint option in them"))
+
+    @server.feature(lsp.SET_TRACE)
+    def set_trace(ls: CeLintServer, params: lsp.SetTraceParams) -> None:
+        ls.trace = params.value
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: CeLintServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -269,7 +294,7 @@ def build_server() -> CeLintServer:
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: CeLintServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        ls.schedule(params.text_document.uri, ls.debounce)
+        ls.schedule(params.text_document.uri, ls.configuration.debounce)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: CeLintServer, params: lsp.DidSaveTextDocumentParams) -> None:
@@ -279,14 +304,21 @@ def build_server() -> CeLintServer:
     async def did_close(ls: CeLintServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.open.discard(uri)
-        ls.forget(uri)
-        ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+        ls.close(uri, {uri})
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)
     async def did_change_configuration(ls: CeLintServer, params: lsp.DidChangeConfigurationParams) -> None:
-        if ls.set_options(params.settings):
-            for uri in [*ls.open, *ls.notebooks]:
-                ls.schedule(uri, 0)
+        changed = ls.configuration.push(params.settings)
+        if ls.client_capability("workspace", "configuration"):
+            ls.configuration.ask_again()  # the pull model: the notification says "ask again"
+            changed = True
+        if changed:
+            ls.refresh()
+
+    @server.feature(lsp.TEXT_DOCUMENT_DIAGNOSTIC, lsp.DiagnosticOptions(
+        identifier=SOURCE, inter_file_dependencies=False, workspace_diagnostics=False))
+    async def diagnostic(ls: CeLintServer, params: lsp.DocumentDiagnosticParams) -> lsp.DocumentDiagnosticReport:
+        return await ls.pulled_diagnostics(params)
 
     @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
                     lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL, NOTEBOOK_FIX_ALL]))
