@@ -18,8 +18,9 @@ from .config import ConfigError, Settings, find_config, load, validate_codes, va
 from .core import check_bytes
 from .diagnostics import Diagnostic, FileError
 from .engine import REPORT_HINT
-from .fixes import applicable
 from .files import discover, write_atomic
+from .fixes import applicable
+from .lines import split_lines
 from .output import FORMATS, render, to_json  # noqa: F401  (to_json: kept importable from here)
 from .rules import all_rules, by_name_or_code
 
@@ -159,7 +160,7 @@ def _check_data(path: str, data: bytes, settings: Settings, mode: str) -> Outcom
 def _lines(text: str) -> list[str]:
     """Lines for a diff, the last one ended too (a notebook cell's never is): else it would run into
     the next line of the diff."""
-    lines = text.splitlines(keepends=True)
+    lines = split_lines(text, keepends=True)
     if lines and not lines[-1].endswith(("\n", "\r")):
         lines[-1] += "\n"
     return lines

@@ -18,6 +18,7 @@ from .config import Settings
 from .diagnostics import Diagnostic, Edit, Fix
 from .engine import decode, encoding_of, lint, on_large_stack
 from .fixes import MAX_ROUNDS, applicable, apply_edits, choose_edits, splice
+from .lines import split_lines
 from .notebooks import Notebook, Part, is_notebook, mask, opener
 from .notebooks import ipynb
 from .rules import Rule
@@ -227,7 +228,7 @@ class _Cells:
                     break
             if last is not None:
                 line = part.line + last.end_lineno - 1
-                lines = part.masked.splitlines()
+                lines = split_lines(part.masked)
                 return line, len(lines[last.end_lineno - 1])
         return None
 

@@ -7,13 +7,13 @@ per round; rounds repeat until nothing changes (a fix may enable another).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from .diagnostics import Applicability, Diagnostic, Edit, Fix
+from .lines import line_starts
 
 if TYPE_CHECKING:
     from .config import Settings
@@ -139,9 +139,6 @@ def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
     return fix is not None and (fix.applicability is SAFE or unsafe)
 
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")
-
-
 def apply_edits(source: str, fixes: list[Fix]) -> tuple[str, int]:
     """Apply the fixes whose edits don't overlap an earlier one; return (text, fixes applied)."""
     spans, applied = choose_edits(source, fixes)
@@ -151,7 +148,7 @@ def apply_edits(source: str, fixes: list[Fix]) -> tuple[str, int]:
 def choose_edits(source: str, fixes: list[Fix]) -> tuple[list[tuple[int, int, str]], int]:
     """The edits of the fixes that don't overlap an earlier one, as (start, end, content) offsets
     into `source`, and how many fixes they come from."""
-    starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+    starts = line_starts(source)
 
     def offset(line: int, col: int) -> int:
         return starts[line - 1] + col if line - 1 < len(starts) else len(source)

@@ -6,20 +6,21 @@ As flake8 does, a comment is searched for in the text of the whole token run a l
 
 from __future__ import annotations
 
-import io
 import re
 import tokenize
 from dataclasses import dataclass
+
+from .lines import split_lines, tokenizer_readline
 
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 
 
 def _line_texts(source: str) -> dict[int, str]:
-    lines = source.splitlines(keepends=True)
+    lines = split_lines(source, keepends=True)
     mapping: dict[int, str] = {}
     start, end = len(lines) + 2, -1
     try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        for token in tokenize.generate_tokens(tokenizer_readline(source)):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             start, end = min(start, token.start[0]), max(end, token.end[0])
@@ -72,7 +73,7 @@ def directives(source: str) -> list[Directive]:
     pending: list[tuple[int, int, int, tuple[str, ...]]] = []
     start = None
     try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+        for token in tokenize.generate_tokens(tokenizer_readline(source)):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
             start = token.start[0] if start is None else start

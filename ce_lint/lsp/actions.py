@@ -4,7 +4,6 @@ its cells: a fix may edit several (the import it needs goes in another cell)."""
 
 from __future__ import annotations
 
-import io
 import tokenize
 from dataclasses import dataclass
 
@@ -13,6 +12,7 @@ from lsprotocol import types as lsp
 from ..config import Settings
 from ..diagnostics import Applicability, Diagnostic, Severity
 from ..fixes import applicable
+from ..lines import tokenizer_readline
 from ..noqa import NOQA
 from ..rules import RULES
 from .positions import Text, diff_edits, minimal_edit
@@ -58,7 +58,7 @@ def _runs(source: str) -> tuple[list[tuple[int, int]], set[int]]:
     end inside a token (a multi-line string), where no comment can go."""
     runs, inside = [], set()
     first, last = None, None
-    for token in tokenize.generate_tokens(io.StringIO(source).readline):
+    for token in tokenize.generate_tokens(tokenizer_readline(source)):
         if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
             continue
         inside.update(range(token.start[0], token.end[0]))

@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import bisect
 import difflib
-import re
 
 from lsprotocol import types as lsp
 
-_NEWLINE = re.compile(r"\r\n|\r|\n")  # the line breaks of Python, libcst and LSP (not str.splitlines')
+from ..lines import line_starts
 
 
 class Text:
@@ -19,7 +18,7 @@ class Text:
 
     def __init__(self, source: str, encoding: str = lsp.PositionEncodingKind.Utf16.value) -> None:
         self.source = source
-        self.starts = [0] + [m.end() for m in _NEWLINE.finditer(source)]
+        self.starts = line_starts(source)
         self.encoding = str(encoding)
 
     def offset(self, line: int, col: int) -> int:
@@ -75,7 +74,7 @@ def minimal_edit(text: Text, start: int, end: int, content: str) -> lsp.TextEdit
 def diff_edits(text: Text, new_source: str) -> list[lsp.TextEdit]:
     """Minimal edits turning text into new_source: changed line blocks, each trimmed to what differs."""
     old_lines = [text.source[s:e] for s, e in zip(text.starts, text.starts[1:] + [len(text.source)])]
-    new_starts = [0] + [m.end() for m in _NEWLINE.finditer(new_source)]
+    new_starts = line_starts(new_source)
     new_lines = [new_source[s:e] for s, e in zip(new_starts, new_starts[1:] + [len(new_source)])]
     bounds = text.starts + [len(text.source)]
     edits = []

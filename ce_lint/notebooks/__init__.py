@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import ast
 import bisect
-import re
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..engine import GATE, _cpython_words
+from ..lines import NEWLINE
 from .magics import cell_magic, mask
 
 SUFFIX = ".ipynb"
-_NEWLINE = re.compile(r"\r\n|\r|\n")
 
 
 def is_notebook(path: str) -> bool:
@@ -133,7 +132,7 @@ class Notebook:
         parts, texts, offset, line = [], [], 0, 1
         for cell, masked in pieces:
             text = masked if masked.endswith(("\n", "\r")) else masked + "\n"
-            lines = len(_NEWLINE.findall(text))
+            lines = len(NEWLINE.findall(text))
             if opener(masked):  # a line of its own before the cell, in no cell
                 texts.append(opener(masked))
                 offset, line = offset + len(opener(masked)), line + 1

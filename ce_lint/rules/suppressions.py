@@ -10,6 +10,7 @@ from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
 from ..diagnostics import Diagnostic, Edit, Fix
+from ..lines import split_lines
 from ..noqa import Directive, directives
 from . import RULES, WARNING, Finding, Message, rule, safe
 
@@ -82,7 +83,7 @@ def _judged(code: str, enabled: list[str]) -> str | None:
 
 def unused_noqa(source: str, path: str, found: set[tuple[int, str]], enabled: list[str]) -> Iterable[Diagnostic]:
     """The CE902 diagnostics of a module, given (line, code) of every finding of the enabled rules."""
-    lines = source.splitlines()
+    lines = split_lines(source)
     for directive in directives(source):
         hits = {code for line, code in found if line in directive.lines} if directive.effective else set()
         verdicts = {c: _judged(c, enabled) for c in directive.codes
