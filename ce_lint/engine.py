@@ -222,6 +222,8 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
                 if suppressions is not None and suppressions.suppressed(where.start.line, rule.code):
                     continue
                 fix = to_fix(facts, rule.code, finding.fix) if finding.fix is not None else None
+                if fix is not None and suppressions is not None and suppressions.forbids(fix, rule.code):
+                    fix = None
                 result.diagnostics.append(Diagnostic(
                     path, where.start.line, where.start.column, where.end.line, where.end.column,
                     rule.code, finding.message, finding.severity or rule.severity, fix))

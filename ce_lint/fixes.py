@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .diagnostics import Applicability, Diagnostic, Edit, Fix
+from .imports import ABSENT, TAKEN, binding, insertion_line, parse_import
 from .lines import line_starts
 
 if TYPE_CHECKING:
@@ -122,16 +123,39 @@ def regrade(code_: str, applicability: Applicability, settings: Settings) -> App
     return applicability
 
 
-def to_fix(facts: ModuleFacts, rule_code: str, proposal_: Proposal) -> Fix:
+def to_fix(facts: ModuleFacts, rule_code: str, proposal_: Proposal) -> Fix | None:
+    """The proposal as text edits; None when an import it needs would shadow another binding."""
     edits = []
     for node, text in proposal_.replacements:
         where = facts.position(node)
         edits.append(Edit(text, where.start.line, where.start.column, where.end.line, where.end.column))
-    missing = [line for line in proposal_.imports if line not in facts.module.code]
-    if missing:
-        line = facts.import_line()
-        edits.append(Edit("".join(m + "\n" for m in missing), line, 0, line, 0))
+    imports = _import_edits(facts, proposal_.imports)
+    if imports is None:
+        return None
+    edits.extend(imports)
     return Fix(regrade(rule_code, proposal_.applicability, facts.settings), proposal_.title, tuple(edits))
+
+
+def _import_edits(facts: ModuleFacts, lines: tuple[str, ...]) -> tuple[Edit, ...] | None:
+    """The insertion of the import lines the module lacks, in the file's own newline; None if a name
+    they bind is already bound to something else."""
+    missing = []
+    for line in lines:
+        verdict = binding(facts.module, *parse_import(line))
+        if verdict == TAKEN:
+            return None
+        if verdict == ABSENT:
+            missing.append(line)
+    if not missing:
+        return ()
+    source, newline = facts.module.code, facts.module.default_newline
+    content = "".join(line + newline for line in missing)
+    line = insertion_line(facts.module, source, lambda statement: facts.position(statement).end.line)
+    starts = line_starts(source)
+    if line <= len(starts):
+        return (Edit(content, line, 0, line, 0),)
+    last = len(source) - starts[-1]  # the module ends without a newline after its imports
+    return (Edit(newline + content, len(starts), last, len(starts), last),)
 
 
 def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:

@@ -10,6 +10,7 @@ import re
 import tokenize
 from dataclasses import dataclass
 
+from .diagnostics import Edit, Fix
 from .lines import split_lines, tokenizer_readline
 
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
@@ -51,6 +52,19 @@ class Suppressions:
     def suppressed(self, line: int, code: str) -> bool:
         codes = self.codes_on(line)
         return codes is not None and (not codes or code in codes or code.startswith(tuple(codes)))
+
+    def forbids(self, fix: Fix, code: str) -> bool:
+        """Whether an edit of the fix touches a line on which `code` is suppressed: a fix spanning
+        several lines must not rewrite one that a `# noqa` protects."""
+        return any(self.suppressed(line, code) for edit in fix.edits for line in _touched(edit))
+
+
+def _touched(edit: Edit) -> range:
+    """The lines an edit changes; an insertion at the start of a line changes none (the line moves down
+    whole)."""
+    if (edit.line, edit.col) == (edit.end_line, edit.end_col) and edit.col == 0:
+        return range(0)
+    return range(edit.line, edit.end_line + 1)
 
 
 @dataclass(frozen=True)

@@ -56,19 +56,6 @@ class ModuleFacts:
         line = self.line(node)
         return self.cell_map.where(line) if self.cell_map is not None else f"line {line}"
 
-    def import_line(self) -> int:
-        """The line before which a new import goes: after the module's leading imports."""
-        line = 1
-        for stmt in self.module.body:
-            if isinstance(stmt, cst.SimpleStatementLine) and isinstance(stmt.body[0], (cst.Import, cst.ImportFrom)):
-                line = self.position(stmt).end.line + 1
-            elif line > 1 or not (isinstance(stmt, cst.SimpleStatementLine) and isinstance(
-                    stmt.body[0], cst.Expr) and isinstance(stmt.body[0].value, cst.SimpleString)):
-                break
-            else:
-                line = self.position(stmt).end.line + 1  # after the docstring
-        return line
-
     def alias(self, qname: str) -> str | None:
         """Source text naming an imported module: "keras" for `import keras`, "K" for
         `from tensorflow import keras as K`, "tf.keras" for `import tensorflow as tf`..."""
