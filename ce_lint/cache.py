@@ -1,11 +1,14 @@
 """The result cache: what checking a file gave, keyed by the file's bytes, its path, ce-lint's version and
 the settings that apply to it, so an unchanged file is never parsed twice.
 
-Entries are JSON (nothing in the cache can be executed), one file each under `.ce_lint_cache/` at the
-project root. An entry is written whole to a temporary file and moved into place, which is atomic, so
-runs in parallel and runs killed mid-write never leave half an entry; an entry that can't be read or
-doesn't have the expected shape counts as a miss. Writing is best effort: a read-only folder only
-costs speed.
+Entries are JSON (nothing in the cache can be executed), one file per checked file under
+`.ce_lint_cache/` at the project root: an edit replaces the file's entry instead of adding one, and a
+run over a folder removes the entries of files that no longer exist. An entry is written whole to a
+temporary file and moved into place, which is atomic, so runs in parallel and runs killed mid-write
+never leave half an entry. Whatever is read back is checked strictly (its shape, every type and range,
+known codes, the file it is for); anything else counts as a miss, so a damaged or planted entry can
+neither crash a run nor change what it reports. A cache folder that is a symlink is never followed.
+Writing is best effort: a read-only folder only costs speed.
 """
 
 from __future__ import annotations
@@ -15,15 +18,27 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 
 from . import __version__
 from .config import Settings
 from .diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+from .output import printable
 from .versions import installed
 
 FOLDER = ".ce_lint_cache"
-_FORMAT = 2  # bump when the entry layout changes
+_FORMAT = 3  # bump when the entry layout changes
+_MAX_ENTRY = 16 * 1024 * 1024  # bytes; a bigger entry is not one ce-lint wrote
+_MAX_POSITION = 10 ** 9
+_RECORD = {"key", "file", "diagnostics", "errors"}
+_DIAGNOSTIC = {"path", "range", "code", "message", "severity", "fix", "cell"}
+_FIX = {"applicability", "message", "edits"}
+_STALE_SECONDS = 3600  # a temporary file this old was left by a killed run
+
+
+class Invalid(Exception):
+    """An entry that is not exactly what ce-lint writes."""
 
 
 def _environment() -> str:
@@ -44,54 +59,129 @@ class Cache:
 
     def key(self, path: str, data: bytes, settings: Settings) -> str:
         digest = hashlib.sha256()
-        digest.update(json.dumps([self._environment, path, repr(settings)]).encode())
+        digest.update(json.dumps([self._environment, path, repr(settings)]).encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
         digest.update(data)
         return digest.hexdigest()
 
-    def _entry(self, key: str) -> Path:
-        return self.folder / key[:2] / f"{key}.json"
+    def _entry(self, path: str) -> Path:
+        """The one entry of a file (as spelled, from where it is checked)."""
+        name = hashlib.sha256(json.dumps([os.path.abspath(path), path]).encode("utf-8", "surrogateescape")).hexdigest()
+        return self.folder / name[:2] / f"{name}.json"
 
-    def get(self, key: str) -> tuple[list[Diagnostic], list[str]] | None:
-        """(diagnostics, error lines) stored for this key, or None."""
-        try:
-            record = json.loads(self._entry(key).read_bytes())
-            return [_diagnostic(d) for d in record["diagnostics"]], [str(e) for e in record["errors"]]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            return None  # missing, unreadable, truncated or foreign: a miss
+    def _usable(self) -> bool:
+        return not os.path.islink(self.folder)
 
-    def put(self, key: str, diagnostics: list[Diagnostic], errors: list[str]) -> None:
-        record = {"diagnostics": [_record(d) for d in diagnostics], "errors": errors}
-        entry = self._entry(key)
+    def get(self, key: str, path: str) -> tuple[list[Diagnostic], list[str]] | None:
+        """(diagnostics, error lines) stored for this key and file, or None."""
+        if not self._usable():
+            return None
         try:
-            self._prepare(entry.parent)
+            record = _read(self._entry(path))
+            if record.get("key") != key or record.get("file") != os.path.abspath(path):
+                return None  # another version of the file, or other settings: a miss
+            return _validated(record, path)
+        except (OSError, ValueError, RecursionError, MemoryError, Invalid):
+            return None  # missing, unreadable, truncated, foreign or planted: a miss
+
+    def put(self, key: str, path: str, diagnostics: list[Diagnostic], errors: list[str]) -> None:
+        record = {"key": key, "file": os.path.abspath(path), "diagnostics": [_record(d) for d in diagnostics],
+                  "errors": errors}
+        entry = self._entry(path)
+        try:
+            if not self._usable() or not self._prepare(entry.parent):
+                return
             handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
             try:
-                with os.fdopen(handle, "w", encoding="utf-8") as out:
+                with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
                     json.dump(record, out)
                 os.replace(temporary, entry)
             except BaseException:
                 os.unlink(temporary)
                 raise
-        except OSError:
+        except (OSError, ValueError):
             pass
 
-    def _prepare(self, folder: Path) -> None:
-        if not folder.is_dir():
-            if not self.folder.is_dir():
-                self.folder.mkdir(parents=True, exist_ok=True)
-                # Keep the cache out of version control and backups, as pytest and Ruff do.
-                (self.folder / ".gitignore").write_text("# created by ce-lint\n*\n", encoding="utf-8")
-                (self.folder / "CACHEDIR.TAG").write_text(
-                    "Signature: 8a477f597d28d172789f06886806bc55\n# ce-lint's result cache\n", encoding="utf-8")
-            folder.mkdir(exist_ok=True)
+    def _prepare(self, folder: Path) -> bool:
+        """Create the cache folder and the entry's sub-folder; False if either is not a real folder."""
+        if not self.folder.is_dir():
+            self.folder.mkdir(parents=True, exist_ok=True)
+            # Keep the cache out of version control and backups, as pytest and Ruff do.
+            (self.folder / ".gitignore").write_text("# created by ce-lint\n*\n", encoding="utf-8")
+            (self.folder / "CACHEDIR.TAG").write_text(
+                "Signature: 8a477f597d28d172789f06886806bc55\n# ce-lint's result cache\n", encoding="utf-8")
+        folder.mkdir(exist_ok=True)
+        return not os.path.islink(self.folder) and not os.path.islink(folder)
+
+    def prune(self, checked: list[str]) -> int:
+        """Remove the entries no file uses any more: those of files that are gone, damaged ones, and
+        temporary files left by killed runs. The entries of `checked` were just written or read and
+        are skipped. How many were removed."""
+        if not self._usable() or not self.folder.is_dir():
+            return 0
+        keep = {self._entry(path).name for path in checked}
+        removed = 0
+        for folder in _subfolders(self.folder):
+            for item in _scan(folder):
+                if item.name in keep or not item.is_file(follow_symlinks=False) or not _unused(item):
+                    continue
+                try:
+                    os.unlink(item.path)
+                    removed += 1
+                except OSError:
+                    pass
+        return removed
 
     def clear(self) -> bool:
-        """Remove the cache folder; whether there was one."""
+        """Remove the cache folder (only the link, if it is a symlink); whether there was one. OSError
+        if it can't be removed."""
+        if os.path.islink(self.folder):
+            os.unlink(self.folder)
+            return True
         if not self.folder.is_dir():
             return False
         shutil.rmtree(self.folder)
         return True
+
+
+def _subfolders(folder: Path) -> list[os.DirEntry]:
+    return [d for d in _scan(folder) if d.is_dir(follow_symlinks=False) and len(d.name) == 2]
+
+
+def _scan(folder) -> list[os.DirEntry]:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return []
+
+
+def _unused(item: os.DirEntry) -> bool:
+    if item.name.endswith(".tmp"):
+        try:
+            return time.time() - item.stat(follow_symlinks=False).st_mtime > _STALE_SECONDS
+        except OSError:
+            return False
+    if not item.name.endswith(".json"):
+        return False
+    try:
+        record = _read(Path(item.path))
+        return not isinstance(record.get("file"), str) or not os.path.isfile(record["file"])
+    except (OSError, ValueError, RecursionError, MemoryError, Invalid):
+        return True  # damaged
+
+
+def _read(entry: Path) -> dict:
+    """An entry's JSON object; never follows a symlink, never reads more than an entry can hold."""
+    descriptor = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        data = handle.read(_MAX_ENTRY + 1)
+    if len(data) > _MAX_ENTRY:
+        raise Invalid("too large")
+    record = json.loads(data.decode("utf-8", "surrogateescape"))
+    if not isinstance(record, dict):
+        raise Invalid("not an object")
+    return record
 
 
 def _record(d: Diagnostic) -> dict:
@@ -103,16 +193,74 @@ def _record(d: Diagnostic) -> dict:
             "message": d.message, "severity": d.severity.value, "fix": fix, "cell": [d.cell, d.file_line]}
 
 
-def _diagnostic(record: dict) -> Diagnostic:
+# -- strict validation of what is read back ------------------------------------------------------------
+
+
+def _validated(record: dict, path: str) -> tuple[list[Diagnostic], list[str]]:
+    _keys(record, _RECORD)
+    diagnostics, errors = record["diagnostics"], record["errors"]
+    if not isinstance(diagnostics, list) or not isinstance(errors, list):
+        raise Invalid("diagnostics and errors must be lists")
+    prefix = f"{printable(path)}: error: "
+    if not all(isinstance(e, str) and e.startswith(prefix) and printable(e) == e for e in errors):
+        raise Invalid("an error line for another file, or not one line")
+    return [_diagnostic(d, path) for d in diagnostics], list(errors)
+
+
+def _diagnostic(record, path: str) -> Diagnostic:
+    from .rules import RULES
+
+    _keys(record, _DIAGNOSTIC)
+    if record["path"] != path:
+        raise Invalid("a finding for another file")
+    if record["code"] not in RULES:
+        raise Invalid("an unknown code")
+    message = _text(record["message"])
+    if printable(message) != message:
+        raise Invalid("a message that is not one printable line")
+    line, col, end_line, end_col = _range(record["range"])
     fix = record["fix"]
     if fix is not None:
-        fix = Fix(Applicability(fix["applicability"]), str(fix["message"]),
-                  tuple(Edit(str(c), int(a), int(b), int(x), int(y), _number(n)) for c, a, b, x, y, n in fix["edits"]))
-    line, col, end_line, end_col = (int(v) for v in record["range"])
-    cell, file_line = (_number(v) for v in record["cell"])
-    return Diagnostic(str(record["path"]), line, col, end_line, end_col, str(record["code"]), str(record["message"]),
-                      Severity(record["severity"]), fix, cell, file_line)
+        _keys(fix, _FIX)
+        if not isinstance(fix["edits"], list) or not fix["edits"]:
+            raise Invalid("a fix without edits")
+        edits = []
+        for edit in fix["edits"]:
+            if not isinstance(edit, list) or len(edit) != 6:
+                raise Invalid("an edit is [content, line, col, end_line, end_col, cell]")
+            edits.append(Edit(_text(edit[0]), *_range(edit[1:5]), _cell(edit[5])))
+        fix = Fix(Applicability(_text(fix["applicability"])), _text(fix["message"]), tuple(edits))
+    where = record["cell"]
+    if not isinstance(where, list) or len(where) != 2:
+        raise Invalid("cell is [cell, line in the file]")
+    return Diagnostic(path, line, col, end_line, end_col, record["code"], message,
+                      Severity(_text(record["severity"])), fix, _cell(where[0]), _cell(where[1]))
 
 
-def _number(value) -> int | None:
-    return None if value is None else int(value)
+def _cell(value) -> int | None:
+    """A notebook's cell number or file line: None for a script."""
+    if value is not None and (type(value) is not int or not 1 <= value <= _MAX_POSITION):
+        raise Invalid("a cell number is a positive integer")
+    return value
+
+
+def _keys(record, expected: set[str]) -> None:
+    if not isinstance(record, dict) or set(record) != expected:
+        raise Invalid(f"expected exactly the keys {sorted(expected)}")
+
+
+def _text(value) -> str:
+    if not isinstance(value, str):
+        raise Invalid("expected a string")
+    return value
+
+
+def _range(values) -> tuple[int, int, int, int]:
+    """1-based lines, 0-based columns, the end not before the start."""
+    if not isinstance(values, list) or len(values) != 4 or not all(
+            type(v) is int and 0 <= v <= _MAX_POSITION for v in values):
+        raise Invalid("a range is four integers")
+    line, col, end_line, end_col = values
+    if line < 1 or (end_line, end_col) < (line, col):
+        raise Invalid("a range that ends before it starts")
+    return line, col, end_line, end_col

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
+from typing import Callable
 
 from . import __version__
 from .cache import FOLDER, Cache
@@ -18,10 +19,10 @@ from .config import ConfigError, Settings, find_config, load, validate_codes, va
 from .core import check_bytes
 from .diagnostics import Diagnostic, FileError
 from .engine import REPORT_HINT
-from .files import discover, write_atomic
+from .files import checked_tree, discover, read_source, write_atomic
 from .fixes import applicable
 from .lines import split_lines
-from .output import FORMATS, render, to_json  # noqa: F401  (to_json: kept importable from here)
+from .output import FORMATS, printable, render, to_json  # noqa: F401  (to_json: kept importable from here)
 from .rules import all_rules, by_name_or_code
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -116,45 +117,55 @@ class Outcome:
     notes: list[str] = field(default_factory=list)  # e.g. a notebook in another language, skipped
 
 
-def check_file(path: str, settings: Settings, mode: str = "check", cache: Cache | None = None) -> Outcome:
-    """Check one file; in mode "fix" write the fixed text back, in mode "diff" only describe it.
-    Plain checks go through the cache when there is one. Never raises."""
+def check_file(path: str, settings: Settings, mode: str = "check", cache: Cache | None = None,
+               tree: tuple[str, ...] = ()) -> Outcome:
+    """Check one file; in mode "fix" write the fixed text back (through a symlink only to a file inside
+    `tree`, the checked folders), in mode "diff" only describe it. Plain checks go through the cache when
+    there is one. Never raises: whatever goes wrong (MemoryError included) is this file's one line."""
     try:
-        with open(path, "rb") as handle:
-            data = handle.read()
+        return _check_file(path, settings, mode, cache, tree)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: the run goes on
+        return _internal(path, exc)
+
+
+def _check_file(path: str, settings: Settings, mode: str, cache: Cache | None, tree: tuple[str, ...]) -> Outcome:
+    try:
+        data, stamp = read_source(path, settings.max_file_size)
+    except FileError as exc:
+        return Outcome(errors=[error_line(path, str(exc))])
     except OSError as exc:
-        return Outcome(errors=[f"{path}: error: {exc.strerror or exc}"])
+        return Outcome(errors=[error_line(path, exc.strerror or str(exc))])
     if cache is None or mode != "check":
-        return _check_data(path, data, settings, mode)
+        return _check_data(path, data, settings, mode, lambda text: write_atomic(path, text, tree, stamp))
     key = cache.key(path, data, settings)
-    hit = cache.get(key)
+    hit = cache.get(key, path)
     if hit is not None:
         return Outcome(*hit)
     outcome = _check_data(path, data, settings, mode)
     if not outcome.internal and not outcome.notes:
-        cache.put(key, outcome.diagnostics, outcome.errors)
+        cache.put(key, path, outcome.diagnostics, outcome.errors)
     return outcome
 
 
-def _check_data(path: str, data: bytes, settings: Settings, mode: str) -> Outcome:
+def _check_data(path: str, data: bytes, settings: Settings, mode: str,
+                write: Callable[[bytes], None] | None = None) -> Outcome:
     try:
         report = check_bytes(data, path, settings, mode)
         if mode == "diff":
-            diff = "".join("".join(difflib.unified_diff(_lines(c.before), _lines(c.after), f"a/{c.label}",
-                                                        f"b/{c.label}")) for c in report.changes)
-            return Outcome(errors=[f"{path}: error: {e}" for e in report.errors], fixed=report.fixed, diff=diff,
-                           notes=[f"{path}: note: {n}" for n in report.notes])
-        if report.data is not None:
-            write_atomic(path, report.data)
+            diff = "".join("".join(difflib.unified_diff(_lines(c.before), _lines(c.after), f"a/{printable(c.label)}",
+                                                        f"b/{printable(c.label)}")) for c in report.changes)
+            return Outcome(errors=[error_line(path, e) for e in report.errors], fixed=report.fixed, diff=diff,
+                           notes=[f"{printable(path)}: note: {printable(n)}" for n in report.notes])
+        if report.data is not None and write is not None:
+            write(report.data)
     except FileError as exc:
-        return Outcome(errors=[f"{path}: error: {exc}"])
+        return Outcome(errors=[error_line(path, str(exc))])
     except OSError as exc:
-        return Outcome(errors=[f"{path}: error: {exc.strerror or exc}"])
+        return Outcome(errors=[error_line(path, exc.strerror or str(exc))])
     except Exception as exc:  # noqa: BLE001 - the last line of defence: the run goes on
-        return Outcome(errors=[f"{path}: error: internal error: {type(exc).__name__}: {exc}; please report it"],
-                       internal=True)
-    return Outcome(report.diagnostics, [f"{path}: error: {e}" for e in report.errors], report.fixed,
-                   internal=report.internal, notes=[f"{path}: note: {n}" for n in report.notes])
+        return _internal(path, exc)
+    return Outcome(report.diagnostics, [error_line(path, e) for e in report.errors], report.fixed,
+                   internal=report.internal, notes=[f"{printable(path)}: note: {printable(n)}" for n in report.notes])
 
 
 def _lines(text: str) -> list[str]:
@@ -166,47 +177,60 @@ def _lines(text: str) -> list[str]:
     return lines
 
 
-def _check_chunk(paths: list[str], settings: Settings, mode: str, cache: Cache | None = None) -> list[Outcome]:
-    return [check_file(p, settings, mode, cache) for p in paths]
+def error_line(path: str, message: str) -> str:
+    """The one line a file that can't be checked gets (its name escaped to stay on one line)."""
+    return f"{printable(path)}: error: {printable(message)}"
+
+
+def _internal(path: str, exc: BaseException) -> Outcome:
+    detail = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return Outcome(errors=[error_line(path, f"internal error: {detail}; please report it")], internal=True)
+
+
+def _check_chunk(paths: list[str], settings: Settings, mode: str, cache: Cache | None = None,
+                 tree: tuple[str, ...] = ()) -> list[Outcome]:
+    return [check_file(p, settings, mode, cache, tree) for p in paths]
 
 
 def run_check(paths: list[str], settings: Settings, jobs: int, mode: str = "check",
-              cache: Cache | None = None) -> list[Outcome]:
+              cache: Cache | None = None, tree: tuple[str, ...] = ()) -> list[Outcome]:
     """Outcomes of every file, in the order of `paths`. Files are checked in worker processes, so that
     a crash of the parser or the analysis (a native stack overflow, running out of memory) costs only
     the file that caused it: the main process survives and reports it."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     if not paths or (len(paths) < 16 and multiprocessing.get_start_method() != "fork"):
-        return _check_chunk(paths, settings, mode, cache)  # starting a fresh interpreter would cost more
+        return _check_chunk(paths, settings, mode, cache, tree)  # starting a fresh interpreter would cost more
     count = min(len(paths), jobs * 4)
     pending = [paths[i::count] for i in range(count)]
     done: dict[str, Outcome] = {}
     while pending:
         broken = []
         with ProcessPoolExecutor(max_workers=min(jobs, len(pending))) as pool:
-            futures = [(chunk, pool.submit(_check_chunk, chunk, settings, mode, cache)) for chunk in pending]
+            futures = [(chunk, pool.submit(_check_chunk, chunk, settings, mode, cache, tree)) for chunk in pending]
             for chunk, future in futures:
                 try:
                     done.update(zip(chunk, future.result()))
-                except BrokenProcessPool:
+                except Exception:  # noqa: BLE001 - a dead worker, or a result that couldn't come back
                     broken.append(chunk)
         pending = []
-        for chunk in broken:  # a worker died: every unfinished chunk fails; halve them to find the culprit
+        for chunk in broken:  # every unfinished chunk fails; halve them to find the culprit
             if len(chunk) == 1:
-                done[chunk[0]] = _alone(chunk[0], settings, mode, cache)
+                done[chunk[0]] = _alone(chunk[0], settings, mode, cache, tree)
             else:
                 pending += [chunk[:len(chunk) // 2], chunk[len(chunk) // 2:]]
     return [done[p] for p in paths]
 
 
-def _alone(path: str, settings: Settings, mode: str, cache: Cache | None) -> Outcome:
+def _alone(path: str, settings: Settings, mode: str, cache: Cache | None, tree: tuple[str, ...]) -> Outcome:
     """One file in a process of its own: if that dies too, the file is the culprit."""
     with ProcessPoolExecutor(max_workers=1) as pool:
         try:
-            return pool.submit(check_file, path, settings, mode, cache).result()
+            return pool.submit(check_file, path, settings, mode, cache, tree).result()
         except BrokenProcessPool:
-            return Outcome(errors=[f"{path}: error: internal error: the process analysing this file crashed; "
-                                   f"{REPORT_HINT}"], internal=True)
+            return Outcome(errors=[error_line(path, "internal error: the process analysing this file crashed; "
+                                                    f"{REPORT_HINT}")], internal=True)
+        except Exception as exc:  # noqa: BLE001 - its result could not come back
+            return _internal(path, exc)
 
 
 def _plural(count: int, noun: str) -> str:
@@ -241,14 +265,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ce-lint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if args.command == "clean":
-        removed = Cache(root).clear()
-        print(f"Removed {root / FOLDER}." if removed else f"No cache at {root / FOLDER}.", file=sys.stderr)
-        return EXIT_CLEAN
+        return _clean(root)
     all_rules()  # register rules before worker processes fork
     files = list(discover(args.paths, settings.exclude, settings.include + settings.extend_include))
     mode = "diff" if args.diff else "fix" if args.fix else "check"
     cache = None if args.no_cache or mode != "check" else Cache(root)  # fixes always analyse afresh
-    outcomes = run_check(files, settings, args.jobs, mode, cache)
+    outcomes = run_check(files, settings, args.jobs, mode, cache, checked_tree(args.paths))
+    if cache is not None and any(os.path.isdir(p) for p in args.paths):
+        cache.prune(files)
     errors = [e for o in outcomes for e in o.errors]
     for line in [n for o in outcomes for n in o.notes] + errors:
         print(line, file=sys.stderr)
@@ -267,6 +291,17 @@ def main(argv: list[str] | None = None) -> int:
     if errors:
         return EXIT_ERROR
     return EXIT_FINDINGS if diagnostics else EXIT_CLEAN
+
+
+def _clean(root: Path) -> int:
+    folder = printable(str(root / FOLDER))
+    try:
+        removed = Cache(root).clear()
+    except OSError as exc:
+        print(f"ce-lint: error: cannot remove {folder}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print(f"Removed {folder}." if removed else f"No cache at {folder}.", file=sys.stderr)
+    return EXIT_CLEAN
 
 
 def _summary(files: list[str], diagnostics: list[Diagnostic], failed: int, fixed: int, unsafe: bool) -> None:

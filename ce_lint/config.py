@@ -19,6 +19,9 @@ DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__py
 DEFAULT_INCLUDE = ("*.py", "*.pyi", "*.ipynb")  # what a folder walk checks, as Ruff's `include`
 
 
+DEFAULT_MAX_FILE_SIZE = 2_000_000  # bytes: larger files are refused unread (README: "What is refused")
+
+
 class ConfigError(Exception):
     """A configuration file or option that can't be used; reported in one line."""
 
@@ -36,6 +39,7 @@ class Settings:
     extend_safe_fixes: tuple[str, ...] = ()  # codes or prefixes whose unsafe fixes count as safe
     extend_unsafe_fixes: tuple[str, ...] = ()  # codes or prefixes whose safe fixes count as unsafe
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes ignored in matching files)
+    max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
 
     def enabled(self, code: str, default_enabled: bool) -> bool:
         """Ruff's logic: the most specific selector wins; ignore beats select at equal length."""
@@ -59,7 +63,7 @@ class Settings:
 _KEYS = {"select": "codes", "ignore": "codes", "extend-select": "codes", "exclude": "strings",
          "include": "strings", "extend-include": "strings",
          "keras-version": "string", "unsafe-fixes": "bool", "extend-safe-fixes": "codes",
-         "extend-unsafe-fixes": "codes", "per-file-ignores": "globs"}
+         "extend-unsafe-fixes": "codes", "per-file-ignores": "globs", "max-file-size": "size"}
 
 
 def find_config(start: Path) -> Path | None:
@@ -75,8 +79,9 @@ def find_config(start: Path) -> Path | None:
 
 def _has_table(path: Path) -> bool:
     try:
-        return "ce-lint" in tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
+        return isinstance(tool, dict) and "ce-lint" in tool
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, MemoryError):
         return False
 
 
@@ -85,7 +90,11 @@ def load(path: Path) -> Settings:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
+    except (RecursionError, MemoryError):  # tomllib recurses once per nesting level
+        raise ConfigError(f"{path}: cannot read configuration: nested too deeply") from None
     table = data if path.name == "ce-lint.toml" else data.get("tool", {}).get("ce-lint", {})
+    if not isinstance(table, dict):
+        raise ConfigError(f"{path}: [tool.ce-lint] must be a table")
     values = {}
     for key, value in table.items():
         if key not in _KEYS:
@@ -101,6 +110,10 @@ def validate(key: str, value, where: str):
     if kind == "bool":
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false")
+        return value
+    if kind == "size":
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{where} must be a number of bytes (e.g. 2_000_000)")
         return value
     if kind == "globs":
         if not isinstance(value, dict) or not all(isinstance(v, list) and all(isinstance(c, str) for c in v)

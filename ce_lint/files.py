@@ -1,5 +1,5 @@
-"""Which files a run checks (the paths given, folders walked, excluded names pruned), and how a fixed
-file is written back."""
+"""Which files a run checks (the paths given, folders walked, excluded names pruned), how a file is read
+(regular files only, within a size limit) and how a fixed file is written back."""
 
 from __future__ import annotations
 
@@ -8,9 +8,11 @@ import fnmatch
 import os
 import stat
 import tempfile
+from dataclasses import dataclass
 from typing import Iterator
 
-from .config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE
+from .config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_SIZE
+from .diagnostics import FileError
 
 
 def _matches(name: str, path: str, patterns: tuple[str, ...]) -> bool:
@@ -20,41 +22,124 @@ def _matches(name: str, path: str, patterns: tuple[str, ...]) -> bool:
 
 def discover(paths: list[str], exclude: tuple[str, ...] = (),
              include: tuple[str, ...] = DEFAULT_INCLUDE) -> Iterator[str]:
-    """The files under `paths` that match `include` (scripts and notebooks), in a stable order. Files
-    named explicitly are always checked; missing paths are yielded too, so that reading them reports
-    the error."""
+    """The files under `paths` that match `include` (scripts and notebooks), in a stable order, each once
+    however it is spelled (`a.py`, `./a.py`, and the folder holding it). Files named explicitly are always
+    checked; missing paths, and folders that can't be listed, are yielded too, so that reading them
+    reports the error."""
     patterns = DEFAULT_EXCLUDE + tuple(exclude)
+    seen: set[str] = set()
     for path in paths:
-        if not os.path.isdir(path):
-            yield path
-            continue
-        found = []
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not _matches(d, os.path.join(root, d), patterns)
-                             and not os.path.exists(os.path.join(root, d, "pyvenv.cfg")))
-            for name in files:
-                full = os.path.join(root, name)
-                if _matches(name, full, include) and not _matches(name, full, tuple(exclude)):
-                    found.append(os.path.normpath(full))
-        yield from sorted(found)
+        for found in _walk(path, patterns, tuple(exclude), include):
+            identity = os.path.normcase(os.path.abspath(found))
+            if identity not in seen:
+                seen.add(identity)
+                yield found
 
 
-def write_atomic(path: str, data: bytes) -> None:
+def _walk(path: str, patterns: tuple[str, ...], exclude: tuple[str, ...], include: tuple[str, ...]) -> Iterator[str]:
+    if not os.path.isdir(path):
+        yield path
+        return
+    found, unreadable = [], []
+    for root, dirs, files in os.walk(path, onerror=lambda error: unreadable.append(error.filename)):
+        dirs[:] = sorted(d for d in dirs if not _matches(d, os.path.join(root, d), patterns)
+                         and not os.path.exists(os.path.join(root, d, "pyvenv.cfg")))
+        for name in files:
+            full = os.path.join(root, name)
+            if _matches(name, full, include) and not _matches(name, full, exclude):
+                found.append(os.path.normpath(full))
+    yield from sorted(found + [os.path.normpath(str(folder)) for folder in unreadable if folder is not None])
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What identifies the version of a file that was read: a fix is written only over that version."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+
+    @classmethod
+    def of(cls, status: os.stat_result) -> Stamp:
+        return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
+
+
+def read_source(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[bytes, Stamp]:
+    """The bytes of the regular file at `path` and its stamp. FileError (one line) for a folder, anything
+    that is not a regular file (a FIFO, a device, a socket: never opened, so never waited on) and a file
+    over `max_size` bytes (never read whole); OSError when the system refuses."""
+    status = os.stat(path)
+    if stat.S_ISDIR(status.st_mode):
+        os.listdir(path)  # an unreadable folder raises here, with the system's words
+        raise FileError("is a folder")
+    _check_regular(status, max_size)
+    # O_NONBLOCK: if a FIFO took the file's place since the stat, opening it doesn't wait for a writer.
+    descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+                         | getattr(os, "O_BINARY", 0))
+    with os.fdopen(descriptor, "rb") as handle:
+        status = os.fstat(handle.fileno())
+        _check_regular(status, max_size)
+        data = handle.read(max_size + 1)
+    if len(data) > max_size:
+        raise FileError(_too_large(len(data), max_size))
+    return data, Stamp.of(status)
+
+
+def _check_regular(status: os.stat_result, max_size: int) -> None:
+    if not stat.S_ISREG(status.st_mode):
+        raise FileError("not a regular file")
+    if status.st_size > max_size:
+        raise FileError(_too_large(status.st_size, max_size))
+
+
+def _too_large(size: int, max_size: int) -> str:
+    return f"file too large to analyse ({size:,} bytes; the limit, max-file-size, is {max_size:,})"
+
+
+def write_atomic(path: str, data: bytes, tree: tuple[str, ...] = (), expected: Stamp | None = None) -> None:
     """Replace the file's content by `data` so that a failure at any point (a full disk, a signal)
     leaves either the old file or the new one, never a mix: the bytes go to a temporary file in the
     same folder, are flushed to disk, take the old file's mode, and then replace it in one rename.
-    A symlink is followed: its target is replaced, and the link stays a link."""
+    A symlink is followed (its target is replaced, the link stays a link), but only to a file inside
+    one of the folders of `tree` (the checked folders; empty: anywhere). With `expected`, a file that
+    changed since it was read is left alone. FileError (one line) when it can't be written; the file is
+    then unchanged."""
     target = os.path.realpath(path)
+    if tree and not any(_inside(target, folder) for folder in tree):
+        raise FileError(f"not fixed: it links to {target}, outside the checked folders")
     folder = os.path.dirname(target) or "."
-    handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.", suffix=".ce-lint.tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.",
+                                             suffix=".ce-lint.tmp")
+    except OSError as exc:
+        raise FileError(_not_written(exc)) from None
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
             out.flush()
             os.fsync(out.fileno())
-        os.chmod(temporary, stat.S_IMODE(os.stat(target).st_mode))
+        status = os.stat(target)
+        if expected is not None and Stamp.of(status) != expected:
+            raise FileError("not fixed: the file changed while it was being fixed; run again")
+        os.chmod(temporary, stat.S_IMODE(status.st_mode))
         os.replace(temporary, target)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
+        if isinstance(exc, OSError):
+            raise FileError(_not_written(exc)) from None
         raise
+
+
+def checked_tree(paths: list[str]) -> tuple[str, ...]:
+    """The folders a run checks, symlinks resolved: each folder named, and the folder of each file named."""
+    return tuple(os.path.realpath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths)
+
+
+def _inside(target: str, folder: str) -> bool:
+    return target == folder or target.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _not_written(exc: OSError) -> str:
+    return f"cannot write the fixes ({exc.strerror or exc}); the file is unchanged"

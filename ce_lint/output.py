@@ -35,7 +35,7 @@ def render(fmt: str, diagnostics: list[Diagnostic], errors: list[str] = (), unsa
 
 def text_line(d: Diagnostic, unsafe_fixes: bool = False) -> str:
     marker = "[*] " if applicable(d, unsafe_fixes) else ""
-    return f"{d.path}:{_cell(d)}{d.line}:{d.col + 1}: {d.code} {marker}{d.message}"
+    return f"{printable(d.path)}:{_cell(d)}{d.line}:{d.col + 1}: {d.code} {marker}{printable(d.message)}"
 
 
 def _cell(d: Diagnostic) -> str:
@@ -46,6 +46,21 @@ def _cell(d: Diagnostic) -> str:
 def _message(d: Diagnostic) -> str:
     """The message, naming the cell and the position in it for formats that point at the notebook file."""
     return d.message if d.cell is None else f"cell {d.cell}, line {d.line}, column {d.col + 1}: {d.message}"
+
+
+def printable(text: str) -> str:
+    """A file name (or a message) as one line of printable text: a newline or another control character
+    (a terminal escape), and a byte that isn't UTF-8 (which Python reads as a lone surrogate), are
+    escaped as in a Python literal."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else _escaped(c) for c in text)
+
+
+def _escaped(char: str) -> str:
+    if "\udc80" <= char <= "\udcff":  # os.fsdecode's spelling of an undecodable byte
+        return f"\\x{ord(char) - 0xdc00:02x}"
+    return char.encode("unicode_escape").decode("ascii")
 
 
 def to_json(diagnostics: list[Diagnostic]) -> str:
@@ -79,10 +94,11 @@ def _level(severity: Severity) -> str:
 
 def _artifact(path: str) -> dict:
     """A relative path stays relative to the checkout (%SRCROOT%), as code scanning expects;
-    an absolute one becomes a file: URI."""
+    an absolute one becomes a file: URI. Both are percent-encoded from the file name's bytes, which
+    need not be UTF-8."""
     if os.path.isabs(path):
         return {"uri": Path(path).as_uri()}
-    return {"uri": quote(Path(os.path.normpath(path)).as_posix()), "uriBaseId": "%SRCROOT%"}
+    return {"uri": quote(os.fsencode(Path(os.path.normpath(path)).as_posix())), "uriBaseId": "%SRCROOT%"}
 
 
 def to_sarif(diagnostics: list[Diagnostic], errors: list[str] = ()) -> dict:
@@ -151,5 +167,5 @@ def github_annotation(d: Diagnostic) -> str:
     kind = "error" if d.severity == Severity.ERROR else "warning"
     where = (f"line={d.file_line or 1}" if d.cell is not None else
              f"line={d.line},col={d.col + 1},endLine={d.end_line},endColumn={d.end_col + 1}")
-    props = f"title={_escape_property(f'ce-lint ({d.code})')},file={_escape_property(d.path)},{where}"
+    props = f"title={_escape_property(f'ce-lint ({d.code})')},file={_escape_property(printable(d.path))},{where}"
     return f"::{kind} {props}::{_escape_data(_message(d))}"

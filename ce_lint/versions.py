@@ -10,7 +10,9 @@ execution disabled: code with either marker runs only where 'accuracy' resolves 
 from __future__ import annotations
 
 import functools
+import os
 import re
+import sys
 from importlib import metadata
 
 
@@ -20,11 +22,21 @@ def _parse(version: str) -> tuple[int, ...]:
 
 @functools.lru_cache(maxsize=None)
 def installed(package: str) -> tuple[int, ...] | None:
-    """An installed distribution's version, read from its metadata (never imported)."""
-    try:
-        return _parse(metadata.version(package))
-    except metadata.PackageNotFoundError:
-        return None
+    """The version of a distribution installed in this environment, read from its metadata (never
+    imported); None if it isn't installed or its metadata has no usable version."""
+    for distribution in metadata.distributions(name=package, path=_environment_path()):
+        version = distribution.version
+        return _parse(version) or None if isinstance(version, str) else None
+    return None
+
+
+def _environment_path() -> list[str]:
+    """sys.path without the entry Python adds for the current folder (`python -m`, `python -c`): a
+    stray `*.dist-info` where ce-lint happens to run is not what the checked code runs on."""
+    first = sys.path[0] if sys.path else None
+    if first is not None and (first == "" or os.path.abspath(first) == os.getcwd()):
+        return sys.path[1:]
+    return list(sys.path)
 
 
 def configured(keras_version: str | None) -> tuple[bool, tuple[int, ...]] | None:

@@ -113,7 +113,7 @@ def test_the_cache_holds_only_json(project: Path) -> None:
     assert {p.name for p in stored} >= {".gitignore", "CACHEDIR.TAG"}
     for path in stored:
         if path.suffix == ".json":
-            assert set(json.loads(path.read_bytes())) == {"diagnostics", "errors"}
+            assert set(json.loads(path.read_bytes())) == {"key", "file", "diagnostics", "errors"}
         else:
             assert path.name in (".gitignore", "CACHEDIR.TAG")
 
@@ -134,3 +134,114 @@ def test_clean_removes_the_cache(project: Path) -> None:
     result = run("clean", cwd=project)
     assert result.returncode == 0 and not (project / FOLDER).exists()
     assert "No cache" in run("clean", cwd=project).stderr
+
+
+# -- a planted or damaged entry is a miss, never a crash nor a changed report --------------------------------
+
+
+def _planted(record: dict) -> list:
+    """Ways to tamper with a real entry of CE201.py."""
+    finding = record["diagnostics"][0]
+
+    def with_finding(**changes) -> dict:
+        return {**record, "diagnostics": [{**finding, **changes}] + record["diagnostics"][1:]}
+
+    return [
+        with_finding(range=[1e999, 0, 1, 0]),  # OverflowError when made an int
+        with_finding(range=[True, 0, 1, 0]),
+        with_finding(range=[5, 0, 4, 0]),  # ends before it starts
+        with_finding(range=[-1, 0, 1, 0]),
+        with_finding(code="CE999"),  # KeyError in the JSON and SARIF writers
+        with_finding(path="elsewhere.py"),  # a finding for another file
+        with_finding(message="\x1b[2J\x1b[31mhijacked"),  # raw terminal escapes
+        with_finding(severity="fatal"),
+        with_finding(extra=1),
+        with_finding(fix={"applicability": "safe", "message": "x", "edits": [["", 1, 0, 1]]}),
+        {**record, "diagnostics": []},  # hides the findings (under another key)
+        {**record, "errors": ["elsewhere.py: error: planted"]},
+        {**record, "errors": ["CE201.py: error: two\nlines"]},
+        {**record, "file": "/elsewhere/CE201.py"},
+    ]
+
+
+def test_a_planted_entry_is_a_miss(project: Path) -> None:
+    expected = run("check", "--output-format", "json", "CE201.py", cwd=project)
+    [entry] = entries(project)
+    record = json.loads(entry.read_bytes())
+    assert record["diagnostics"]
+    for index, planted in enumerate(_planted(record)):
+        if planted["diagnostics"] == [] and planted["errors"] == record["errors"]:
+            planted["key"] = "0" * 64  # an entry saying "no findings" for another version: must not be taken for this one
+        entry.write_text(json.dumps(planted), encoding="utf-8")
+        again = run("check", "--output-format", "json", "CE201.py", cwd=project)
+        assert (again.stdout, again.stderr, again.returncode) == (expected.stdout, expected.stderr, expected.returncode), index
+        for fmt in ("text", "sarif"):
+            entry.write_text(json.dumps(planted), encoding="utf-8")
+            shown = run("check", "--output-format", fmt, "CE201.py", cwd=project)
+            assert "Traceback" not in shown.stderr and "\x1b" not in shown.stdout and shown.returncode == 1, index
+
+
+def test_a_deeply_nested_entry_is_a_miss(project: Path) -> None:
+    expected = run("check", "--output-format", "json", "CE201.py", cwd=project)
+    [entry] = entries(project)
+    entry.write_bytes(b"[" * 100_000 + b"]" * 100_000)
+    again = run("check", "--output-format", "json", "CE201.py", cwd=project)
+    assert (again.stdout, again.stderr) == (expected.stdout, expected.stderr)
+
+
+def test_a_symlinked_cache_folder_is_never_followed(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    (elsewhere / "keep.txt").write_text("mine", encoding="utf-8")
+    (project / FOLDER).symlink_to(elsewhere, target_is_directory=True)
+    result = run("check", "--output-format", "json", ".", cwd=project)
+    assert result.returncode == 2 and json.loads(result.stdout)
+    assert sorted(p.name for p in elsewhere.iterdir()) == ["keep.txt"], "entries were written through the link"
+    clean = run("clean", cwd=project)
+    assert clean.returncode == 0 and "Traceback" not in clean.stderr
+    assert not (project / FOLDER).exists() and (elsewhere / "keep.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_a_symlinked_entry_is_never_read(project: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    expected = run("check", "--output-format", "json", "CE201.py", cwd=project)
+    [entry] = entries(project)
+    record = json.loads(entry.read_bytes())
+    outside = tmp_path_factory.mktemp("outside") / "entry.json"
+    outside.write_text(json.dumps({**record, "diagnostics": []}), encoding="utf-8")
+    entry.unlink()
+    entry.symlink_to(outside)
+    again = run("check", "--output-format", "json", "CE201.py", cwd=project)
+    assert again.stdout == expected.stdout
+
+
+def test_edits_replace_the_entry_of_their_file(project: Path) -> None:
+    cache, path = Cache(project), project / "CE201.py"
+    source = path.read_text(encoding="utf-8")
+    for i in range(30):
+        path.write_text(source + f"\n# edit {i}\n", encoding="utf-8")
+        assert cli.check_file(str(path), Settings(), cache=cache).diagnostics
+    assert len(entries(project)) == 1
+
+
+def test_a_run_over_a_folder_prunes_the_entries_of_files_that_are_gone(project: Path) -> None:
+    run("check", ".", cwd=project)
+    assert len(entries(project)) == 5
+    (project / "CE301.py").unlink()
+    (project / "clean.py").unlink()
+    run("check", "CE101.py", cwd=project)  # naming files only: nothing is pruned
+    assert len(entries(project)) == 5
+    run("check", ".", cwd=project)
+    assert len(entries(project)) == 3
+
+
+def test_clean_that_fails_is_one_line(project: Path, monkeypatch: pytest.MonkeyPatch,
+                                      capsys: pytest.CaptureFixture) -> None:
+    run("check", ".", cwd=project)
+
+    def refuse(path, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(shutil, "rmtree", refuse)
+    monkeypatch.chdir(project)
+    assert cli.main(["clean"]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"ce-lint: error: cannot remove {project / FOLDER}: Permission denied"]

@@ -175,7 +175,7 @@ def test_a_fix_that_cannot_be_written_leaves_the_file_as_it_was(tmp_path: Path, 
 
     monkeypatch.setattr(files.os, "fsync", full)
     outcome = check_file(str(path), SETTINGS, "fix")
-    assert outcome.errors == [f"{path}: error: No space left on device"]
+    assert outcome.errors == [f"{path}: error: cannot write the fixes (No space left on device); the file is unchanged"]
     assert path.read_bytes() == original
     assert sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]
 
