@@ -10,7 +10,7 @@ plugin, so every registered rule appears.
 The module's text is read from the file (pylint's tree is not used) and analysed once, whatever
 the number of families enabled: the first of our checkers pylint runs on a module reports the
 findings of every enabled rule, the others skip it. Nothing is kept after reporting except the
-identity of the last module. Columns are 0-based, as pylint's col_offset.
+identity of the last module, forgotten when the next run opens. Columns are 0-based, as pylint's col_offset.
 
 `# noqa` is honoured as by the command (and by flake8), so one comment silences a finding in every
 front end; pylint's own `# pylint: disable=<symbol>` comments work too.
@@ -48,7 +48,10 @@ class _FamilyChecker(BaseRawFileChecker):
     _last_module: tuple[str, int] | None = None  # shared by every family: the module already analysed
 
     def open(self) -> None:
-        """Before the first module: a bad --keras-version is one line and pylint's usage-error exit status."""
+        """Before the first module of a run: a bad --keras-version is one line and pylint's usage-error
+        exit status. A new run starts afresh: pylint may be run many times in one process (an editor
+        integration, a test runner), and astroid hands the same module objects to each run."""
+        _FamilyChecker._last_module = None
         value = _keras_version(self.linter)
         if value is not None:
             try:

@@ -53,3 +53,26 @@ def test_symbols_suppress_and_default_off_rules_stay_off(tmp_path: Path) -> None
                                                   "criterion = nn.BCELoss()  # pylint: disable=prefer-bce-with-logits"))
     silenced = pylint("--disable=all", "--enable=W7901", str(tmp_path / "a.py"))
     assert len(rows(silenced.stdout)) == len(rows(asked.stdout)) - 1
+
+
+def test_pylint_run_again_in_one_process_reports_again(tmp_path: Path) -> None:
+    """An editor integration or a test runner runs pylint many times in one process; each run reports
+    the file's findings, also after the file changes."""
+    import io
+
+    from pylint.lint import Run
+    from pylint.reporters.text import TextReporter
+
+    path = tmp_path / "a.py"
+    path.write_text((ROOT / "fixtures" / "CE201.py").read_text())
+
+    def messages() -> list[str]:
+        out = io.StringIO()
+        Run(["--load-plugins=ce_lint.pylint_plugin", "--disable=all", "--enable=W7201", "--score=n",
+             "--msg-template={msg_id} {line}", str(path)], reporter=TextReporter(out), exit=False)
+        return [line for line in out.getvalue().splitlines() if line.startswith("W7201 ")]
+
+    first = messages()
+    assert first and [messages() for _ in range(3)] == [first] * 3
+    path.write_text(path.read_text() + "\nloss = nn.CrossEntropyLoss()(torch.softmax(x, dim=1), y)\n")
+    assert len(messages()) == len(first) + 1
