@@ -1,17 +1,14 @@
 """The analysis of one module's text: `lint(source, path, settings) -> diagnostics` (core.py decides
 which text: a script's, or a notebook's code cells; and applies fixes).
 
-Order of work: a textual gate (files that never mention a framework are not parsed), the libcst
-parse, the one pass that collects facts, the rules, then `# noqa`. Nothing here imports or
-executes the code it reads.
+Order of work: Python's own parse (every file must be valid Python), a textual gate (files that
+never mention a framework are not analysed), the budget (limits.py), the libcst parse, the one pass
+that collects facts, the rules, then `# noqa`. Nothing here imports or executes the code it reads.
 """
 
 from __future__ import annotations
 
-import ast
 import gc
-import itertools
-import re
 import sys
 import threading
 import tokenize
@@ -21,7 +18,7 @@ from typing import Any, Callable, TypeVar
 
 import libcst as cst
 
-from . import vocab
+from . import limits, vocab
 from .config import Settings
 from .diagnostics import Diagnostic, FileError
 from .fixes import to_fix
@@ -53,74 +50,6 @@ def decode(data: bytes) -> str:
         return data.decode(encoding_of(data))
     except (SyntaxError, LookupError, UnicodeDecodeError) as exc:
         raise FileError(f"cannot decode file: {exc}") from None
-
-
-# Some shapes of valid Python make libcst's parser take minutes or gigabytes, or overflow its stack:
-# over 200 nested brackets (which CPython refuses too), very long chains of binary operators or
-# attributes (time grows with the square of the length: 2,000 terms about 1 s, 20,000 minutes), and
-# deeply nested conditional expressions (4,000 take 3 GB). Real code never comes near; such files get
-# a one-line error instead. The checks are textual and cheap; CPython's own parser (ten times faster
-# than libcst's) measures the depth of the rare file that looks suspicious.
-_MAX_BRACKETS = 200
-_MAX_CHAIN = 2_000
-_MAX_DEPTH = 1_000
-_BRACKET = re.compile(r"[()\[\]{}]")
-_DEPTH = {"(": 1, "[": 1, "{": 1, ")": -1, "]": -1, "}": -1}
-# Starts with an operator character, which the regex engine skips to quickly.
-_CHAIN = re.compile(r"[-+*/%@&|^.](?:\s*+[\w'\"]++\s*+[-+*/%@&|^.]){" + str(_MAX_CHAIN) + "}")
-_LONG_LINE = 2_000
-
-
-def _check_shape(source: str, path: str) -> None:
-    """FileError for text the parser can't take in reasonable time, memory and stack."""
-    if _CHAIN.search(source):
-        raise FileError(f"an expression chains more than {_MAX_CHAIN:,} operators: too long to analyse")
-    if not _suspicious(source):
-        return
-    try:
-        tree = compile(source, path, "exec", ast.PyCF_ONLY_AST)  # the exact verdict, from CPython's own parser
-    except SyntaxError as exc:
-        raise FileError(_cpython_words(exc)) from None
-    except (RecursionError, MemoryError):
-        raise FileError("expressions nested too deeply to analyse") from None
-    if _depth(tree) > _MAX_DEPTH:
-        raise FileError(f"expressions nested more than {_MAX_DEPTH:,} levels deep: too deep to analyse")
-
-
-def _suspicious(source: str) -> bool:
-    """Whether a file needs CPython's verdict: a very long line, many conditional expressions, or
-    deeply nested brackets (those in strings count too: an over-estimate)."""
-    if max(map(len, source.split("\n"))) >= _LONG_LINE or source.count("else") > _MAX_DEPTH:
-        return True
-    brackets = _BRACKET.findall(source)
-    return len(brackets) > _MAX_BRACKETS and max(itertools.accumulate(map(_DEPTH.__getitem__, brackets))) > _MAX_BRACKETS
-
-
-def _syntax_error(source: str, path: str, exc: cst.ParserSyntaxError) -> str:
-    """The message for a file libcst can't parse: CPython's own words when it refuses the file too (its
-    positions and wording are what users know), else libcst's, as a limit of the parser."""
-    try:
-        compile(source, path, "exec", ast.PyCF_ONLY_AST)
-    except SyntaxError as error:
-        return _cpython_words(error)
-    except (RecursionError, MemoryError, ValueError):
-        pass
-    return (f"libcst cannot parse this file (line {exc.raw_line}, column {exc.raw_column + 1}): "
-            f"{str(exc.message).splitlines()[0]}")
-
-
-def _cpython_words(error: SyntaxError) -> str:
-    column = f", column {error.offset}" if error.offset else ""
-    return f"syntax error at line {error.lineno}{column}: {error.msg}"
-
-
-def _depth(tree: ast.AST) -> int:
-    deepest, stack = 0, [(tree, 1)]
-    while stack:
-        node, depth = stack.pop()
-        deepest = max(deepest, depth)
-        stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
-    return deepest
 
 
 def enabled_rules(settings: Settings) -> list[Rule]:
@@ -188,18 +117,21 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
 
     result = Result()
     rules = rules if rules is not None else enabled_rules(settings)
+    if "\0" in source:
+        raise FileError("source contains a NUL byte")
+    tree = limits.parse(source, path, cell_map is not None)  # every file is Python, or gets Python's one line
     if not GATE.search(source):
         _report_unused_noqa(result, source, path, rules, set(), apply_noqa)
         return result
-    if "\0" in source:
-        raise FileError("source contains a NUL byte")
-    _check_shape(source, path)
+    limits.check_budget(tree)
+    del tree
     try:
         module = cst.parse_module(source)
     except cst.ParserSyntaxError as exc:
-        raise FileError(_syntax_error(source, path, exc)) from None
+        raise FileError(limits.libcst_refuses((exc.raw_line, exc.raw_column + 1),
+                                              str(exc.message).splitlines()[0])) from None
     except RecursionError:
-        raise FileError("too deeply nested to parse") from None
+        raise FileError(limits.libcst_refuses((1, 1), "too deeply nested")) from None
     try:
         facts = collect(module, settings)
         facts.cell_map = cell_map

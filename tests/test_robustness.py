@@ -40,15 +40,15 @@ def nested(depth: int) -> str:
     return "import torch\nx = " + "(" * depth + "1" + ")" * depth + "\n"
 
 
+TOO_DEEP = "too deep to analyse: the syntax tree nests more than 100 levels"
 MALFORMED = {
     "syntax_error.py": (b"import torch\ndef f(:\n    pass\n", "syntax error at line 2"),
     "invalid_utf8.py": (b"import torch\nx = '\xff\xfe\xfa'\n", "cannot decode file"),
     "nul_byte.py": (b"import torch\nx = 1\0\n", "NUL byte"),
     "nested_parens.py": (nested(3000).encode(), "too many nested parentheses"),
-    "long_chain.py": (("import torch\nx = " + " + ".join(["a"] * 20_000) + "\n").encode(), "too long to analyse"),
-    "deep_conditional.py": (("import torch\nx = (" + " if a else\n".join(["a"] * 20_000) + ")\n").encode(),
-                            "nested too deeply"),
-    "deep_and.py": (("import torch\nx = (" + " and\n".join(["a"] * 20_000) + ")\n").encode(), "too deeply nested"),
+    "long_chain.py": (("import torch\nx = " + " + ".join(["a"] * 20_000) + "\n").encode(), TOO_DEEP),
+    "deep_conditional.py": (("import torch\nx = (" + " if a else\n".join(["a"] * 20_000) + ")\n").encode(), TOO_DEEP),
+    "deep_and.py": (("import torch\nx = (" + " and\n".join(["a"] * 20_000) + ")\n").encode(), TOO_DEEP),
     "bad_coding.py": (b"# -*- coding: no-such-codec -*-\nimport torch\n", "cannot decode file"),
 }
 

@@ -14,7 +14,8 @@ import bisect
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..engine import GATE, _cpython_words
+from ..engine import GATE
+from ..limits import syntax_error
 from ..lines import NEWLINE
 from .magics import cell_magic, mask
 
@@ -121,7 +122,7 @@ class Notebook:
                 except SyntaxError as exc:
                     if exc.lineno and opener(masked):
                         exc.lineno -= 1
-                    errors.append(f"cell {cell.number}: {_cpython_words(exc)}")
+                    errors.append(f"cell {cell.number}: {syntax_error(exc)}")
                     broken.append(cell.number)
                     continue
                 except (ValueError, RecursionError, MemoryError) as exc:  # a NUL byte, absurd nesting

@@ -1,0 +1,86 @@
+"""What ce-lint refuses to analyse, and why: one rule, checked the same way on every file.
+
+A file is analysed when Python (the interpreter running ce-lint) can parse it and its syntax tree,
+as Python builds it, is within the budget: at most MAX_NODES nodes and MAX_DEPTH levels deep. Both
+are measured on every file that mentions a framework, in one linear walk, before libcst (the parser
+the analysis runs on) sees it: libcst's time and memory grow with the size of the tree, and with the
+square of its depth for long chains (`x[0][0]...`, `a if b else c if ...`: 2,000 levels take seconds
+and gigabytes each). Within the budget a file costs at most the figures in docs/limits.md. Real code
+stays inside: of 12,757 files of popular packages (site-packages of torch, keras, transformers, numpy,
+matplotlib, sympy...), the only ones deeper are generated sympy tables, which never mention a
+framework; the deepest other is 93 levels (torch/_dynamo), the largest 170,000 nodes.
+
+A level is one step down the tree: each operand of a chain of operators (`and`/`or` included), each
+call, subscript and attribute access, each conditional expression, unary operator, lambda, nested
+bracket, block and `elif`. Python itself refuses more than 200 nested brackets.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .diagnostics import FileError
+
+MAX_NODES = 200_000
+MAX_DEPTH = 100
+
+# Operators and load/store markers are shared singletons in Python's tree, not parts of the code.
+_MARKERS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
+
+def parse(source: str, path: str, notebook: bool = False) -> ast.Module:
+    """Python's tree of the source; FileError, in Python's words, if it is not valid Python (a notebook's
+    cells may `await` at the top level, as IPython runs them)."""
+    flags = ast.PyCF_ONLY_AST | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if notebook else 0)
+    try:
+        return compile(source, path, "exec", flags, dont_inherit=True)
+    except SyntaxError as exc:
+        raise FileError(syntax_error(exc)) from None
+    except ValueError:  # Python 3.10 and 3.11 say so for a NUL byte
+        raise FileError("source contains a NUL byte") from None
+    except (RecursionError, MemoryError):  # its own parser's limit
+        raise FileError(_too_deep(None)) from None
+
+
+def syntax_error(error: SyntaxError) -> str:
+    column = f", column {error.offset}" if error.offset else ""
+    return f"syntax error at line {error.lineno}{column}: {error.msg}"
+
+
+def check_budget(tree: ast.Module) -> None:
+    """FileError if the tree is over the budget. One pass, level by level, stopping at the first level
+    over it (a plain loop over the fields: twice as fast as ast.iter_child_nodes)."""
+    nodes, level = 0, [(tree, 1)]
+    while level:
+        nodes += len(level)
+        if nodes > MAX_NODES:
+            raise FileError(f"too large to analyse: more than {MAX_NODES:,} syntax-tree nodes")
+        below: list[tuple[ast.AST, int]] = []
+        add = below.append
+        for node, depth in level:
+            if depth > MAX_DEPTH:
+                raise FileError(_too_deep(getattr(node, "lineno", None)))
+            child_depth = depth + (len(node.values) - 1 if type(node) is ast.BoolOp else 1)
+            for name in node._fields:
+                value = getattr(node, name, None)
+                if type(value) is list:
+                    for item in value:
+                        if isinstance(item, ast.AST) and not isinstance(item, _MARKERS):
+                            add((item, child_depth))
+                elif isinstance(value, ast.AST) and not isinstance(value, _MARKERS):
+                    add((value, child_depth))
+        level = below
+
+
+def _too_deep(line: int | None) -> str:
+    where = f" (at line {line})" if line else ""
+    return (f"too deep to analyse: the syntax tree nests more than {MAX_DEPTH} levels{where}; each operand of "
+            "an operator chain, call, subscript, attribute, conditional and elif is a level")
+
+
+def libcst_refuses(position: tuple[int, int], message: str) -> str:
+    """The line for valid Python that libcst can't parse (it takes at most about 3,000 implicitly
+    concatenated strings, and refuses some mixes of tabs and spaces that Python accepts)."""
+    line, column = position
+    return (f"valid Python that libcst, the parser ce-lint analyses with, cannot read (line {line}, "
+            f"column {column}): {message}")
