@@ -10,8 +10,12 @@ corpus; a finding without one is listed as UNREVIEWED, so new findings show up i
 from __future__ import annotations
 
 import sys
-import tomllib
 from pathlib import Path
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # Python 3.10
+    import tomli as tomllib
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
