@@ -189,6 +189,44 @@ def test_a_failed_rename_leaves_the_file_and_no_temporary(tmp_path: Path, monkey
     assert path.read_text(encoding="utf-8") == BUGGY and sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]
 
 
+def test_a_disk_that_fills_up_mid_write_leaves_the_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The audit's 64 KiB tmpfs, simulated: the temporary file takes part of the bytes, then the disk is
+    full. The original is untouched, nothing is left behind, and the run says so in one line."""
+    import errno
+
+    from ce_lint import files
+
+    path = tmp_path / "train.py"
+    original = BUGGY + "".join(f"def helper_{i}():\n    return {i}\n\n\n" for i in range(400))
+    path.write_text(original, encoding="utf-8")
+    real_fdopen = files.os.fdopen
+
+    class Full:
+        def __init__(self, handle) -> None:
+            self.handle = handle
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc) -> None:
+            self.handle.close()
+
+        def write(self, data: bytes) -> int:
+            self.handle.write(data[: len(data) // 2])
+            self.handle.flush()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
+    def opening(fd, mode="r", *args, **kwargs):
+        handle = real_fdopen(fd, mode, *args, **kwargs)
+        return Full(handle) if "w" in mode else handle
+
+    monkeypatch.setattr(files.os, "fdopen", opening)
+    outcome = cli.check_file(str(path), Settings(unsafe_fixes=True), "fix")
+    assert path.read_text(encoding="utf-8") == original
+    assert outcome.errors == [f"{path}: error: cannot write the fixes (No space left on device); the file is unchanged"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["train.py"]
+
+
 # -- names that are not one printable line ----------------------------------------------------------------
 
 
