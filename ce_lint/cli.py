@@ -154,7 +154,7 @@ def _check_data(path: str, data: bytes, settings: Settings, mode: str,
         if mode == "diff":
             diff = "".join("".join(difflib.unified_diff(_lines(c.before), _lines(c.after), f"a/{printable(c.label)}",
                                                         f"b/{printable(c.label)}")) for c in report.changes)
-            return Outcome(errors=[error_line(path, e) for e in report.errors], fixed=report.fixed, diff=diff,
+            return Outcome(errors=_error_lines(path, report.errors), fixed=report.fixed, diff=diff,
                            notes=[f"{printable(path)}: note: {printable(n)}" for n in report.notes])
         if report.data is not None and write is not None:
             write(report.data)
@@ -164,8 +164,18 @@ def _check_data(path: str, data: bytes, settings: Settings, mode: str,
         return Outcome(errors=[error_line(path, exc.strerror or str(exc))])
     except Exception as exc:  # noqa: BLE001 - the last line of defence: the run goes on
         return _internal(path, exc)
-    return Outcome(report.diagnostics, [error_line(path, e) for e in report.errors], report.fixed,
-                   internal=report.internal, notes=[f"{printable(path)}: note: {printable(n)}" for n in report.notes])
+    return Outcome(report.diagnostics, _error_lines(path, report.errors), report.fixed, internal=report.internal,
+                   notes=[f"{printable(path)}: note: {printable(n)}" for n in report.notes])
+
+
+def _error_lines(path: str, problems: list[str]) -> list[str]:
+    """The file's one error line, however many problems it has (rules that crashed, a notebook's broken
+    cells); the request to report ce-lint's own errors said once."""
+    if not problems:
+        return []
+    hint = f"; {REPORT_HINT}"
+    said = [p[: -len(hint)] if p.endswith(hint) else p for p in dict.fromkeys(problems)]
+    return [error_line(path, "; ".join(said) + (hint if any(p.endswith(hint) for p in problems) else ""))]
 
 
 def _lines(text: str) -> list[str]:

@@ -264,3 +264,17 @@ def test_mutated_fixtures(path: Path) -> None:
         else:
             mutated = mutated[: max(i, j)]
         assert_never_raises("".join(mutated))
+
+
+def test_several_crashing_rules_are_one_line_for_their_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def crash(facts):
+        raise ZeroDivisionError("a bug")
+
+    rules = [dataclasses.replace(r, check=crash) if r.code in ("CE201", "CE202") else r
+             for r in engine.enabled_rules(Settings())]
+    monkeypatch.setattr(engine, "enabled_rules", lambda settings: rules)
+    path = tmp_path / "good.py"
+    path.write_text(GOOD, encoding="utf-8")
+    outcome = cli.check_file(str(path), Settings())
+    assert outcome.errors == [f"{path}: error: internal error in rule CE201: ZeroDivisionError: a bug; internal error "
+                              f"in rule CE202: ZeroDivisionError: a bug; {engine.REPORT_HINT}"]
