@@ -19,7 +19,7 @@ from .config import ConfigError, Settings, find_config, load, validate_codes, va
 from .core import check_bytes
 from .diagnostics import Diagnostic, FileError
 from .engine import REPORT_HINT
-from .files import checked_tree, discover, read_source, write_atomic
+from .files import checked_tree, discover, one_name_each, read_source, write_atomic
 from .fixes import applicable
 from .lines import split_lines
 from .output import FORMATS, printable, render, to_json  # noqa: F401  (to_json: kept importable from here)
@@ -279,6 +279,8 @@ def main(argv: list[str] | None = None) -> int:
     all_rules()  # register rules before worker processes fork
     files = list(discover(args.paths, settings.exclude, settings.include + settings.extend_include))
     mode = "diff" if args.diff else "fix" if args.fix else "check"
+    if mode != "check":
+        files = one_name_each(files)
     cache = None if args.no_cache or mode != "check" else Cache(root)  # fixes always analyse afresh
     outcomes = run_check(files, settings, args.jobs, mode, cache, checked_tree(args.paths))
     if cache is not None and any(os.path.isdir(p) for p in args.paths):

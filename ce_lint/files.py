@@ -132,6 +132,18 @@ def write_atomic(path: str, data: bytes, tree: tuple[str, ...] = (), expected: S
         raise
 
 
+def one_name_each(paths: list[str]) -> list[str]:
+    """The paths with one name kept for each real file (the one that isn't a symlink, if any), in order:
+    a file fixed under two names in parallel would be read by one and rewritten by the other."""
+    chosen: dict[str, str] = {}
+    for path in paths:
+        real = os.path.realpath(path)
+        if real not in chosen or (os.path.islink(chosen[real]) and not os.path.islink(path)):
+            chosen[real] = path
+    kept = set(chosen.values())
+    return [path for path in paths if path in kept]
+
+
 def checked_tree(paths: list[str]) -> tuple[str, ...]:
     """The folders a run checks, symlinks resolved: each folder named, and the folder of each file named."""
     return tuple(os.path.realpath(p if os.path.isdir(p) else os.path.dirname(p) or ".") for p in paths)
