@@ -12,6 +12,7 @@ import gc
 import sys
 import threading
 import tokenize
+import warnings
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import Any, Callable, TypeVar
@@ -104,7 +105,12 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
     paused = gc.isenabled()
     gc.disable()
     try:
-        return on_large_stack(_lint, source, path, settings, rules, apply_noqa, cell_map)
+        # Python's warnings about the code read (an invalid escape sequence, from its parser and from
+        # evaluating string literals; shown from Python 3.12) are other linters' business, not ce-lint's.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SyntaxWarning)
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return on_large_stack(_lint, source, path, settings, rules, apply_noqa, cell_map)
     finally:
         if paused:
             gc.enable()

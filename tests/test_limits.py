@@ -96,3 +96,12 @@ def test_valid_python_libcst_cannot_read_says_so(code: str) -> None:
 def test_a_syntax_error_in_a_file_that_never_mentions_a_framework_is_reported() -> None:
     assert verdict("def f(:\n    pass\n") == "syntax error at line 1, column 7: invalid syntax"
     assert verdict("print('hello')\n") == "analysed"
+
+
+def test_python_s_warnings_about_the_checked_code_are_not_shown() -> None:
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert verdict(FINDING + 'pattern = "\\d+"\nassert (x, "message")\n') == "analysed"
+    assert caught == []
