@@ -19,8 +19,10 @@ from __future__ import annotations
 import argparse
 import io
 import random
+import re
 import sys
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -55,20 +57,23 @@ def compiles(source: str) -> bool:
         return False
 
 
-def examine(source: str, stats: Counter) -> str | None:
+def examine(source: str, origin: str, stats: Counter) -> str | None:
     """What is wrong with how ce-lint handles `source`, or None."""
     started = time.perf_counter()
     try:
         result = lint(source, "fuzzed.py", SETTINGS)
     except FileError as exc:
-        stats["refused: " + str(exc).split(":")[0].split(" (")[0]] += 1
+        reason = re.match(r"(.*?)(?: at line| \(|:|$)", str(exc)).group(1)
+        stats[f"{origin}: refused: {reason}"] += 1
+        if reason.startswith("valid Python"):
+            stats["libcst refusals, first line: " + str(exc).split("): ", 1)[-1][:60]] += 1
         return None
     except Exception as exc:  # noqa: BLE001 - what we are looking for
         return f"lint raised {type(exc).__name__}: {exc}"
     internal = [e for e in result.errors if "internal error" in e]
     if internal:
         return internal[0]
-    stats["analysed"] += 1
+    stats[f"{origin}: analysed"] += 1
     stats["findings"] += len(result.diagnostics)
     if any(d.fix is not None for d in result.diagnostics):
         try:
@@ -102,7 +107,7 @@ def programs(count: int, seed: int, stats: Counter, failures: list) -> None:
         def one(data) -> None:
             source = HEADER + data.draw(strategy)
             stats[f"programs ({kind})"] += 1
-            problem = examine(source, stats)
+            problem = examine(source, "programs", stats)
             if problem:
                 failures.append((problem, source))
 
@@ -148,7 +153,7 @@ def mutants(count: int, seed: int, stats: Counter, failures: list) -> None:
         path = sources[index % len(sources)]
         source = mutate(path.read_text(encoding="utf-8").splitlines(keepends=True), rng)
         stats["mutants"] += 1
-        problem = examine(source, stats)
+        problem = examine(source, "mutants", stats)
         if problem:
             failures.append((f"{path.name}: {problem}", source))
 
@@ -159,6 +164,7 @@ def main() -> int:
     parser.add_argument("--mutants", type=int, default=10_000)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
+    warnings.filterwarnings("ignore", category=SyntaxWarning)  # hypothesmith compiles what it generates
     stats: Counter = Counter()
     failures: list[tuple[str, str]] = []
     started = time.perf_counter()
