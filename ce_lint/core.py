@@ -247,7 +247,7 @@ def _masked_line(stmt: ast.stmt) -> bool:
 def _parses(text: str) -> bool:
     try:
         on_large_stack(cst.parse_module, text)
-    except (cst.ParserSyntaxError, RecursionError):
+    except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError):
         return False
     return True
 

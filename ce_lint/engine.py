@@ -133,11 +133,8 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
     del tree
     try:
         module = cst.parse_module(source)
-    except cst.ParserSyntaxError as exc:
-        raise FileError(limits.libcst_refuses((exc.raw_line, exc.raw_column + 1),
-                                              str(exc.message).splitlines()[0])) from None
-    except RecursionError:
-        raise FileError(limits.libcst_refuses((1, 1), "too deeply nested")) from None
+    except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError) as exc:
+        raise FileError(limits.libcst_refuses(source, path, exc, cell_map is not None)) from None
     try:
         facts = collect(module, settings)
         facts.cell_map = cell_map

@@ -78,9 +78,21 @@ def _too_deep(line: int | None) -> str:
             "an operator chain, call, subscript, attribute, conditional and elif is a level")
 
 
-def libcst_refuses(position: tuple[int, int], message: str) -> str:
-    """The line for valid Python that libcst can't parse (it takes at most about 3,000 implicitly
+def libcst_refuses(source: str, path: str, error: Exception, notebook: bool = False) -> str:
+    """The line for a file Python's parser takes and libcst doesn't: Python's own words when its compiler
+    refuses the file after all (`return *x`, `break` outside a loop: checks the parser leaves to it),
+    else that libcst can't read this valid Python (it takes at most about 3,000 implicitly
     concatenated strings, and refuses some mixes of tabs and spaces that Python accepts)."""
-    line, column = position
-    return (f"valid Python that libcst, the parser ce-lint analyses with, cannot read (line {line}, "
-            f"column {column}): {message}")
+    try:
+        compile(source, path, "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if notebook else 0, dont_inherit=True)
+    except SyntaxError as exc:
+        return syntax_error(exc)
+    except (ValueError, RecursionError, MemoryError):
+        pass
+    if isinstance(error, RecursionError):
+        where, message = "", "too deeply nested"
+    elif hasattr(error, "raw_line"):
+        where, message = f" (line {error.raw_line}, column {error.raw_column + 1})", str(error.message).splitlines()[0]
+    else:
+        where, message = "", str(error).splitlines()[0] if str(error) else type(error).__name__
+    return f"valid Python that libcst, the parser ce-lint analyses with, cannot read{where}: {message}"

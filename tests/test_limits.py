@@ -105,3 +105,10 @@ def test_python_s_warnings_about_the_checked_code_are_not_shown() -> None:
         warnings.simplefilter("always")
         assert verdict(FINDING + 'pattern = "\\d+"\nassert (x, "message")\n') == "analysed"
     assert caught == []
+
+
+def test_what_python_s_compiler_refuses_and_libcst_cannot_build_is_python_s_syntax_error() -> None:
+    """The fuzzing run's find: Python's parser takes `return* x` and leaves refusing it to its compiler,
+    while libcst's parser raises a validation error (not a syntax error) on it."""
+    line = verdict(FINDING + "def f(probs):\n    return* probs\n")
+    assert line.startswith("syntax error at line 4, column ") and line.endswith(": can't use starred expression here")
