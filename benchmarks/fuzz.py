@@ -11,7 +11,7 @@ before. Programs come from hypothesmith (its grammar and its syntax-tree strateg
 a header that lets them past the textual gate; mutants are the fixtures with lines dropped,
 duplicated, swapped, truncated, dedented or cut, characters inserted, newlines converted, form feeds
 and `# noqa` comments added. Prints the figures; exit 1 if any input failed (each failure is saved
-under benchmarks/fuzz-failures/, git-ignored, to replay).
+under benchmarks/fuzz-failures/, git-ignored, to replay, and so is the input that took longest).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ FIXTURES = HERE.parent / "fixtures"
 FAILURES = HERE / "fuzz-failures"
 HEADER = "import torch\nimport keras\nimport numpy as np\n"
 SETTINGS = Settings(select=("",))
+SLOWEST: list[str] = []  # the origin and text of the input that took longest, saved for a look
 
 
 def undefined(source: str) -> set[str]:
@@ -90,7 +91,10 @@ def examine(source: str, origin: str, stats: Counter) -> str | None:
                 return "fixing again changed something (no convergence)"
             if compiles(source) and not undefined(fixed) <= undefined(source):
                 return f"the fix left undefined names: {sorted(undefined(fixed) - undefined(source))}"
-    stats["slowest (s)"] = max(stats["slowest (s)"], round(time.perf_counter() - started, 2))
+    seconds = round(time.perf_counter() - started, 2)
+    if seconds > stats["slowest (s)"]:
+        stats["slowest (s)"] = seconds
+        SLOWEST[:] = [origin, source]
     return None
 
 
@@ -176,8 +180,11 @@ def main() -> int:
     for name, value in sorted(stats.items()):
         print(f"{name}: {value:,}" if isinstance(value, int) else f"{name}: {value}")
     print(f"failures: {len(failures)}")
+    FAILURES.mkdir(exist_ok=True)
+    if SLOWEST:
+        (FAILURES / "slowest.py").write_text(f"# {SLOWEST[0]}, {stats['slowest (s)']} s\n" + SLOWEST[1],
+                                             encoding="utf-8", errors="surrogateescape")
     if failures:
-        FAILURES.mkdir(exist_ok=True)
         for number, (problem, source) in enumerate(failures):
             (FAILURES / f"{number:04}.py").write_text(f"# {problem}\n" + source, encoding="utf-8",
                                                        errors="surrogateescape")
