@@ -4,6 +4,7 @@ shapes that cost libcst the most, each checked alone by `ce-lint check --no-cach
 
     python benchmarks/limits.py              # every shape; writes docs/limits.md
     python benchmarks/limits.py --no-write --shapes subscripts,statements
+    python benchmarks/limits.py --scan .venv/lib/python3.11/site-packages   # how deep and large real files are
 
 Each shape fills the budget with one kind of statement repeated: chains 190 levels deep (the depth a
 file may have, less the statement around the chain) until the node budget is spent, or as many plain
@@ -14,6 +15,7 @@ statements, or bytes that make few nodes. It also times the refusal of a file fa
 from __future__ import annotations
 
 import argparse
+import ast
 import os
 import platform
 import subprocess
@@ -28,7 +30,8 @@ sys.path.insert(0, str(HERE.parent))
 
 from ce_lint import __version__  # noqa: E402
 from ce_lint.config import DEFAULT_MAX_FILE_SIZE  # noqa: E402
-from ce_lint.limits import MAX_DEPTH, MAX_NODES  # noqa: E402
+from ce_lint.engine import GATE  # noqa: E402
+from ce_lint.limits import _MARKERS, MAX_DEPTH, MAX_NODES  # noqa: E402
 
 REPORT = HERE.parent / "docs" / "limits.md"
 HEADER = "import torch\n"
@@ -100,11 +103,45 @@ def measure(path: Path) -> tuple[float, int, str]:
     return elapsed, usage.ru_maxrss // 1024, said[0] if said else ""
 
 
+def tree_size(tree: ast.AST) -> tuple[int, int]:
+    """(nodes, levels) as ce_lint.limits counts them, without its early stop."""
+    nodes, deepest, level = 0, 0, [(tree, 1)]
+    while level:
+        nodes += len(level)
+        below = []
+        for node, depth in level:
+            deepest = max(deepest, depth)
+            step = len(node.values) - 1 if type(node) is ast.BoolOp else 1
+            below += [(child, depth + step) for child in ast.iter_child_nodes(node) if not isinstance(child, _MARKERS)]
+        level = below
+    return nodes, deepest
+
+
+def scan(folder: str) -> None:
+    """The deepest and the largest .py files under a folder, and whether each mentions a framework."""
+    sizes = []
+    for path in sorted(Path(folder).rglob("*.py")):
+        try:
+            source = path.read_text(encoding="utf-8")
+            tree = compile(source, str(path), "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+        except (OSError, UnicodeDecodeError, SyntaxError, ValueError, RecursionError, MemoryError):
+            continue
+        sizes.append((*tree_size(tree), bool(GATE.search(source)), str(path)))
+    print(f"{len(sizes):,} files parsed")
+    for title, key in (("deepest", lambda r: r[1]), ("largest", lambda r: r[0])):
+        for nodes, depth, gated, path in sorted(sizes, key=key, reverse=True)[:8]:
+            print(f"{title}: {depth} levels, {nodes:,} nodes, {'analysed' if gated else 'no framework'}: {path}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scan", metavar="FOLDER", help="only report how deep and large the files under FOLDER are")
     parser.add_argument("--shapes", help="comma-separated prefixes of the shapes to run (default: all)")
     parser.add_argument("--no-write", action="store_true", help="print the table; don't write docs/limits.md")
     args = parser.parse_args()
+    if args.scan:
+        scan(args.scan)
+        return 0
     wanted = [s.strip() for s in args.shapes.split(",")] if args.shapes else None
     rows = []
     with tempfile.TemporaryDirectory() as folder:
