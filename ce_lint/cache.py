@@ -20,6 +20,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 from .config import Settings
@@ -144,11 +145,11 @@ class Cache:
         return True
 
 
-def _subfolders(folder: Path) -> list[os.DirEntry]:
+def _subfolders(folder: Path) -> list[os.DirEntry[str]]:
     return [d for d in _scan(folder) if d.is_dir(follow_symlinks=False) and len(d.name) == 2]
 
 
-def _scan(folder) -> list[os.DirEntry]:
+def _scan(folder: str | Path | os.DirEntry[str]) -> list[os.DirEntry[str]]:
     try:
         with os.scandir(folder) as entries:
             return list(entries)
@@ -156,7 +157,7 @@ def _scan(folder) -> list[os.DirEntry]:
         return []
 
 
-def _unused(item: os.DirEntry) -> bool:
+def _unused(item: os.DirEntry[str]) -> bool:
     if item.name.endswith(".tmp"):
         try:
             return time.time() - item.stat(follow_symlinks=False).st_mtime > _STALE_SECONDS
@@ -171,7 +172,7 @@ def _unused(item: os.DirEntry) -> bool:
         return True  # damaged
 
 
-def _read(entry: Path) -> dict:
+def _read(entry: Path) -> dict[str, Any]:
     """An entry's JSON object; never follows a symlink, never reads more than an entry can hold."""
     descriptor = os.open(entry, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     with os.fdopen(descriptor, "rb") as handle:
@@ -184,7 +185,7 @@ def _read(entry: Path) -> dict:
     return record
 
 
-def _record(d: Diagnostic) -> dict:
+def _record(d: Diagnostic) -> dict[str, Any]:
     fix = None
     if d.fix is not None:
         fix = {"applicability": d.fix.applicability.value, "message": d.fix.message,
@@ -196,7 +197,7 @@ def _record(d: Diagnostic) -> dict:
 # -- strict validation of what is read back ------------------------------------------------------------
 
 
-def _validated(record: dict, path: str) -> tuple[list[Diagnostic], list[str]]:
+def _validated(record: dict[str, Any], path: str) -> tuple[list[Diagnostic], list[str]]:
     _keys(record, _RECORD)
     diagnostics, errors = record["diagnostics"], record["errors"]
     if not isinstance(diagnostics, list) or not isinstance(errors, list):
@@ -207,7 +208,7 @@ def _validated(record: dict, path: str) -> tuple[list[Diagnostic], list[str]]:
     return [_diagnostic(d, path) for d in diagnostics], list(errors)
 
 
-def _diagnostic(record, path: str) -> Diagnostic:
+def _diagnostic(record: Any, path: str) -> Diagnostic:
     from .rules import RULES
 
     _keys(record, _DIAGNOSTIC)
@@ -237,25 +238,25 @@ def _diagnostic(record, path: str) -> Diagnostic:
                       Severity(_text(record["severity"])), fix, _cell(where[0]), _cell(where[1]))
 
 
-def _cell(value) -> int | None:
+def _cell(value: object) -> int | None:
     """A notebook's cell number or file line: None for a script."""
     if value is not None and (type(value) is not int or not 1 <= value <= _MAX_POSITION):
         raise Invalid("a cell number is a positive integer")
     return value
 
 
-def _keys(record, expected: set[str]) -> None:
+def _keys(record: object, expected: set[str]) -> None:
     if not isinstance(record, dict) or set(record) != expected:
         raise Invalid(f"expected exactly the keys {sorted(expected)}")
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     if not isinstance(value, str):
         raise Invalid("expected a string")
     return value
 
 
-def _range(values) -> tuple[int, int, int, int]:
+def _range(values: object) -> tuple[int, int, int, int]:
     """1-based lines, 0-based columns, the end not before the start."""
     if not isinstance(values, list) or len(values) != 4 or not all(
             type(v) is int and 0 <= v <= _MAX_POSITION for v in values):

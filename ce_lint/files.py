@@ -8,8 +8,8 @@ import fnmatch
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator
 
 from .config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_SIZE
 from .diagnostics import FileError

@@ -140,17 +140,17 @@ def _import_edits(facts: ModuleFacts, lines: tuple[str, ...]) -> tuple[Edit, ...
     """The insertion of the import lines the module lacks, in the file's own newline; None if a name
     they bind is already bound to something else."""
     missing = []
-    for line in lines:
-        verdict = binding(facts.module, *parse_import(line))
+    for statement in lines:
+        verdict = binding(facts.module, *parse_import(statement))
         if verdict == TAKEN:
             return None
         if verdict == ABSENT:
-            missing.append(line)
+            missing.append(statement)
     if not missing:
         return ()
     source, newline = facts.module.code, facts.module.default_newline
-    content = "".join(line + newline for line in missing)
-    line = insertion_line(facts.module, source, lambda statement: facts.position(statement).end.line)
+    content = "".join(statement + newline for statement in missing)
+    line = insertion_line(facts.module, source, lambda node: facts.position(node).end.line)
     starts = line_starts(source)
     if line <= len(starts):
         return (Edit(content, line, 0, line, 0),)

@@ -8,7 +8,7 @@ declaration, the module docstring, `from __future__` imports) are recognised how
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 import libcst as cst
 

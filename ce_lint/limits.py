@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import ast
 
+import libcst as cst
+
 from .diagnostics import FileError
 
 MAX_NODES = 200_000
@@ -34,7 +36,8 @@ def parse(source: str, path: str, notebook: bool = False) -> ast.Module:
     cells may `await` at the top level, as IPython runs them)."""
     flags = ast.PyCF_ONLY_AST | (ast.PyCF_ALLOW_TOP_LEVEL_AWAIT if notebook else 0)
     try:
-        return compile(source, path, "exec", flags, dont_inherit=True)
+        tree: ast.Module = compile(source, path, "exec", flags, dont_inherit=True)
+        return tree
     except SyntaxError as exc:
         raise FileError(syntax_error(exc)) from None
     except ValueError:  # Python 3.10 and 3.11 say so for a NUL byte
@@ -51,7 +54,8 @@ def syntax_error(error: SyntaxError) -> str:
 def check_budget(tree: ast.Module) -> None:
     """FileError if the tree is over the budget. One pass, level by level, stopping at the first level
     over it (a plain loop over the fields: twice as fast as ast.iter_child_nodes)."""
-    nodes, level = 0, [(tree, 1)]
+    nodes = 0
+    level: list[tuple[ast.AST, int]] = [(tree, 1)]
     while level:
         nodes += len(level)
         if nodes > MAX_NODES:
@@ -92,7 +96,7 @@ def libcst_refuses(source: str, path: str, error: Exception, notebook: bool = Fa
         pass
     if isinstance(error, RecursionError):
         where, message = "", "too deeply nested"
-    elif hasattr(error, "raw_line"):
+    elif isinstance(error, cst.ParserSyntaxError):
         where, message = f" (line {error.raw_line}, column {error.raw_column + 1})", str(error.message).splitlines()[0]
     else:
         where, message = "", str(error).splitlines()[0] if str(error) else type(error).__name__

@@ -8,7 +8,7 @@ placed by it would land on the wrong line. Every line number ce-lint reads or wr
 from __future__ import annotations
 
 import re
-from typing import Callable
+from collections.abc import Callable
 
 NEWLINE = re.compile(r"\r\n|\r|\n")
 
