@@ -65,36 +65,46 @@ class Stamp:
         return cls(status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns)
 
 
+# Outputs (plots, tables) make notebooks large, and reading one steps over them without decoding: a
+# notebook may be this many times max-file-size (its code is still held to the tree budget).
+NOTEBOOK_SIZE_FACTOR = 25
+
+
 def read_source(path: str, max_size: int = DEFAULT_MAX_FILE_SIZE) -> tuple[bytes, Stamp]:
     """The bytes of the regular file at `path` and its stamp. FileError (one line) for a folder, anything
     that is not a regular file (a FIFO, a device, a socket: never opened, so never waited on) and a file
-    over `max_size` bytes (never read whole); OSError when the system refuses."""
+    over `max_size` bytes, or NOTEBOOK_SIZE_FACTOR times that for a notebook (never read whole); OSError
+    when the system refuses."""
+    notebook = path.lower().endswith(".ipynb")  # no import of ce_lint.notebooks: it loads the analysis
+    if notebook:
+        max_size *= NOTEBOOK_SIZE_FACTOR
     status = os.stat(path)
     if stat.S_ISDIR(status.st_mode):
         os.listdir(path)  # an unreadable folder raises here, with the system's words
         raise FileError("is a folder")
-    _check_regular(status, max_size)
+    _check_regular(status, max_size, notebook)
     # O_NONBLOCK: if a FIFO took the file's place since the stat, opening it doesn't wait for a writer.
     descriptor = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
                          | getattr(os, "O_BINARY", 0))
     with os.fdopen(descriptor, "rb") as handle:
         status = os.fstat(handle.fileno())
-        _check_regular(status, max_size)
+        _check_regular(status, max_size, notebook)
         data = handle.read(max_size + 1)
     if len(data) > max_size:
-        raise FileError(_too_large(len(data), max_size))
+        raise FileError(_too_large(len(data), max_size, notebook))
     return data, Stamp.of(status)
 
 
-def _check_regular(status: os.stat_result, max_size: int) -> None:
+def _check_regular(status: os.stat_result, max_size: int, notebook: bool) -> None:
     if not stat.S_ISREG(status.st_mode):
         raise FileError("not a regular file")
     if status.st_size > max_size:
-        raise FileError(_too_large(status.st_size, max_size))
+        raise FileError(_too_large(status.st_size, max_size, notebook))
 
 
-def _too_large(size: int, max_size: int) -> str:
-    return f"file too large to analyse ({size:,} bytes; the limit, max-file-size, is {max_size:,})"
+def _too_large(size: int, max_size: int, notebook: bool) -> str:
+    limit = f"{NOTEBOOK_SIZE_FACTOR} times max-file-size for a notebook" if notebook else "max-file-size"
+    return f"file too large to analyse ({size:,} bytes; the limit, {limit}, is {max_size:,})"
 
 
 def write_atomic(path: str, data: bytes, tree: tuple[str, ...] = (), expected: Stamp | None = None) -> None:

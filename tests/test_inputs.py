@@ -68,6 +68,18 @@ def test_a_file_over_the_size_limit_is_refused_unread(tmp_path: Path) -> None:
     assert findings(result) == GOOD_FINDINGS and result.returncode == 2
 
 
+def test_a_notebook_made_large_by_its_outputs_is_analysed(tmp_path: Path) -> None:
+    notebook = json.loads((FIXTURES / "notebooks" / "keras_mnist.ipynb").read_text(encoding="utf-8"))
+    plot = {"output_type": "display_data", "metadata": {}, "data": {"image/png": "A" * 3_000_000}}
+    next(c for c in notebook["cells"] if c["cell_type"] == "code")["outputs"] = [plot]
+    (tmp_path / "big.ipynb").write_text(json.dumps(notebook), encoding="utf-8")
+    (tmp_path / "huge.ipynb").write_text(json.dumps({**notebook, "pad": "A" * 51_000_000}), encoding="utf-8")
+    result = run(".", cwd=tmp_path)
+    assert errors(result) == [f"huge.ipynb: error: file too large to analyse ({(tmp_path / 'huge.ipynb').stat().st_size:,} "
+                              "bytes; the limit, 25 times max-file-size for a notebook, is 50,000,000)"]
+    assert findings(result) > 0 and "big.ipynb:cell" in result.stdout
+
+
 def test_the_size_limit_is_a_setting(tmp_path: Path) -> None:
     (tmp_path / "good.py").write_text(GOOD, encoding="utf-8")
     (tmp_path / "pyproject.toml").write_text("[tool.ce-lint]\nmax-file-size = 100\n", encoding="utf-8")
