@@ -48,7 +48,7 @@ class Source:
 
 EXAMPLES, TESTS = "examples/*", "tests/*"
 
-# Keras / tf.keras first, then PyTorch. Chosen for example and tutorial scripts, notebooks, and test
+# Keras / tf.keras first, then PyTorch, then course and lab code. Chosen for example and tutorial scripts, notebooks, and test
 # suites that fit small classifiers; versions are the last that still ship those folders.
 SOURCES = (
     Source("keras==2.3.1", "321d43772006a25a1d58eea17401ef2a34d388b588c9f7646c34796151ebc8cc", (EXAMPLES, TESTS)),
@@ -96,6 +96,33 @@ SOURCES = (
            ("labml_nn/*",), wheel=True),  # annotated tutorial implementations of papers, with experiments
     Source("d2l==1.0.3", "c625a01e66eb5d793a7e0a6f8582b1e1e35dfad02b5e77f3d2ab299d07177ba6", ("d2l/*",),
            wheel=True),  # the training code of the Dive into Deep Learning book
+    Source("avalanche-lib==0.6.0", "8d0886e76dbc2a769aa581aa879c711fcf7fa069291bb9986dffdd5d07f91d4a",
+           (EXAMPLES, TESTS)),
+    Source("pytorch-accelerated==0.1.61", "3a2c598fdf2f0f148be1a1388bfab7f04bb5f2b23cc1f69d6f8f6ffeb60668e6",
+           (EXAMPLES, "test/*")),
+    Source("torchbearer==0.5.5", "5df13b0f70e92f4e1f9f65e0c0a33bba26cd8c15fc38fa1be5bbeda41bcd22be", (TESTS,)),
+    # Students' lab and practical code, uploaded as wheels (those that keep their code in strings, to
+    # print, are left out: ce-lint reads no code in strings)
+    Source("dllab==1.0.5", "004c9fc55fcf6a441befb36307672b69d934a8a348843940a628f5437f71bbf2", ("dllab/*",),
+           wheel=True),
+    Source("dlspit==2.0.1", "14eba0b9c9628c1192473a76a09dd98871d79282d878b5b799e39dccf0e1311c",
+           ("dl_experiments/*",), wheel=True),
+    Source("dldemo==1.0.0", "e64a0718622936294e0bc102e478122a2f07a47e78ffcc8dcf44ea9518d12024", ("DLdemo/*",),
+           wheel=True),
+    Source("dldemos==1.0.0", "2395789360d40775489a7c3dbb58f44d0e27748e4dc5bdf9e4f9e3bae8b4a0e5", ("DLdemo/*",),
+           wheel=True),
+    Source("endcv==0.1.2", "d67f69587cb7a931c6f170e3335236621c835b4c412bd322b24f32fcb467ad45", ("endcv/*",),
+           wheel=True),
+    Source("enddl==0.1.2", "a253d70cd58963ac927ddd72b21dfa9accb501cfbb355c54e3ddb4c693d77121", ("enddl/*",),
+           wheel=True),
+    Source("dl-lab-exam-07==0.3.0", "e9d6e25d0f5bde2d9c1515bf78543b3a1dc82272e47d7648e27cc6c90c0d545b",
+           ("dl_lab_exam_07/*",), wheel=True),
+    Source("deeplearning-tharu==0.0.1", "6a219b3801a15a6f50492e76a08cd385caac66b7c39ec938ce042a9c01ae973f",
+           ("deeplearning/*",), wheel=True),
+    Source("mnist-model-package==0.1", "7ce06053181d52a4c114e9912c97f03b938a11dd7bc4dd6a604e5afeb8d376f5",
+           ("richernural/*",), wheel=True),
+    Source("lightning-tutorial==0.0.2", "f487cdfe9b850d7be83bb5605cbdab3619647f28e0a3d6a3e41e2c8a52c6d245",
+           ("lightning_tutorial/*",), wheel=True),
 )
 
 

@@ -1,4 +1,4 @@
-"""Real training code (example, tutorial, notebook and test folders of 25 pinned PyPI packages, see
+"""Real training code (example, tutorial, notebook, test and lab folders of the PyPI packages pinned in
 benchmarks/training_corpus.py), checked as a user checks it: every rule, notebooks as notebooks. Every
 finding and every file that can't be checked has a reviewed verdict in benchmarks/training_verdicts.toml
 and every verdict still has its finding, so a new false positive or a lost true positive shows up as a
