@@ -1,4 +1,5 @@
-"""CE3xx reach NumPy-only files through the textual gate, which still skips files without a log of the kind."""
+"""CE3xx reach NumPy-only and plain Python files through the textual gate, which still skips files without a
+log of the kind."""
 
 from __future__ import annotations
 
@@ -17,6 +18,19 @@ def test_numpy_only_file_is_checked() -> None:
     assert [d.code for d in lint(NUMPY_ONLY, "bce.py", Settings()).diagnostics] == ["CE303"]
 
 
+PLAIN_PYTHON = """import math
+
+
+def cross_entropy(y, p):
+    return -sum(t * math.log(q) for t, q in zip(y, p))
+"""
+
+
+def test_plain_python_file_is_checked() -> None:
+    assert [d.code for d in lint(PLAIN_PYTHON, "ce.py", Settings()).diagnostics] == ["CE303"]
+
+
 def test_gate_still_skips_unrelated_logs() -> None:
-    assert not GATE.search("import math\nprint(math.log(2), logging.log(10, 'x'))\n")
+    assert not GATE.search("import logging\nimport math\nprint(math.sqrt(2), logging.log(10, 'x'))\n")
     assert GATE.search("from scipy.special import expit\n")
+    assert GATE.search("from math import log\n")

@@ -9,6 +9,7 @@ import libcst as cst
 
 from ..names import canonical
 from ..vocab import keras as k
+from ..vocab import python
 from .plugin import Args, Scope
 from .values import UNKNOWN, BoundMethod, ClassVal, Const, Ext, Func, Instance, Mapping, Scalar, Seq, Value, same
 
@@ -60,7 +61,7 @@ class Expressions:
         if self.star_modules:
             return Ext(self._star_qname(name))
         if name in _BUILTINS:
-            return Ext("builtins." + name)
+            return Ext(f"{python.BUILTINS}.{name}")
         return UNKNOWN
 
     def _star_qname(self, name: str) -> str:
@@ -237,9 +238,9 @@ class Expressions:
             for cond in clause.ifs:
                 self.eval(cond.test, inner)
             clause = clause.inner_for_in
-        for part in parts:
-            self.eval(part, inner)
-        return UNKNOWN
+        values = [self.eval(part, inner) for part in parts]
+        # As unknown as its loop, but plugins may tag it from its element (`[max(q, eps) for q in p]`).
+        return self.dispatch("comprehension", lambda: UNKNOWN, values[-1], node)
 
     def _eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Value:
         return self._comprehension(node, scope, [node.elt])

@@ -101,6 +101,9 @@ class Plugin:
                         answer: Value | None) -> Tags | None:
         return None
 
+    def tag_attribute(self, obj: Value, name: str, node: cst.Attribute | None, answer: Value | None) -> Tags | None:
+        return None
+
     def tag_subscript(self, obj: Value, index: Value, node: cst.Subscript, answer: Value | None) -> Tags | None:
         return None
 
@@ -111,9 +114,13 @@ class Plugin:
                    answer: Value | None) -> Tags | None:
         return None
 
+    def tag_comprehension(self, element: Value, node: cst.BaseSimpleComp | cst.DictComp,
+                          answer: Value | None) -> Tags | None:
+        return None
+
 
 ANSWERS = ("call_ext", "call_value", "call_method", "attribute", "subscript", "instantiate", "binary", "compare")
-TAGS = ("call_ext", "call_method", "subscript", "unary", "binary")
+TAGS = ("call_ext", "call_method", "attribute", "subscript", "unary", "binary", "comprehension")
 
 
 def overrides(plugin: Plugin, hook: str) -> bool:

@@ -13,12 +13,14 @@ from typing import Literal
 
 import libcst as cst
 
+from .bounds import Bounds
+
 DType = Literal["float", "int"]
 FLOAT: DType = "float"
 INT: DType = "int"
 
 NumericKind = Literal["softmax", "sigmoid", "one_minus_sigmoid", "safe", "complement", "exp", "sum_exp", "log",
-                      "ce"]
+                      "ce", "bounded", "picked"]
 
 
 @dataclass(eq=False)
@@ -38,7 +40,8 @@ class Numeric:
 
     kind: "softmax" | "sigmoid" | "one_minus_sigmoid" (1 - sigmoid) | "safe" (clipped or offset by an
     epsilon) | "complement" (1 - p of an unclipped p) | "exp" | "sum_exp" | "log" | "ce" (a sum of
-    products with logs of probabilities)."""
+    products with logs of probabilities) | "bounded" (built only from literals: its `bounds`) |
+    "picked" (an unknown value's entry at each row's target class: `p[range(n), y]`)."""
 
     kind: NumericKind
     node: cst.CSTNode | None = None  # the softmax/sigmoid/log call
@@ -49,6 +52,9 @@ class Numeric:
     logs: tuple[LogUse, ...] = ()  # log/ce: the logs it is made of
     reduced: bool = False
     negated: bool = False
+    bounds: Bounds | None = None  # bounded: what its numbers are
+    picked: bool = False  # the entries at each row's target class (`p[range(n), y]`, `p.gather(1, y)`)
+    absorbed: float = 0.0  # complement: the epsilon of `eps + 1 - p`, which float32 rounds away
 
 
 NumericSource = str | Numeric | None

@@ -8,10 +8,11 @@ import libcst as cst
 
 from .. import vocab
 from ..facts import ModuleFacts
-from ..facts.numerics import is_one
+from ..facts.consumers import Consumers
+from ..facts.numeric_syntax import is_one
 from ..facts.tags import LogUse, Numeric
 from ..fixes import Replacement, code, edits, parenthesised, renamed
-from ..vocab import keras, numpy
+from ..vocab import jax, keras, numpy
 from ..vocab.symbols import LOG_SOFTMAX
 from ..vocab.torch import CLAMP
 from . import WARNING, Finding, Message, rule, safe, unsafe
@@ -87,7 +88,10 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     - [tf.nn.log_softmax](https://www.tensorflow.org/api_docs/python/tf/nn/log_softmax)
     - [scipy.special.log_softmax](https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.log_softmax.html)
     """
+    consumers = Consumers(facts.module, facts.numerics.samplings) if facts.numerics.samplings else None
     for use, prob in _first_logs(facts, ("softmax",)):
+        if consumers is not None and consumers.only_sampled(use.node):
+            continue  # -inf is a valid log-probability to sample from, and no gradient comes back
         fix = None
         if prob.fixable and use.arg is prob.node and prob.node is not None:  # `log(softmax(x))`
             fix = edits((use.node, renamed(facts, prob.node, LOG_SOFTMAX)))
@@ -170,7 +174,8 @@ def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
         yield message.at(facts, use.node, fix, log=_log_name(use), function=(function or "").rsplit(".", 1)[-1])
 
 
-_REUSE_QUALIFIER = (numpy.LIBRARY.name, keras.LIBRARY.name)  # np.log -> np.clip, keras.ops.log -> keras.ops.clip
+# np.log -> np.clip, keras.ops.log -> keras.ops.clip, K.log -> K.clip, jnp.log -> jnp.clip
+_REUSE_QUALIFIER = (numpy.LIBRARY.name, keras.LIBRARY.name, jax.LIBRARY.name)
 
 
 def _clipped(facts: ModuleFacts, use: LogUse) -> Replacement | None:
@@ -179,11 +184,14 @@ def _clipped(facts: ModuleFacts, use: LogUse) -> Replacement | None:
     p = use.arg
     if p is None:
         return None
-    if isinstance(p, cst.BinaryOperation) and isinstance(p.operator, cst.Subtract) and is_one(p.left):
-        p = p.right
+    if isinstance(p, cst.BinaryOperation) and isinstance(p.operator, cst.Subtract) and (
+            is_one(p.left) or (use.prob is not None and use.prob.absorbed)):
+        p = p.right  # 1 - p, eps + 1 - p
     if use.method:
         return p, f"{parenthesised(facts, p)}.{CLAMP}({EPS}, 1 - {EPS})"
-    clip = vocab.CLIPS[use.lib]
+    clip = vocab.CLIPS.get(use.lib)
+    if clip is None:  # math.log: Python has no clip to wrap p in
+        return p, None
     lib = None
     func = use.node.func
     if use.lib in _REUSE_QUALIFIER and isinstance(func, cst.Attribute):
@@ -195,13 +203,16 @@ def _clipped(facts: ModuleFacts, use: LogUse) -> Replacement | None:
     return p, f"{lib}.{clip.name}({code(facts, p)}, {EPS}, 1 - {EPS})"
 
 
+_CLIP = unsafe("Clip the probability to [1e-7, 1 - 1e-7]")
 CE303 = Message(WARNING, "hand-written cross-entropy takes the log of a probability that is not clipped: log(0) "
-                "gives -inf and NaN gradients; clip it to [eps, 1 - eps] or work on logits",
-                unsafe("Clip the probability to [1e-7, 1 - 1e-7]"))
+                "gives -inf and NaN gradients; clip it to [eps, 1 - eps] or work on logits", _CLIP)
+CE303_ROUNDED = Message(WARNING, "hand-written cross-entropy takes the log of `1 - p` offset by an epsilon ({eps}) "
+                        "that float32 rounds away (1 + {eps} is 1 there): log(0) gives -inf and NaN gradients when "
+                        "p is 1; add the epsilon after the subtraction (`1 - p + eps`) or clip p", _CLIP)
 
 
 @rule("CE303", "unclipped-log-in-cross-entropy", "hand-written cross-entropy takes the log of an unclipped probability",
-      CE303)
+      CE303, CE303_ROUNDED)
 def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -255,4 +266,9 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
         if ce.reduced and ce.negated and unclipped:
             found.setdefault(unclipped[0].node, unclipped)
     for first, unclipped in found.items():
-        yield CE303.at(facts, first, edits(*(_clipped(facts, use) for use in unclipped)))
+        fix = edits(*(_clipped(facts, use) for use in unclipped))
+        rounded = [use.prob.absorbed for use in unclipped if use.prob is not None and use.prob.absorbed]
+        if rounded:
+            yield CE303_ROUNDED.at(facts, first, fix, eps=f"{rounded[0]:g}")
+        else:
+            yield CE303.at(facts, first, fix)

@@ -17,10 +17,10 @@ from collections.abc import Mapping
 from types import ModuleType
 from typing import TypeVar
 
-from . import keras, numpy, sklearn, tensorflow, torch, torchmetrics, transformers
-from .symbols import ArrayFunction, Conversion, Library, Member, TensorLoss
+from . import jax, keras, numpy, python, sklearn, tensorflow, torch, torchmetrics, transformers
+from .symbols import ArrayFunction, Conversion, Library, Member, Range, Sampler, TensorLoss
 
-MODULES: tuple[ModuleType, ...] = (keras, tensorflow, torch, numpy, sklearn, torchmetrics, transformers)
+MODULES: tuple[ModuleType, ...] = (keras, tensorflow, torch, numpy, jax, python, sklearn, torchmetrics, transformers)
 LIBRARIES: tuple[Library, ...] = tuple(module.LIBRARY for module in MODULES)
 
 T = TypeVar("T")
@@ -45,6 +45,8 @@ ARRAY_FUNCTIONS = _merged("ARRAY_FUNCTIONS", ArrayFunction)  # by qualified name
 ARRAY_METHODS = _merged("ARRAY_METHODS", ArrayFunction)  # by method name
 LOSS_FUNCTIONS = _merged("LOSS_FUNCTIONS", TensorLoss)  # functions computing a loss on tensors
 CONVERSIONS = _merged("CONVERSIONS", Conversion)
+RANGES = _merged("RANGES", Range)  # functions making evenly spaced numbers (`np.arange`)
+SAMPLERS = _merged("SAMPLERS", Sampler)  # functions drawing samples from log-probabilities
 ONE_HOT_FUNCTIONS = _union("ONE_HOT_FUNCTIONS")
 ARGMAX_FUNCTIONS = _union("ARGMAX_FUNCTIONS")
 SPELLINGS = tuple(spelling for library in LIBRARIES for spelling in library.spellings)

@@ -24,10 +24,18 @@ ARGMAX = "argmax"
 SUM = "sum"
 REDUCTIONS = frozenset({"sum", "mean", "nansum", "nanmean", "reduce_sum", "reduce_mean"})
 CLIPS = frozenset({"clip", "clamp", "clip_by_value", "maximum", "clamp_min", "clip_", "clamp_", "clamp_min_",
-                   "nan_to_num", "fmax"})
+                   "nan_to_num", "fmax", "minimum", "clamp_max", "clamp_max_", "fmin"})
+EXTREMA = frozenset({"max", "min", "amax", "amin"})  # reductions that keep a value within its bounds
+PRODUCTS = frozenset({"dot", "matmul", "mm", "inner", "vdot"})  # products that sum: `np.dot(y, np.log(p))`
+NEGATIONS = frozenset({"neg", "negative"})  # `x.neg()`, `np.negative(x)`: `-x`
+RANGE, ARANGE = "range", "arange"  # `p[range(len(y)), y]`, `p[np.arange(n), y]`: each row's target entry
+GATHERS = frozenset({"gather", "take_along_dim", "take_along_axis"})  # one entry per row: the target class's
+TRANSPOSES = frozenset({"T", "mT", "t", "transpose"})  # attributes and methods that only move entries
+SAMPLE = frozenset({"sample", "sample_n"})  # what a distribution draws with
 
 # dtype spellings: `torch.float32`, `np.int64`, `float`, "float32", `torch.FloatTensor`...
 FLOAT_DTYPES = frozenset({"float", "float16", "float32", "float64", "double", "half", "bfloat16", "FloatTensor",
                           "DoubleTensor", "HalfTensor", "float_"})
+FULL_PRECISION = frozenset({"float32", "float64", "float", "double", "float_", "FloatTensor", "DoubleTensor"})
 INT_DTYPES = frozenset({"int", "int8", "int16", "int32", "int64", "long", "LongTensor", "IntTensor", "int_",
                         "uint8", "short", "ShortTensor"})

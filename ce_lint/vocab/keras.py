@@ -67,11 +67,14 @@ ACTIVATION_AXIS = Param(1, "axis")
 LAST_AXIS = -1
 
 _OPS = f"{KERAS}.ops"
+_BACKEND = f"{KERAS}.backend"  # Keras 2's `K.log`, `K.exp` (Keras 3 dropped them): no log_softmax to fix with
 ARRAY_FUNCTIONS = {
     f"{_OPS}.softmax": ArrayFunction(SOFTMAX, LIBRARY.name, ACTIVATION_AXIS),
     f"{_OPS}.sigmoid": ArrayFunction(SIGMOID, LIBRARY.name),
     f"{_OPS}.log": ArrayFunction(LOG, LIBRARY.name),
     f"{_OPS}.exp": ArrayFunction(EXP, LIBRARY.name),
+    f"{_BACKEND}.log": ArrayFunction(LOG, LIBRARY.name),
+    f"{_BACKEND}.exp": ArrayFunction(EXP, LIBRARY.name),
 }
 LOG_SIGMOID = Member(_OPS, "log_sigmoid")
 CLIP = Member(_OPS, "clip")

@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from .symbols import EXP, FLOAT, INT, LOG, SIGMOID, SOFTMAX, ArrayFunction, Conversion, Library, Member, Param
+from .symbols import (
+    EXP,
+    FLOAT,
+    INT,
+    LOG,
+    SIGMOID,
+    SOFTMAX,
+    ArrayFunction,
+    Conversion,
+    Library,
+    Member,
+    Param,
+    Range,
+    Sampler,
+)
 
 NP = "numpy"
 # SciPy's functions take and give NumPy arrays: one library for the analysis.
@@ -16,6 +30,11 @@ ARRAY_FUNCTIONS = {
 }
 LOG_SIGMOID = None  # no fix: scipy.special.log_expit is recent
 CLIP = Member(NP, "clip")
+RANGES = {
+    f"{NP}.arange": Range("step"),
+    f"{NP}.linspace": Range("count", spacing=Param(2, "num"), default=50),
+}
+SAMPLERS = {f"{NP}.random.choice": Sampler(Param(None, "p"))}  # `choice(n, p=np.exp(log_p))`
 
 ONE_HOT_FUNCTIONS = frozenset({"pandas.get_dummies"})
 ARGMAX_FUNCTIONS = frozenset({f"{NP}.argmax"})

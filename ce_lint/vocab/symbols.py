@@ -103,6 +103,28 @@ class Conversion:
 
 
 @dataclass(frozen=True)
+class Range:
+    """A function that makes evenly spaced numbers between two bounds: `np.arange(-6, 6, 0.01)` (spaced
+    by a step), `np.linspace(0, 1, 11)` (by a number of points). Given one argument, arange counts to it."""
+
+    by: Literal["step", "count"]
+    stop: Param = Param(1, "stop")
+    spacing: Param = Param(2, "step")
+    default: int | None = 1  # the step or count when it is left out (None: it must be given)
+    start: Param = Param(0, "start")
+
+
+@dataclass(frozen=True)
+class Sampler:
+    """A function that draws samples from log-probabilities: where -inf is a valid value and no gradient
+    flows back through what it returns (`tf.random.categorical(logits, 1)`). A distribution
+    (`Categorical(logits=...)`) is such a sampler only where it is used for nothing but `.sample()`."""
+
+    logits: Param
+    distribution: bool = False
+
+
+@dataclass(frozen=True)
 class Member:
     """A module's member as a fix spells it: `Member("torch.nn.functional", "logsigmoid")` is written
     `F.logsigmoid` where the module imports `torch.nn.functional as F`."""

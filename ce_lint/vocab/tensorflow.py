@@ -3,7 +3,7 @@ conversions, tf.data, and the switches to TF1 graph mode."""
 
 from __future__ import annotations
 
-from .symbols import EXP, LOG, SIGMOID, SOFTMAX, ArrayFunction, Conversion, Library, Member, Param
+from .symbols import EXP, LOG, SIGMOID, SOFTMAX, ArrayFunction, Conversion, Library, Member, Param, Range, Sampler
 
 TF = "tensorflow"
 LIBRARY = Library(TF, roots=(TF,), gate=(TF,), arrays=True)
@@ -22,6 +22,12 @@ ARRAY_FUNCTIONS = {
 }
 LOG_SIGMOID = Member(TF, "math.log_sigmoid")
 CLIP = Member(TF, "clip_by_value")
+RANGES = {
+    f"{TF}.range": Range("step", stop=Param(1, "limit"), spacing=Param(2, "delta")),
+    f"{TF}.linspace": Range("count", spacing=Param(2, "num"), default=None),
+}
+SAMPLERS = {name: Sampler(Param(0, "logits")) for name in (f"{TF}.random.categorical",
+                                                           f"{TF}.random.stateless_categorical")}
 
 # Modules whose functions Keras takes as `activation=` (tf.nn.softmax), by activation name.
 ACTIVATION_MODULES = (f"{TF}.nn.", f"{TF}.math.", f"{TF}.")

@@ -23,6 +23,8 @@ from .symbols import (
     Library,
     Member,
     Param,
+    Range,
+    Sampler,
     Spelling,
     TensorLoss,
 )
@@ -95,6 +97,17 @@ LOSS_FUNCTIONS = {f"{F}.{loss.function}": loss for loss in LOSSES}
 LOG_SIGMOID = Member(F, "logsigmoid")
 CLIP = Member("torch", "clamp")
 CLAMP = "clamp"  # the method
+RANGES = {
+    "torch.arange": Range("step", stop=Param(1, "end")),
+    "torch.linspace": Range("count", stop=Param(1, "end"), spacing=Param(2, "steps"), default=None),
+}
+_DISTRIBUTION = Sampler(Param(None, "logits"), distribution=True)
+SAMPLERS = {
+    "torch.multinomial": Sampler(INPUT),
+    **{f"torch.distributions.{name}": _DISTRIBUTION
+       for name in ("Categorical", "categorical.Categorical", "OneHotCategorical",
+                    "one_hot_categorical.OneHotCategorical")},
+}
 
 # Labels: one-hot and argmax functions, conversions that keep their values.
 ONE_HOT_FUNCTIONS = frozenset({f"{F}.one_hot"})

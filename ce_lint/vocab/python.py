@@ -1,0 +1,20 @@
+"""Python itself: the builtins and the math module, as a hand-written cross-entropy uses them
+(`-sum(t * math.log(q) for t, q in zip(y, p))`, `max(q, eps)`)."""
+
+from __future__ import annotations
+
+from .symbols import EXP, LOG, ArrayFunction, Library
+
+PY = "python"
+BUILTINS = "builtins"  # the module the evaluator resolves builtin names to
+MATH = "math"
+# An array library for the numerics: `sum(...)` is a reduction by its name, as `np.sum` is.
+LIBRARY = Library(PY, roots=(BUILTINS, MATH), gate=(f"{MATH}.log(", f"from {MATH} import"), arrays=True)
+
+ARRAY_FUNCTIONS = {
+    f"{MATH}.log": ArrayFunction(LOG, PY),
+    f"{MATH}.exp": ArrayFunction(EXP, PY),
+}
+LOG_SIGMOID = None  # math has none
+# `max(q, eps)`, `min(q, 1 - eps)`: a clip when one argument is an epsilon (or 1 - epsilon).
+CLIPS_WITH_EPSILON = frozenset({f"{BUILTINS}.max", f"{BUILTINS}.min"})
