@@ -98,6 +98,9 @@ class Expressions:
 
     def _eval_Call(self, node: cst.Call, scope: Scope) -> Value:
         func = self.eval(node.func, scope)
+        return self.call(func, node, self._args(node, scope))
+
+    def _args(self, node: cst.Call, scope: Scope) -> Args:
         args = Args()
         for arg in node.args:
             value = self.eval(arg.value, scope)
@@ -107,7 +110,7 @@ class Expressions:
                 args.kw[arg.keyword.value] = (value, arg.value)
             else:
                 args.pos.append((value, arg.value))
-        return self.call(func, node, args)
+        return args
 
     def _eval_Subscript(self, node: cst.Subscript, scope: Scope) -> Value:
         base = self.eval(node.value, scope)
@@ -233,14 +236,26 @@ class Expressions:
         inner = Scope(scope)
         clause: cst.CompFor | None = node.for_in
         while clause is not None:
-            self.eval(clause.iter, inner)
-            self.assign(clause.target, UNKNOWN, inner)
+            self.assign(clause.target, self._elements(clause.iter, inner), inner)
             for cond in clause.ifs:
                 self.eval(cond.test, inner)
             clause = clause.inner_for_in
         values = [self.eval(part, inner) for part in parts]
         # As unknown as its loop, but plugins may tag it from its element (`[max(q, eps) for q in p]`).
         return self.dispatch("comprehension", lambda: UNKNOWN, values[-1], node)
+
+    def _elements(self, iterable: cst.BaseExpression, scope: Scope) -> Value:
+        """What a comprehension's target is bound to: unknown, but plugins may tag it from what it
+        iterates over (an entry of a clipped array is clipped); `zip(a, b)` gives one of each."""
+        if isinstance(iterable, cst.Call) and not any(a.star or a.keyword for a in iterable.args):
+            func = self.eval(iterable.func, scope)
+            if isinstance(func, Ext) and func.qname == python.ZIP:
+                items = [self.eval(a.value, scope) for a in iterable.args]
+                return Seq([self.dispatch("element", lambda: UNKNOWN, v, iterable) for v in items], iterable)
+            value = self.call(func, iterable, self._args(iterable, scope))
+        else:
+            value = self.eval(iterable, scope)
+        return self.dispatch("element", lambda: UNKNOWN, value, iterable)
 
     def _eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Value:
         return self._comprehension(node, scope, [node.elt])

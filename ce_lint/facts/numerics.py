@@ -181,7 +181,7 @@ class NumericsFacts(Plugin):
         info = self.info(obj)
         given = bounds_of(obj)
         if given is not None:  # some of the numbers
-            return _tags(Numeric("bounded", bounds=Bounds(given.lo, given.hi, None), picked=picked))
+            return _tags(Numeric("bounded", bounds=_some(given), picked=picked))
         if picked:
             return _tags(self._picked(obj))
         if info is not None and info.kind in ("softmax", "sigmoid", "safe"):
@@ -233,9 +233,14 @@ class NumericsFacts(Plugin):
             clause = clause.inner_for_in
         if filtered and info.kind in _TERMS:
             return None  # `... for q in p if q > 0` may be what keeps the log finite
-        if info.kind == "bounded" and info.bounds is not None:
-            return _tags(_bounded(Bounds(info.bounds.lo, info.bounds.hi, None)))
-        return _tags(info)
+        return _tags(_entry(info))
+
+    def tag_element(self, iterable: Value, node: cst.BaseExpression, answer: Value | None) -> Tags | None:
+        """An entry of an array is what the array is, numerically (`for q in clipped`)."""
+        info = self.info(iterable)
+        if info is not None and info.kind in (*_PROBABILITIES, "bounded"):
+            return _tags(_entry(info))
+        return _tags(_bounded(_some(bounds_of(iterable))))
 
     def _binary_info(self, op: str, left: Value, right: Value, node: cst.BinaryOperation) -> Numeric | None:
         li, ri = self.info(left), self.info(right)
@@ -371,6 +376,16 @@ def _tags(info: Numeric | None) -> Tags | None:
 
 def _bounded(given: Bounds | None) -> Numeric | None:
     return Numeric("bounded", bounds=given) if given is not None else None
+
+
+def _some(given: Bounds | None) -> Bounds | None:
+    """Some of the numbers: the same bounds, not as many."""
+    return Bounds(given.lo, given.hi, None) if given is not None else None
+
+
+def _entry(info: Numeric) -> Numeric:
+    """What an entry (or a list of entries) of a value is."""
+    return Numeric("bounded", bounds=_some(info.bounds)) if info.kind == "bounded" else info
 
 
 def _logs(terms: list[Numeric]) -> tuple[LogUse, ...]:

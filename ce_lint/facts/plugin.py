@@ -118,9 +118,12 @@ class Plugin:
                           answer: Value | None) -> Tags | None:
         return None
 
+    def tag_element(self, iterable: Value, node: cst.BaseExpression, answer: Value | None) -> Tags | None:
+        return None
+
 
 ANSWERS = ("call_ext", "call_value", "call_method", "attribute", "subscript", "instantiate", "binary", "compare")
-TAGS = ("call_ext", "call_method", "attribute", "subscript", "unary", "binary", "comprehension")
+TAGS = ("call_ext", "call_method", "attribute", "subscript", "unary", "binary", "comprehension", "element")
 
 
 def overrides(plugin: Plugin, hook: str) -> bool:

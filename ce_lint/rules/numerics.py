@@ -43,8 +43,17 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     ## What it does
     Checks for a log taken of softmax probabilities: `torch.log(F.softmax(x, dim=1))`,
     `x.softmax(1).log()`, `tf.math.log(tf.nn.softmax(x))`, `keras.ops.log(keras.ops.softmax(x))`,
-    `np.log(scipy.special.softmax(x, axis=1))`, and `np.log` of a hand-written NumPy softmax
-    (`np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)`).
+    `jnp.log(jax.nn.softmax(x))`, `np.log(scipy.special.softmax(x, axis=1))`, and `np.log` of a
+    hand-written NumPy softmax (`np.exp(x) / np.sum(np.exp(x), axis=1, keepdims=True)`).
+
+    It stays silent where the softmax can't underflow: a softmax of constants whose spread it can
+    bound (literal arrays such as `np.array([2.0, 1.0, 0.1])` or `torch.tensor([...])`,
+    `arange`/`linspace` of literal bounds, and arithmetic on them). And it follows where the log
+    goes: a log that only feeds sampling (`Categorical(logits=log_p).sample()`,
+    `tf.random.categorical(log_p, n)`, `jax.random.categorical(key, log_p)`,
+    `torch.multinomial(log_p.exp(), n)`, through an `exp` or a temperature) is not reported, as
+    -inf is a valid log-probability to sample from and no gradient flows back through a sample. A
+    log that reaches anything else (a loss, a distribution's `log_prob`, a return, a call) is.
 
     ## Why is this bad?
     In float32 a softmax probability underflows to exactly 0 once its logit is about 104 below
@@ -117,8 +126,10 @@ def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
     ## What it does
     Checks for `log(sigmoid(x))` and `log(1 - sigmoid(x))` in PyTorch (`torch.sigmoid`,
     `F.sigmoid`, `x.sigmoid()`, `torch.log`, `x.log()`), TensorFlow (`tf.sigmoid`,
-    `tf.nn.sigmoid`, `tf.math.sigmoid`, `tf.math.log`), `keras.ops` and SciPy
-    (`np.log(scipy.special.expit(x))`).
+    `tf.nn.sigmoid`, `tf.math.sigmoid`, `tf.math.log`), `keras.ops`, JAX (`jax.nn.sigmoid`,
+    `jnp.log`) and SciPy (`np.log(scipy.special.expit(x))`). A sigmoid of constants that stays
+    away from 0 and 1 in float32 (a lookup table over `np.arange(-6.01, 6.01, 0.01)`, a literal
+    array) is not reported.
 
     ## Why is this bad?
     In float32, `sigmoid(x)` is exactly 0 below about x = -88.7 (-87.4 in TensorFlow and JAX),
@@ -217,10 +228,26 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
     Checks for a hand-written cross-entropy, a sum or mean of `y * log(p)` terms with a minus
-    sign (`-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))`, `-torch.sum(y * torch.log(p))`,
-    `-tf.reduce_mean(y * tf.math.log(p))`), whose `p` is neither clipped (`clip`, `clamp`,
-    `clip_by_value`, `maximum`) nor offset by an epsilon (`p + 1e-7`, `p + eps`) anywhere on
-    its way to the log.
+    sign, whose `p` is neither clipped nor offset by an epsilon anywhere on its way to the log.
+    The spellings it follows:
+
+    - products with the targets: `-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))`,
+      `-torch.sum(y * torch.log(p))`, `np.sum(-np.log(p) * y)`, `-np.dot(y, np.log(p))`,
+      `-(y @ np.log(p).T)`, `torch.matmul`, negated with `-` or `.neg()`;
+    - the target's entry picked out: `-torch.log(p[range(len(y)), y]).mean()`,
+      `torch.gather`/`.gather`, `take_along_dim`, `np.take_along_axis`;
+    - sums over comprehensions and generators: `-sum(t * math.log(q) for t, q in zip(y, p))`;
+    - NumPy, PyTorch, TensorFlow (`tf.math.log`), Keras (`keras.ops.log`, Keras 2's `K.log` in
+      a custom loss), JAX (`jnp.log`) and Python's `math.log`.
+
+    Clips are `clip`, `clamp`, `clip_by_value`, `maximum`/`minimum`, `clamp_min`/`clamp_max`,
+    and `max(q, eps)`/`min(q, 1 - eps)` (also inside a comprehension); offsets are `p + 1e-7`,
+    `p + eps`. It is silent on an entropy (`p * log(p)`, `(-p) * p.log()`, `p * log_p` after
+    `log_p = log(p)`), which weighs a distribution by itself, not by targets; on a log scaled by
+    a constant (`-2 * np.log(p_values)`); and on probabilities built only from literals that
+    stay away from 0 (`p = np.array([0.7, 0.2, 0.1])`, a softmax of literal logits). An offset
+    that float32 rounds away is no offset: `eps + 1 - p` with `eps = 1e-10` is `1 - p` there,
+    and the message says so.
 
     ## Why is this bad?
     A model's probability can be exactly 0 or 1 in floating point (a saturated sigmoid or
@@ -251,9 +278,9 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Fix safety
     Unsafe: it wraps each `p` in the same library's clip to `[1e-7, 1 - 1e-7]`
-    (`np.clip`, `torch.clamp`, `tf.clip_by_value`, `keras.ops.clip`), which changes the loss
-    slightly and zeroes the gradient of the clipped entries. `1 - 1e-7` is 1 in float16: use a
-    larger epsilon there.
+    (`np.clip`, `torch.clamp`, `tf.clip_by_value`, `keras.ops.clip`, `K.clip`, `jnp.clip`),
+    which changes the loss slightly and zeroes the gradient of the clipped entries. `1 - 1e-7`
+    is 1 in float16: use a larger epsilon there. Python's `math.log` gets no fix.
 
     ## References
     - [numpy.clip](https://numpy.org/doc/stable/reference/generated/numpy.clip.html)

@@ -8,6 +8,7 @@ from .symbols import EXP, LOG, ArrayFunction, Library
 PY = "python"
 BUILTINS = "builtins"  # the module the evaluator resolves builtin names to
 MATH = "math"
+ZIP = f"{BUILTINS}.zip"  # a comprehension over zip(a, b) binds an entry of each
 # An array library for the numerics: `sum(...)` is a reduction by its name, as `np.sum` is.
 LIBRARY = Library(PY, roots=(BUILTINS, MATH), gate=(f"{MATH}.log(", f"from {MATH} import"), arrays=True)
 

@@ -144,3 +144,51 @@ def test_CE303_categorical_sum_y_log_p_nan_numpy_and_keras_ops(kops):
     good = kops.convert_to_numpy(-kops.sum(yt * kops.log(kops.clip(pt, 1e-7, 1 - 1e-7))))
     assert np.isnan(bad)
     assert np.isfinite(good)
+
+
+# --------------------------------------------------------------------------------------------
+# What the analysis now follows: constants, sampling sinks, epsilons float32 rounds away
+# --------------------------------------------------------------------------------------------
+
+
+def test_constants_the_analysis_bounds_stay_finite():
+    """A softmax of literal logits and a sigmoid of a literal range are away from 0: their logs are finite."""
+    scores = torch.tensor([[1.0, 2.0, 3.0], [0.5, 0.5, -1.0]])
+    assert torch.isfinite(torch.log(torch.softmax(scores, dim=1))).all()
+    xs = np.arange(-6.01, 6.01, 0.01).astype(np.float32)
+    with np.errstate(all="raise"):
+        s = 1 / (1 + np.exp(-xs))
+        assert np.isfinite(np.log(s)).all() and np.isfinite(np.log(1 - s)).all()
+    # and the bounds the analysis keeps (bounds.TINY, bounds.ROUNDING) are on the safe side of float32
+    assert np.float32(1e-30) > 0 and np.finfo(np.float32).eps == 2.0 ** -23
+    # a spread of 123 is too wide: exp(-123) underflows in float32, so the fixture expects CE301 there
+    assert torch.log(torch.softmax(torch.tensor([0.0, -120.0, 3.0]), dim=0))[1].item() == -math.inf
+
+
+def test_sampling_accepts_minus_inf_but_log_prob_gives_nan_gradients():
+    """Categorical(logits=log(softmax(x))) samples fine with an underflowed class (-inf); a gradient
+    through its log_prob is NaN. So a log that only reaches .sample() is harmless, one that reaches
+    log_prob is not (CE301 stays)."""
+    torch.manual_seed(0)
+    x = torch.tensor([[0.0, -200.0, 1.0]], requires_grad=True)
+    log_probs = torch.log(F.softmax(x, dim=-1))
+    assert log_probs[0, 1].item() == -math.inf
+    dist = torch.distributions.Categorical(logits=log_probs)
+    samples = dist.sample((1000,))
+    assert set(samples.flatten().tolist()) <= {0, 2}
+    assert torch.multinomial(log_probs.exp(), 100, replacement=True).flatten().tolist().count(1) == 0
+    dist.log_prob(torch.tensor([0])).sum().backward()
+    assert torch.isnan(x.grad).any()
+    x2 = x.detach().clone().requires_grad_(True)
+    torch.distributions.Categorical(logits=F.log_softmax(x2, dim=-1)).log_prob(torch.tensor([0])).sum().backward()
+    assert torch.isfinite(x2.grad).all()
+
+
+def test_an_epsilon_added_to_one_is_rounded_away_in_float32():
+    """`eps + 1 - p` with eps = 1e-10 is 1 - p in float32 (torch's default dtype): log(0) at p = 1."""
+    p = torch.tensor([1.0])
+    assert (1e-10 + 1 - p).item() == 0.0
+    assert torch.log(1e-10 + 1 - p).item() == -math.inf
+    assert torch.log(1 - p + 1e-10).item() == pytest.approx(math.log(1e-10), rel=1e-6)
+    assert np.float32(1) + np.float32(1e-8) == np.float32(1)  # below 2**-24: rounded away too
+    assert np.float32(1) + np.float32(1e-3) != np.float32(1)
