@@ -29,7 +29,7 @@ def test_requirements_pin_torch_first():
     assert reqs[0] == "torch==2.13.0"
 
 
-@pytest.mark.parametrize("module", ["torch", "keras", "torchmetrics", "transformers", "numpy"])
+@pytest.mark.parametrize("module", ["torch", "keras", "torchmetrics", "transformers", "numpy", "jax", "optax"])
 def test_installed_versions_match_pins(module):
     mod = require(module)
     pinned = _pins()[module]

@@ -17,22 +17,25 @@ CE201 = Message(ERROR, "this softmax output reaches {loss} ({call}), which appli
                 "inference", unsafe("Remove the softmax (apply it at inference only)"))
 
 
-@rule("CE201", "softmax-before-cross-entropy", "CrossEntropyLoss fed softmax probabilities", CE201)
+@rule("CE201", "softmax-before-cross-entropy",
+      "a cross-entropy on logits (CrossEntropyLoss, optax.softmax_cross_entropy) fed softmax probabilities", CE201)
 def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
     Checks for `nn.CrossEntropyLoss` or `F.cross_entropy` whose input went through a softmax:
     in `forward()` (`F.softmax`, `torch.softmax`, `x.softmax(dim)`, an `nn.Softmax` module, the
-    last module of an `nn.Sequential`) or in the training loop.
+    last module of an `nn.Sequential`) or in the training loop. The same in JAX:
+    `optax.softmax_cross_entropy` or `optax.softmax_cross_entropy_with_integer_labels` fed the
+    output of `jax.nn.softmax`.
 
     ## Why is this bad?
-    `CrossEntropyLoss` expects logits: it applies `log_softmax` itself. Fed probabilities, the
-    softmax is applied twice. The loss is bounded (for 10 classes it can't go below 1.46 nor
-    above 3.24) so the reported loss never approaches 0, gradients are about ten times smaller at
-    the start and vanish on confident mistakes, and plain SGD learns much more slowly (0.71 against
-    1.00 accuracy on a small separable problem), all without any warning. Apply the softmax only
-    where you need probabilities
-    (inference, reporting).
+    `CrossEntropyLoss` expects logits: it applies `log_softmax` itself (so do optax's
+    cross-entropies). Fed probabilities, the softmax is applied twice. The loss is bounded (for
+    10 classes it can't go below 1.46 nor above 3.24) so the reported loss never approaches 0,
+    gradients are about ten times smaller at the start and vanish on confident mistakes, and
+    plain SGD learns much more slowly (0.71 against 1.00 accuracy on a small separable problem),
+    all without any warning. Apply the softmax only where you need probabilities (inference,
+    reporting).
 
     ## Example
     ```python
@@ -78,6 +81,8 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F6.1; `torch/nn/modules/loss.py` (CrossEntropyLoss: "The input is expected to contain the
       unnormalized logits for each class")
+    - [optax.softmax_cross_entropy](https://optax.readthedocs.io/en/latest/api/losses.html#optax.losses.softmax_cross_entropy)
+      ("logits: Unnormalized log probabilities")
     """
     for call, tensor in fed(facts, (CROSS_ENTROPY,), SOFTMAX):
         yield CE201.at(facts, tensor.node, edits(drop(facts, tensor)), loss=call.loss.name, call=call.node)
