@@ -14,7 +14,8 @@ from dataclasses import dataclass
 TINY = 1e-30  # a positive float32 above it stays positive (its smallest normal number is 1.2e-38)
 ROUNDING = 2.0 ** -23  # float32's precision: a difference smaller than this, relative to its operands, may be 0
 ABSORBED = 2.0 ** -24  # added to a number, a smaller relative amount is rounded away in float32 (1 + 1e-10 == 1)
-_EXP_MAX = 80.0  # exp of more overflows float32 once a few such terms are summed
+_EXP_MAX = 80.0
+_COUNT_MAX = 1e12  # more numbers than any array holds  # exp of more overflows float32 once a few such terms are summed
 
 
 @dataclass(frozen=True)
@@ -49,14 +50,13 @@ def joined(parts: list[Bounds]) -> Bounds | None:
 
 def spanned(start: float, stop: float, spacing: float, by: str) -> Bounds | None:
     """`arange(start, stop, step)` (by "step") or `linspace(start, stop, num)` (by "count")."""
-    if by == "step":
-        if spacing == 0:
-            return None
-        count = math.ceil((stop - start) / spacing)
-        last = start + (count - 1) * spacing
-    else:
-        count = int(spacing)
-        last = stop if count > 1 else start
+    if not all(math.isfinite(x) for x in (start, stop, spacing)):
+        return None
+    steps = (stop - start) / spacing if by == "step" and spacing else spacing
+    if (by == "step" and not spacing) or not 0 < steps <= _COUNT_MAX:
+        return None
+    count = math.ceil(steps) if by == "step" else int(steps)
+    last = start + (count - 1) * spacing if by == "step" else stop if count > 1 else start
     if count < 1:
         return None
     return Bounds(min(start, last), max(start, last), count)

@@ -10,6 +10,8 @@ from .bounds import Bounds
 from .plugin import Args
 from .values import Const, Ext, Seq, Value, literal
 
+_LARGEST = 1e300  # a literal beyond it is not a number the analysis reasons about
+
 
 def bounds_of(value: Value) -> Bounds | None:
     """The bounds of a value built only from literals (None: it isn't one, or it can't be bounded)."""
@@ -18,7 +20,9 @@ def bounds_of(value: Value) -> Bounds | None:
         return info.bounds if info.kind == "bounded" else None
     if isinstance(value, Const):
         number = value.value
-        return Bounds(float(number), float(number)) if isinstance(number, (int, float)) else None
+        if not isinstance(number, (int, float)) or abs(number) > _LARGEST:
+            return None
+        return Bounds(float(number), float(number))
     if isinstance(value, Seq):
         parts = [bounds_of(item) for item in value.items]
         return bounds.joined([p for p in parts if p is not None]) if None not in parts else None
@@ -29,7 +33,9 @@ def spanned(span: Range, args: Args) -> Bounds | None:
     """The numbers of `arange(start, stop, step)` or `linspace(start, stop, num)` with literal arguments."""
     def number(index: int | None, name: str | None) -> float | None:
         found = literal(args.get(index, name))
-        return float(found) if isinstance(found, (int, float)) and not isinstance(found, bool) else None
+        if not isinstance(found, (int, float)) or isinstance(found, bool) or abs(found) > _LARGEST:
+            return None
+        return float(found)
 
     if args.starred or not full_precision(args, None):
         return None
