@@ -34,3 +34,18 @@ def test_gate_still_skips_unrelated_logs() -> None:
     assert not GATE.search("import logging\nimport math\nprint(math.sqrt(2), logging.log(10, 'x'))\n")
     assert GATE.search("from scipy.special import expit\n")
     assert GATE.search("from math import log\n")
+
+
+EXTREME_LITERALS = """import numpy as np
+
+x = 1""" + "0" * 400 + """
+print(np.log(x), np.log(np.arange(0, 1e300, 1e-300)), np.log(np.linspace(0, 1, 1e400)))
+print(-np.sum(np.array([1, 0]) * np.log(np.exp(np.array([1e308, -1e308])))))
+print(-np.sum(np.array([1, 0]) * np.log(np.array([1e308]) * 10)))
+"""
+
+
+def test_literals_beyond_floats_are_not_bounded_and_do_not_crash() -> None:
+    result = lint(EXTREME_LITERALS, "extreme.py", Settings())
+    assert result.errors == []
+    assert [d.line for d in result.diagnostics] == [6]  # 1e308 * 10 overflows: as unknown as any unbounded value
