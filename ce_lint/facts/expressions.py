@@ -11,7 +11,22 @@ from ..names import canonical
 from ..vocab import keras as k
 from ..vocab import python
 from .plugin import Args, Scope
-from .values import UNKNOWN, BoundMethod, ClassVal, Const, Ext, Func, Instance, Mapping, Scalar, Seq, Value, same
+from .tags import NO_TAGS
+from .values import (
+    UNKNOWN,
+    BoundMethod,
+    ClassVal,
+    Const,
+    Ext,
+    Func,
+    Instance,
+    Mapping,
+    Opaque,
+    Scalar,
+    Seq,
+    Value,
+    same,
+)
 
 _BUILTINS = frozenset(dir(builtins))
 _INT_OPERATORS: dict[str, Callable[[int, int], int | None]] = {
@@ -236,7 +251,7 @@ class Expressions:
         inner = Scope(scope)
         clause: cst.CompFor | None = node.for_in
         while clause is not None:
-            self.assign(clause.target, self._elements(clause.iter, inner), inner)
+            self.assign(clause.target, self._elements(clause, inner), inner)
             for cond in clause.ifs:
                 self.eval(cond.test, inner)
             clause = clause.inner_for_in
@@ -244,18 +259,31 @@ class Expressions:
         # As unknown as its loop, but plugins may tag it from its element (`[max(q, eps) for q in p]`).
         return self.dispatch("comprehension", lambda: UNKNOWN, values[-1], node)
 
-    def _elements(self, iterable: cst.BaseExpression, scope: Scope) -> Value:
+    def _elements(self, clause: cst.CompFor, scope: Scope) -> Value:
         """What a comprehension's target is bound to: unknown, but plugins may tag it from what it
-        iterates over (an entry of a clipped array is clipped); `zip(a, b)` gives one of each."""
+        iterates over (an entry of a clipped array is clipped); `zip(a, b)` and a literal list of
+        tuples give one of each."""
+        iterable = clause.iter
         if isinstance(iterable, cst.Call) and not any(a.star or a.keyword for a in iterable.args):
             func = self.eval(iterable.func, scope)
             if isinstance(func, Ext) and func.qname == python.ZIP:
-                items = [self.eval(a.value, scope) for a in iterable.args]
-                return Seq([self.dispatch("element", lambda: UNKNOWN, v, iterable) for v in items], iterable)
+                columns = [self.eval(a.value, scope) for a in iterable.args]
+                return Seq([self._element(column, iterable) for column in columns], iterable)
             value = self.call(func, iterable, self._args(iterable, scope))
         else:
             value = self.eval(iterable, scope)
-        return self.dispatch("element", lambda: UNKNOWN, value, iterable)
+        width = len(clause.target.elements) if isinstance(clause.target, (cst.Tuple, cst.List)) else 0
+        if width and isinstance(value, Seq) and value.items and all(
+                isinstance(row, Seq) and len(row.items) == width for row in value.items):
+            rows = [row.items for row in value.items if isinstance(row, Seq)]
+            return Seq([self._element(Seq([row[i] for row in rows]), iterable) for i in range(width)], iterable)
+        entry = self._element(value, iterable)
+        if width and not isinstance(entry, Seq) and entry.tags != NO_TAGS:  # for t, q in pairs
+            return Seq([Opaque(entry.tags) for _ in range(width)], iterable)
+        return entry
+
+    def _element(self, iterable: Value, node: cst.BaseExpression) -> Value:
+        return self.dispatch("element", lambda: UNKNOWN, iterable, node)
 
     def _eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Value:
         return self._comprehension(node, scope, [node.elt])

@@ -13,6 +13,20 @@ def is_one(node: cst.CSTNode) -> bool:
     return isinstance(node, (cst.Integer, cst.Float)) and node.value in ("1", "1.", "1.0")
 
 
+def epsilon(node: cst.CSTNode, value: Value) -> bool:
+    """A small positive constant, or something named like one (`eps`, `self.epsilon`, `K.epsilon()`)."""
+    if isinstance(value, Const) and isinstance(value.value, float) and 0 < value.value <= 1e-2:
+        return True
+    return named_like_epsilon(node)
+
+
+def epsilon_bound(node: cst.CSTNode, value: Value) -> bool:
+    """An epsilon, or 1 - epsilon (`min(q, 1 - eps)`, `min(q, 0.9999999)`)."""
+    if isinstance(value, Const) and isinstance(value.value, float) and 0.99 <= value.value < 1:
+        return True
+    return epsilon(node, value)
+
+
 def named_like_epsilon(node: cst.CSTNode, depth: int = 4) -> bool:
     """`eps`, `self.epsilon`, `K.epsilon()`, `torch.finfo(x).eps`, `cfg["eps"]`, `eps * scale`,
     `np.float32(eps)`: read from the names in the expression, not its source text, as this runs on

@@ -26,10 +26,10 @@ from ..vocab.symbols import EXP, INT, LOG, SIGMOID, SOFTMAX, ArrayFunction, Conv
 from . import bounds
 from .bounds import Bounds
 from .constants import bounds_of, full_precision, spanned
-from .numeric_syntax import is_one, named_like_epsilon, negative, positive_mask, stripped, target_pick
+from .numeric_syntax import epsilon, epsilon_bound, is_one, negative, positive_mask, stripped, target_pick
 from .plugin import Args, Plugin
 from .tags import LogUse, Numeric, NumericKind, Tags
-from .values import Const, Value
+from .values import UNKNOWN, Const, Value
 
 if TYPE_CHECKING:
     from .evaluator import Evaluator
@@ -91,14 +91,17 @@ class NumericsFacts(Plugin):
         if conversion is not None:
             return self._converted(conversion, value, args)
         if qname in python.CLIPS_WITH_EPSILON:
-            if len(args.pos) == 2 and any(self._epsilon_bound(n, v) for v, n in args.pos):
+            if len(args.pos) == 2 and any(epsilon_bound(n, v) for v, n in args.pos):
                 return Numeric("safe")  # max(q, eps), min(q, 1 - eps)
             if len(args.pos) != 1:
                 return None  # max(a, b)
         if not vocab.array_library(qname):
             return None
+        name = qname.rsplit(".", 1)[-1]
+        if name == arrays.EINSUM and len(args.pos) >= 3:  # einsum("ij,ij->i", y, np.log(p))
+            return self._product([(n, v) for v, n in args.pos[1:]], call, reduces=True)
         other, other_node = args.get_with_node(1, None)
-        return self._array_op(qname.rsplit(".", 1)[-1], value, node, other, other_node, call, args, 1)
+        return self._array_op(name, value, node, other, other_node, call, args, 1)
 
     def tag_call_method(self, obj: Value, name: str, call: cst.Call, args: Args,
                         answer: Value | None) -> Tags | None:
@@ -212,7 +215,7 @@ class NumericsFacts(Plugin):
             return Numeric("log", info.node, info.lib, info.operand, logs=info.logs, negated=not info.negated)
         if info.kind == "bounded" and info.bounds is not None:
             return _bounded(bounds.negated(info.bounds))
-        return None
+        return info if info.kind == "entry" else None
 
     def tag_binary(self, op: str, left: Value, right: Value, node: cst.BinaryOperation,
                    answer: Value | None) -> Tags | None:
@@ -238,9 +241,14 @@ class NumericsFacts(Plugin):
     def tag_element(self, iterable: Value, node: cst.BaseExpression, answer: Value | None) -> Tags | None:
         """An entry of an array is what the array is, numerically (`for q in clipped`)."""
         info = self.info(iterable)
-        if info is not None and info.kind in (*_PROBABILITIES, "bounded"):
+        if info is not None and info.kind in (*_PROBABILITIES, "bounded", "entry"):
             return _tags(_entry(info))
-        return _tags(_bounded(_some(bounds_of(iterable))))
+        given = bounds_of(iterable)
+        if given is not None:
+            return _tags(_bounded(_some(given)))
+        if iterable is UNKNOWN:
+            return None  # an entry of an unknown input (`for q in p`): as unknown as p
+        return _tags(Numeric("entry"))  # of a value it sees but not into (`pairs = zip(y, p)`)
 
     def _binary_info(self, op: str, left: Value, right: Value, node: cst.BinaryOperation) -> Numeric | None:
         li, ri = self.info(left), self.info(right)
@@ -249,6 +257,8 @@ class NumericsFacts(Plugin):
             if product is not None or self._entropy([(node.left, left), (node.right, right)]):
                 return product
         terms = [i for i in (li, ri) if i is not None and i.kind in _TERMS]
+        if not terms and any(i is not None and i.kind == "entry" for i in (li, ri)):
+            return Numeric("entry")  # 1 - q, c / n
         if op in ("Add", "Subtract") and li is not None and ri is not None and len(terms) == 2:
             flip = op == "Subtract"  # a - b: b enters with the opposite sign
             return Numeric("ce", node, logs=_logs(terms), reduced=li.reduced and ri.reduced,
@@ -260,7 +270,7 @@ class NumericsFacts(Plugin):
             return Numeric("safe")  # (clipped * onehot).sum(1): still away from 0
         if op == "Add" and not terms:
             if (li is not None and li.kind in _PROBABILITIES) or (ri is not None and ri.kind in _PROBABILITIES) or any(
-                    self._epsilon(side, value) for side, value in ((node.left, left), (node.right, right))):
+                    epsilon(side, value) for side, value in ((node.left, left), (node.right, right))):
                 return Numeric("safe")  # p + eps
             return None
         if op == "Subtract":
@@ -319,18 +329,6 @@ class NumericsFacts(Plugin):
         if isinstance(node, cst.BaseExpression):
             node = node.with_changes(lpar=(), rpar=())
         return re.sub(r"\s+", "", self.ev.module.code_for_node(node))
-
-    def _epsilon(self, node: cst.CSTNode, value: Value) -> bool:
-        """A small positive constant, or something named like one (`eps`, `self.epsilon`, `K.epsilon()`)."""
-        if isinstance(value, Const) and isinstance(value.value, float) and 0 < value.value <= 1e-2:
-            return True
-        return named_like_epsilon(node)
-
-    def _epsilon_bound(self, node: cst.CSTNode, value: Value) -> bool:
-        """An epsilon, or 1 - epsilon (`min(q, 1 - eps)`, `min(q, 0.9999999)`)."""
-        if isinstance(value, Const) and isinstance(value.value, float) and 0.99 <= value.value < 1:
-            return True
-        return self._epsilon(node, value)
 
     # -- meanings --------------------------------------------------------------------------
 

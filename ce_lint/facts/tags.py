@@ -20,7 +20,7 @@ FLOAT: DType = "float"
 INT: DType = "int"
 
 NumericKind = Literal["softmax", "sigmoid", "one_minus_sigmoid", "safe", "complement", "exp", "sum_exp", "log",
-                      "ce", "bounded", "picked"]
+                      "ce", "bounded", "picked", "entry"]
 
 
 @dataclass(eq=False)
@@ -41,7 +41,8 @@ class Numeric:
     kind: "softmax" | "sigmoid" | "one_minus_sigmoid" (1 - sigmoid) | "safe" (clipped or offset by an
     epsilon) | "complement" (1 - p of an unclipped p) | "exp" | "sum_exp" | "log" | "ce" (a sum of
     products with logs of probabilities) | "bounded" (built only from literals: its `bounds`) |
-    "picked" (an unknown value's entry at each row's target class: `p[range(n), y]`)."""
+    "picked" (an unknown value's entry at each row's target class: `p[range(n), y]`) | "entry" (an
+    entry of a value the analysis sees but not into, in a comprehension: not an unknown input)."""
 
     kind: NumericKind
     node: cst.CSTNode | None = None  # the softmax/sigmoid/log call

@@ -233,10 +233,12 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
 
     - products with the targets: `-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))`,
       `-torch.sum(y * torch.log(p))`, `np.sum(-np.log(p) * y)`, `-np.dot(y, np.log(p))`,
-      `-(y @ np.log(p).T)`, `torch.matmul`, negated with `-` or `.neg()`;
+      `-(y @ np.log(p).T)`, `torch.matmul`, `einsum`, negated with `-` or `.neg()`;
     - the target's entry picked out: `-torch.log(p[range(len(y)), y]).mean()`,
       `torch.gather`/`.gather`, `take_along_dim`, `np.take_along_axis`;
-    - sums over comprehensions and generators: `-sum(t * math.log(q) for t, q in zip(y, p))`;
+    - sums over comprehensions and generators: `-sum(t * math.log(q) for t, q in zip(y, p))`,
+      where the loop runs over the inputs themselves (`p`, `zip(y, p)`): an entry of a list
+      made elsewhere is not taken for an unclipped input;
     - NumPy, PyTorch, TensorFlow (`tf.math.log`), Keras (`keras.ops.log`, Keras 2's `K.log` in
       a custom loss), JAX (`jnp.log`) and Python's `math.log`.
 

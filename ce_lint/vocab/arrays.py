@@ -26,7 +26,8 @@ REDUCTIONS = frozenset({"sum", "mean", "nansum", "nanmean", "reduce_sum", "reduc
 CLIPS = frozenset({"clip", "clamp", "clip_by_value", "maximum", "clamp_min", "clip_", "clamp_", "clamp_min_",
                    "nan_to_num", "fmax", "minimum", "clamp_max", "clamp_max_", "fmin"})
 EXTREMA = frozenset({"max", "min", "amax", "amin"})  # reductions that keep a value within its bounds
-PRODUCTS = frozenset({"dot", "matmul", "mm", "inner", "vdot"})  # products that sum: `np.dot(y, np.log(p))`
+PRODUCTS = frozenset({"dot", "matmul", "mm", "inner", "vdot", "tensordot"})  # products that sum: `np.dot(y, np.log(p))`
+EINSUM = "einsum"  # a product that sums over its operands: `np.einsum("ij,ij->i", y, np.log(p))`
 NEGATIONS = frozenset({"neg", "negative"})  # `x.neg()`, `np.negative(x)`: `-x`
 RANGE, ARANGE = "range", "arange"  # `p[range(len(y)), y]`, `p[np.arange(n), y]`: each row's target entry
 GATHERS = frozenset({"gather", "take_along_dim", "take_along_axis"})  # one entry per row: the target class's
