@@ -1,4 +1,5 @@
-"""Settings: defaults, `[tool.ce-lint]` in pyproject.toml (or ce-lint.toml), then the command line."""
+"""Settings: defaults, `[tool.ce-lint]` in pyproject.toml (or ce-lint.toml, and the files they
+`extend`), then the command line. project.py says which configuration file applies to a file."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ class Settings:
     extend_unsafe_fixes: tuple[str, ...] = ()  # codes or prefixes whose safe fixes count as unsafe
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (glob, codes ignored in matching files)
     max_file_size: int = DEFAULT_MAX_FILE_SIZE  # bytes
+    extend_exclude: tuple[str, ...] = ()
+    respect_gitignore: bool = True  # skip what .gitignore (and .git/info/exclude) ignore in a folder walk
+    force_exclude: bool = False  # apply exclude and .gitignore to files named explicitly too (pre-commit)
 
     def enabled(self, code: str, default_enabled: bool) -> bool:
         """Ruff's logic: the most specific selector wins; ignore beats select at equal length."""
@@ -60,10 +64,35 @@ class Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
-_KEYS = {"select": "codes", "ignore": "codes", "extend-select": "codes", "exclude": "strings",
-         "include": "strings", "extend-include": "strings",
-         "keras-version": "string", "unsafe-fixes": "bool", "extend-safe-fixes": "codes",
-         "extend-unsafe-fixes": "codes", "per-file-ignores": "globs", "max-file-size": "size"}
+    @property
+    def excluded(self) -> tuple[str, ...]:
+        """Every pattern a walk skips: the defaults, `exclude` and `extend-exclude`."""
+        return DEFAULT_EXCLUDE + self.exclude + self.extend_exclude
+
+
+# Each key, its kind, and what `ce-lint config KEY` says of it.
+KEYS: dict[str, tuple[str, str]] = {
+    "extend": ("path", "another configuration file whose settings these extend (relative to this file)"),
+    "select": ("codes", "only these codes, prefixes (CE1) or rule names; default: every rule on by default"),
+    "ignore": ("codes", "skip these codes, prefixes or rule names"),
+    "extend-select": ("codes", "enable these too (e.g. default-off rules such as CE901)"),
+    "exclude": ("strings", "file or folder patterns a folder walk skips, besides the defaults (.git, .venv, build...)"),
+    "extend-exclude": ("strings", "more patterns to skip, added to `exclude`"),
+    "include": ("strings", "file patterns a folder walk checks (default: *.py, *.pyi, *.ipynb)"),
+    "extend-include": ("strings", "more file patterns to check, e.g. *.pyw"),
+    "respect-gitignore": ("bool", "skip what .gitignore, .git/info/exclude ignore in a git repository (default: true)"),
+    "force-exclude": ("bool", "apply exclude and .gitignore to files named on the command line too (default: false)"),
+    "keras-version": ("string", "the Keras the code targets: 3, 2.3, or tf-2.1 for tf.keras (default: installed, else 3)"),
+    "unsafe-fixes": ("bool", "apply fixes that change what the model outputs too (default: false)"),
+    "extend-safe-fixes": ("codes", "codes whose unsafe fixes count as safe"),
+    "extend-unsafe-fixes": ("codes", "codes whose safe fixes count as unsafe"),
+    "per-file-ignores": ("globs", "a table of glob = [codes] ignored in matching files"),
+    "max-file-size": ("size", "bytes; larger files are refused unread (default: 2,000,000)"),
+}
+_KEYS = {key: kind for key, (kind, _) in KEYS.items()}
+# Lists that a configuration which `extend`s another adds to the other's, as Ruff does; the rest replace.
+_ACCUMULATE = ("extend_select", "ignore", "extend_exclude", "extend_include", "extend_safe_fixes",
+               "extend_unsafe_fixes", "per_file_ignores")
 
 
 def find_config(start: Path) -> Path | None:
@@ -86,27 +115,72 @@ def _has_table(path: Path) -> bool:
 
 
 def load(path: Path) -> Settings:
+    """The settings of a configuration file, on top of those of the file it `extend`s (if any)."""
+    return _load(path, ())
+
+
+def sources(path: Path) -> tuple[Path, ...]:
+    """The files whose settings `load(path)` reads: path, and what it extends, transitively."""
+    chain = [path.resolve()]
+    while True:
+        parent = _extended(chain[-1], _table(chain[-1]))
+        if parent is None or parent in chain:
+            return tuple(chain)
+        chain.append(parent)
+
+
+def _table(path: Path) -> dict:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"{path}: cannot read configuration: {exc}") from None
     except (RecursionError, MemoryError):  # tomllib recurses once per nesting level
         raise ConfigError(f"{path}: cannot read configuration: nested too deeply") from None
-    table = data if path.name == "ce-lint.toml" else data.get("tool", {}).get("ce-lint", {})
+    tool = data.get("tool", {})
+    table = data if path.name == "ce-lint.toml" else tool.get("ce-lint", {}) if isinstance(tool, dict) else {}
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ce-lint] must be a table")
+    return table
+
+
+def _extended(path: Path, table: dict) -> Path | None:
+    if "extend" not in table:
+        return None
+    if not isinstance(table["extend"], str):
+        raise ConfigError(f"{path}: 'extend' must be the path of a configuration file")
+    return (path.parent / Path(table["extend"]).expanduser()).resolve()
+
+
+def _load(path: Path, seen: tuple[Path, ...]) -> Settings:
+    table = _table(path)
     values = {}
     for key, value in table.items():
         if key not in _KEYS:
             raise ConfigError(f"{path}: unknown key '{key}' in [tool.ce-lint]; known keys: {', '.join(_KEYS)}")
-        values[key.replace("-", "_")] = validate(key, value, f"{path}: '{key}'")
-    return Settings(**values)
+        if key != "extend":
+            values[key.replace("-", "_")] = validate(key, value, f"{path}: '{key}'")
+    parent = _extended(path, table)
+    if parent is None:
+        return Settings(**values)
+    if parent in (*seen, path.resolve()):
+        raise ConfigError(f"{path}: 'extend' goes round in a circle through {parent}")
+    if not parent.is_file():
+        raise ConfigError(f"{path}: 'extend': {parent} not found")
+    base = _load(parent, (*seen, path.resolve()))
+    if "select" in values:  # a new selection starts afresh, as in Ruff: what the base added or removed goes
+        base = dataclasses.replace(base, extend_select=(), ignore=())
+    merged = {k: getattr(base, k) + v if k in _ACCUMULATE else v for k, v in values.items()}
+    return dataclasses.replace(base, **merged)
 
 
 def validate(key: str, value, where: str):
     """A setting's value checked and normalised as Settings holds it, for the configuration file and
     for the same option from an editor; ConfigError starting with `where` for one that can't be used."""
     kind = _KEYS[key]
+    if kind == "path":
+        if not isinstance(value, str):
+            raise ConfigError(f"{where} must be the path of a configuration file")
+        return value
     if kind == "bool":
         if not isinstance(value, bool):
             raise ConfigError(f"{where} must be true or false")
@@ -130,15 +204,29 @@ def validate(key: str, value, where: str):
 
 
 def validate_codes(codes, where: str) -> list[str]:
+    """Codes, prefixes (CE1) or rule names as the settings hold them (codes; ALL is ""). One that is
+    no rule's code, prefix or name is an error naming `where` (the setting and the file)."""
     import re
 
+    from .rules import RULES, all_rules
+
+    all_rules()
     out = []
-    for code in codes:
-        code = code.strip().upper()
+    for raw in codes:
+        text = str(raw).strip()
+        code = text.upper()
         if not code:
             continue
+        named = next((r.code for r in RULES.values() if r.name == text.lower()), None)
+        if named is not None:
+            out.append(named)
+            continue
         if not re.fullmatch(r"C(E(\d{1,3})?)?|ALL", code):
-            raise ConfigError(f"{where}: '{code}' is not a ce-lint code or prefix (e.g. CE1, CE102)")
+            raise ConfigError(f"{where}: '{text}' is not a ce-lint code, prefix or rule name (e.g. CE1, CE102, "
+                              "softmax-single-unit)")
+        if code != "ALL" and not any(c.startswith(code) for c in RULES):
+            raise ConfigError(f"{where}: no ce-lint rule has the code '{code}' (or starts with it); "
+                              "'ce-lint rule --all' lists them")
         out.append("" if code == "ALL" else code)
     return out
 

@@ -36,6 +36,20 @@ class Fix:
 
 
 @dataclass(frozen=True)
+class Related:
+    """Another place a finding involves (the other half of a pair: the softmax a loss receives), in
+    the finding's own file unless `path` says otherwise; positions as the finding's."""
+
+    message: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    cell: int | None = None
+    path: str | None = None
+
+
+@dataclass(frozen=True)
 class Diagnostic:
     """One finding. Lines are 1-based, columns 0-based; front ends convert at their edge. In a
     notebook, `cell` is the cell's number (1-based among all cells), lines count within the cell,
@@ -52,6 +66,8 @@ class Diagnostic:
     fix: Fix | None = None
     cell: int | None = None
     file_line: int | None = None
+    title: str | None = None  # what to do ("use categorical_crossentropy"), where no fix says it
+    related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple:
         return (self.path, self.cell or 0, self.line, self.col, self.code)

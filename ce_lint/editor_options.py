@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .config import ConfigError, Settings, find_config, load, validate
+from .config import ConfigError, Settings, find_config, load, sources, validate
 
 SETTINGS = ("select", "ignore", "extend-select", "extend-safe-fixes", "extend-unsafe-fixes", "keras-version",
             "unsafe-fixes")
@@ -97,7 +97,7 @@ def read_options(options: dict[str, Any] | None) -> EditorOptions:
     return EditorOptions(values, errors=tuple(errors), unknown=tuple(unknown), **editor)
 
 
-Configs = dict[Path, tuple[float, Settings]]
+Configs = dict[Path, tuple[tuple[float, ...], Settings]]
 
 
 def editor_settings(path: str | None, root: str | None, options: EditorOptions,
@@ -110,7 +110,7 @@ def editor_settings(path: str | None, root: str | None, options: EditorOptions,
         config = find_config(Path(path) if path else Path(root or os.getcwd()))
         if config is not None:
             try:
-                mtime = config.stat().st_mtime
+                mtime = tuple(p.stat().st_mtime for p in sources(config))  # what it extends counts too
                 cached = configs.get(config)
                 if cached is None or cached[0] != mtime:
                     cached = (mtime, load(config))

@@ -11,44 +11,95 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from .config import DEFAULT_EXCLUDE, DEFAULT_INCLUDE, DEFAULT_MAX_FILE_SIZE
+from pathlib import Path
+
+from .config import DEFAULT_INCLUDE, DEFAULT_MAX_FILE_SIZE, Settings
 from .diagnostics import FileError
+from .gitignore import GitIgnore
+from .project import Project, Resolver
 
 
-def _matches(name: str, path: str, patterns: tuple[str, ...]) -> bool:
+def _matches(name: str, path: str, patterns: tuple[str, ...], root: str | None = None) -> bool:
+    relative = os.path.relpath(path, root) if root is not None else path
     return any(fnmatch.fnmatch(name, p) or fnmatch.fnmatch(path, p) or fnmatch.fnmatch(path, f"*/{p}")
-               for p in patterns)
+               or fnmatch.fnmatch(relative, p) for p in patterns)
 
 
-def discover(paths: list[str], exclude: tuple[str, ...] = (),
-             include: tuple[str, ...] = DEFAULT_INCLUDE) -> Iterator[str]:
+class _Fixed:
+    """The same settings for every folder (no configuration files to look for)."""
+
+    def __init__(self, exclude: tuple[str, ...], include: tuple[str, ...]) -> None:
+        self.project = Project(Settings(exclude=exclude, include=include, respect_gitignore=False), Path.cwd())
+
+    def for_path(self, path: str | Path) -> Project:
+        return self.project
+
+    def for_folder(self, folder: str) -> Project:
+        return self.project
+
+
+def discover(paths: list[str], exclude: tuple[str, ...] = (), include: tuple[str, ...] = DEFAULT_INCLUDE,
+             resolver: Resolver | None = None) -> Iterator[str]:
     """The files under `paths` that match `include` (scripts and notebooks), in a stable order, each once
-    however it is spelled (`a.py`, `./a.py`, and the folder holding it). Files named explicitly are always
-    checked; missing paths, and folders that can't be listed, are yielded too, so that reading them
-    reports the error."""
-    patterns = DEFAULT_EXCLUDE + tuple(exclude)
+    however it is spelled (`a.py`, `./a.py`, and the folder holding it). With a resolver, each folder's
+    own configuration says what is excluded (and whether .gitignore counts), else `exclude`. Files
+    named explicitly are always checked unless `force-exclude` is on; missing paths, and folders that
+    can't be listed, are yielded too, so that reading them reports the error."""
+    projects = resolver if resolver is not None else _Fixed(tuple(exclude), tuple(include))
+    ignore = GitIgnore()
     seen: set[str] = set()
     for path in paths:
-        for found in _walk(path, patterns, tuple(exclude), include):
+        for found in _walk(path, projects, ignore):
             identity = os.path.normcase(os.path.abspath(found))
             if identity not in seen:
                 seen.add(identity)
                 yield found
 
 
-def _walk(path: str, patterns: tuple[str, ...], exclude: tuple[str, ...], include: tuple[str, ...]) -> Iterator[str]:
+def _walk(path: str, projects: Resolver | _Fixed, ignore: GitIgnore) -> Iterator[str]:
     if not os.path.isdir(path):
-        yield path
+        if not _forced_out(path, projects.for_path(path), ignore):
+            yield path
+        return
+    if _forced_out(path, projects.for_path(path), ignore, folder=True):
         return
     found, unreadable = [], []
     for root, dirs, files in os.walk(path, onerror=lambda error: unreadable.append(error.filename)):
-        dirs[:] = sorted(d for d in dirs if not _matches(d, os.path.join(root, d), patterns)
-                         and not os.path.exists(os.path.join(root, d, "pyvenv.cfg")))
+        project = projects.for_folder(os.path.abspath(root))
+        settings, top = project.settings, str(project.root)
+        dirs[:] = [name for name in sorted(dirs) if not _skipped(os.path.join(root, name), settings, top, ignore)]
+        include = settings.include + settings.extend_include
+        exclude = settings.exclude + settings.extend_exclude
         for name in files:
             full = os.path.join(root, name)
-            if _matches(name, full, include) and not _matches(name, full, exclude):
+            if (_matches(name, full, include) and not _matches(name, full, exclude, top)
+                    and not (settings.respect_gitignore and ignore.ignored(full, False))):
                 found.append(os.path.normpath(full))
     yield from sorted(found + [os.path.normpath(str(folder)) for folder in unreadable if folder is not None])
+
+
+def _skipped(folder: str, settings: Settings, top: str, ignore: GitIgnore) -> bool:
+    """Whether a walk leaves out a folder: excluded, a virtual environment, or ignored by git."""
+    return (_matches(os.path.basename(folder), folder, settings.excluded, top)
+            or os.path.exists(os.path.join(folder, "pyvenv.cfg"))
+            or settings.respect_gitignore and ignore.ignored(folder, True))
+
+
+def _forced_out(path: str, project: Project, ignore: GitIgnore, folder: bool = False) -> bool:
+    """Whether `force-exclude` keeps out a path named on the command line (as Ruff, for pre-commit,
+    which names files one by one)."""
+    settings = project.settings
+    if not settings.force_exclude:
+        return False
+    absolute = os.path.abspath(path)
+    parts = Path(os.path.relpath(absolute, project.root)).parts
+    if parts and parts[0] != os.pardir:  # every folder between the project's root and the path counts
+        prefixes = [os.path.join(str(project.root), *parts[:i]) for i in range(1, len(parts) + 1)]
+    else:
+        prefixes = [absolute]
+    if any(_matches(os.path.basename(p), p, settings.excluded, str(project.root)) for p in prefixes):
+        return True
+    return settings.respect_gitignore and ignore.ignored_within(absolute, folder)
 
 
 @dataclass(frozen=True)

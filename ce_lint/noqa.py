@@ -2,6 +2,8 @@
 
 As flake8 does, a comment is searched for in the text of the whole token run a line belongs to
 (up to the next NEWLINE/NL token), so a `# noqa` on any line of a multi-line string covers it all.
+A comment alone on its line, `# ce-lint: noqa` (or flake8's `# flake8: noqa`, as Ruff reads it)
+exempts the whole file; `# ce-lint: noqa: CE104` exempts it from those codes (prefixes) only.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from .diagnostics import Edit, Fix
 from .lines import split_lines, tokenizer_readline
 
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+FILE_NOQA = re.compile(r"#\s*(?:ce-lint|flake8)\s*:\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?\s*$",
+                       re.IGNORECASE)
 
 
 def _line_texts(source: str) -> dict[int, str]:
@@ -34,11 +38,42 @@ def _line_texts(source: str) -> dict[int, str]:
     return mapping
 
 
+def _codes(text: str) -> frozenset[str]:
+    return frozenset(c for c in re.split(r"[,\s]+", text.strip().upper()) if c)
+
+
+def file_exemption(source: str) -> frozenset[str] | None:
+    """What the file-level comments exempt the file from: None, nothing; empty, everything; else the
+    codes (prefixes) listed. Only comments that stand alone on their line count, as in Ruff."""
+    if "noqa" not in source.lower():
+        return None
+    found: set[str] = set()
+    everything = False
+    try:
+        for token in tokenize.generate_tokens(tokenizer_readline(source)):
+            if token.type == tokenize.COMMENT and not token.line[:token.start[1]].strip():
+                match = FILE_NOQA.match(token.string)
+                if match is not None:
+                    codes = match.group("codes")
+                    everything = everything or not codes
+                    found |= _codes(codes) if codes else set()
+    except (tokenize.TokenError, SyntaxError):
+        return None
+    if everything:
+        return frozenset()
+    return frozenset(found) if found else None
+
+
 class Suppressions:
-    """Answers whether a code is suppressed on a line."""
+    """Answers whether a code is suppressed on a line (or in the whole file)."""
 
     def __init__(self, source: str) -> None:
         self._texts = _line_texts(source) if "noqa" in source.lower() else {}
+        self.file = file_exemption(source)
+
+    def exempt(self, code: str) -> bool:
+        """Whether a file-level comment exempts the file from `code`."""
+        return self.file is not None and (not self.file or code.startswith(tuple(self.file)))
 
     def codes_on(self, line: int) -> frozenset[str] | None:
         """None: no noqa; empty: a blanket noqa; else the codes (prefixes) listed."""
@@ -50,6 +85,8 @@ class Suppressions:
         return frozenset(c for c in re.split(r"[,\s]+", codes.strip().upper()) if c) if codes else frozenset()
 
     def suppressed(self, line: int, code: str) -> bool:
+        if self.exempt(code):
+            return True
         codes = self.codes_on(line)
         return codes is not None and (not codes or code in codes or code.startswith(tuple(codes)))
 
@@ -107,3 +144,21 @@ def directives(source: str) -> list[Directive]:
     except (tokenize.TokenError, SyntaxError):
         return []
     return found
+
+
+def run_ends(source: str) -> dict[int, int]:
+    """For each line, the last line of the token run it belongs to: where flake8 looks for its
+    `# noqa` (a multi-line string's, a bracketed expression's last line)."""
+    ends: dict[int, int] = {}
+    start = None
+    try:
+        for token in tokenize.generate_tokens(tokenizer_readline(source)):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            start = token.start[0] if start is None else start
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                ends.update(dict.fromkeys(range(start, token.end[0] + 1), token.end[0]))
+                start = None
+    except (tokenize.TokenError, SyntaxError):
+        return {}
+    return ends

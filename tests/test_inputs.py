@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from ce_lint import cli
+from ce_lint.cli import runner
 from ce_lint.config import Settings
 
 from support import FIXTURES
@@ -172,14 +173,14 @@ def test_a_file_edited_while_it_is_fixed_keeps_the_edit(tmp_path: Path, monkeypa
     path = tmp_path / "train.py"
     path.write_text(BUGGY, encoding="utf-8")
     edited = BUGGY + "# the user's edit, saved meanwhile\n"
-    real_check = cli.check_bytes
+    real_check = runner.check_bytes
 
     def slow_check(*args, **kwargs):
         result = real_check(*args, **kwargs)
         path.write_text(edited, encoding="utf-8")
         return result
 
-    monkeypatch.setattr(cli, "check_bytes", slow_check)
+    monkeypatch.setattr(runner, "check_bytes", slow_check)
     outcome = cli.check_file(str(path), Settings(unsafe_fixes=True), "fix")
     assert path.read_text(encoding="utf-8") == edited
     assert outcome.errors == [f"{path}: error: not fixed: the file changed while it was being fixed; run again"]

@@ -1,0 +1,35 @@
+"""The `ce-lint` command: `check` files, print findings, exit 0 (clean), 1 (findings) or 2 (errors);
+and `rule`, `config`, `version`, `clean`, `server`."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from . import commands
+from .args import build_parser
+from .check import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
+from .check import main as check
+from .runner import Outcome, check_data, check_file, error_line, run_check
+
+__all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "Outcome", "build_parser", "check_data", "check_file",
+           "error_line", "main", "run_check"]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_ERROR
+    run = {"check": check, "rule": commands.rule, "config": commands.config, "version": commands.version,
+           "clean": commands.clean, "server": commands.server}[args.command]
+    try:
+        return run(args)
+    except BrokenPipeError:  # `ce-lint check | head`: the reader left; nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        return EXIT_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())
