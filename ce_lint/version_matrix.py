@@ -13,17 +13,20 @@ from .versions import loss_based_accuracy
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 MATRIX_JSON = DOCS / "version-matrix.json"
+PACKAGED_JSON = Path(__file__).resolve().parent / "data" / "version-matrix.json"  # in a wheel (setup.py)
 MATRIX_PAGE = DOCS / "version-matrix.md"
 SECTION = "## What happens per version and backend"
 
 
 @functools.lru_cache(maxsize=None)
 def load() -> dict | None:
-    """The committed observations, or None outside a source checkout."""
-    try:
-        return json.loads(MATRIX_JSON.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
+    """The committed observations (a source checkout's, else the copy a wheel carries), or None."""
+    for path in (MATRIX_JSON, PACKAGED_JSON):
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+    return None
 
 
 def _cell(text: str) -> str:
