@@ -137,7 +137,8 @@ def _table(path: Path) -> dict:
     except (RecursionError, MemoryError):  # tomllib recurses once per nesting level
         raise ConfigError(f"{path}: cannot read configuration: nested too deeply") from None
     tool = data.get("tool", {})
-    table = data if path.name == "ce-lint.toml" else tool.get("ce-lint", {}) if isinstance(tool, dict) else {}
+    # pyproject.toml holds a [tool.ce-lint] table; any other file (ce-lint.toml, one extended) is the table
+    table = (tool.get("ce-lint", {}) if isinstance(tool, dict) else {}) if path.name == "pyproject.toml" else data
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ce-lint] must be a table")
     return table
