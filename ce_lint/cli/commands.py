@@ -42,8 +42,8 @@ def rule(args: argparse.Namespace) -> int:
 def _describe(r: Rule, page: str) -> dict[str, object]:
     safeties = sorted(s.value for s in r.fix_safeties)
     return {"code": r.code, "name": r.name, "summary": r.summary, "severity": r.severity.value,
-            "default_enabled": r.default_enabled, "fix": safeties[0] if len(safeties) == 1 else
-            "sometimes " + " or ".join(safeties) if safeties else "none", "url": r.url, "explanation": page}
+            "default_enabled": r.default_enabled, "fix": " or ".join(safeties) or "none", "url": r.url,
+            "explanation": page}
 
 
 def config(args: argparse.Namespace) -> int:
