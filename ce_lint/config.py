@@ -6,8 +6,10 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import sys
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -60,7 +62,7 @@ class Settings:
                       or fnmatch.fnmatch(posix.rsplit("/", 1)[-1], glob) for code in codes)
         return dataclasses.replace(self, ignore=self.ignore + extra) if extra else self
 
-    def replace(self, **changes) -> Settings:
+    def replace(self, **changes: Any) -> Settings:
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
 
 
@@ -82,7 +84,8 @@ KEYS: dict[str, tuple[str, str]] = {
     "extend-include": ("strings", "more file patterns to check, e.g. *.pyw"),
     "respect-gitignore": ("bool", "skip what .gitignore, .git/info/exclude ignore in a git repository (default: true)"),
     "force-exclude": ("bool", "apply exclude and .gitignore to files named on the command line too (default: false)"),
-    "keras-version": ("string", "the Keras the code targets: 3, 2.3, or tf-2.1 for tf.keras (default: installed, else 3)"),
+    "keras-version": ("string", "the Keras the code targets: 3, 2.3, or tf-2.1 for tf.keras "
+                                "(default: the installed one, else 3)"),
     "unsafe-fixes": ("bool", "apply fixes that change what the model outputs too (default: false)"),
     "extend-safe-fixes": ("codes", "codes whose unsafe fixes count as safe"),
     "extend-unsafe-fixes": ("codes", "codes whose safe fixes count as unsafe"),
@@ -129,7 +132,7 @@ def sources(path: Path) -> tuple[Path, ...]:
         chain.append(parent)
 
 
-def _table(path: Path) -> dict:
+def _table(path: Path) -> dict[str, Any]:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -144,7 +147,7 @@ def _table(path: Path) -> dict:
     return table
 
 
-def _extended(path: Path, table: dict) -> Path | None:
+def _extended(path: Path, table: dict[str, Any]) -> Path | None:
     if "extend" not in table:
         return None
     if not isinstance(table["extend"], str):
@@ -174,7 +177,7 @@ def _load(path: Path, seen: tuple[Path, ...]) -> Settings:
     return dataclasses.replace(base, **merged)
 
 
-def validate(key: str, value, where: str):
+def validate(key: str, value: Any, where: str) -> Any:
     """A setting's value checked and normalised as Settings holds it, for the configuration file and
     for the same option from an editor; ConfigError starting with `where` for one that can't be used."""
     kind = _KEYS[key]
@@ -204,7 +207,7 @@ def validate(key: str, value, where: str):
     return tuple(validate_codes(value, where)) if kind == "codes" else tuple(value)
 
 
-def validate_codes(codes, where: str) -> list[str]:
+def validate_codes(codes: Iterable[object], where: str) -> list[str]:
     """Codes, prefixes (CE1) or rule names as the settings hold them (codes; ALL is ""). One that is
     no rule's code, prefix or name is an error naming `where` (the setting and the file)."""
     import re

@@ -69,7 +69,7 @@ class Diagnostic:
     title: str | None = None  # what to do ("use categorical_crossentropy"), where no fix says it
     related: tuple[Related, ...] = ()
 
-    def sort_key(self) -> tuple:
+    def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.path, self.cell or 0, self.line, self.col, self.code)
 
 

@@ -10,7 +10,6 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-
 from pathlib import Path
 
 from .config import DEFAULT_INCLUDE, DEFAULT_MAX_FILE_SIZE, Settings
@@ -82,7 +81,7 @@ def _skipped(folder: str, settings: Settings, top: str, ignore: GitIgnore) -> bo
     """Whether a walk leaves out a folder: excluded, a virtual environment, or ignored by git."""
     return (_matches(os.path.basename(folder), folder, settings.excluded, top)
             or os.path.exists(os.path.join(folder, "pyvenv.cfg"))
-            or settings.respect_gitignore and ignore.ignored(folder, True))
+            or (settings.respect_gitignore and ignore.ignored(folder, True)))
 
 
 def _forced_out(path: str, project: Project, ignore: GitIgnore, folder: bool = False) -> bool:

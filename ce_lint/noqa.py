@@ -16,8 +16,8 @@ from .diagnostics import Edit, Fix
 from .lines import split_lines, tokenizer_readline
 
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-FILE_NOQA = re.compile(r"#\s*(?:ce-lint|flake8)\s*:\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?\s*$",
-                       re.IGNORECASE)
+FILE_NOQA = re.compile(
+    r"#\s*(?:ce-lint|flake8)\s*:\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?\s*$", re.IGNORECASE)
 
 
 def _line_texts(source: str) -> dict[int, str]:
@@ -109,7 +109,7 @@ class Directive:
     """A `# noqa: CODES` comment naming codes: where it is and the lines (its token run) it covers."""
 
     line: int
-    col: int  # 0-based, the '#' of '# noqa'
+    col: int  # 0-based, the '#' of the noqa comment
     end_col: int  # after the last code
     codes: tuple[str, ...]  # as written, upper-cased, in order
     lines: range

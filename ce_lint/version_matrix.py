@@ -18,7 +18,7 @@ MATRIX_PAGE = DOCS / "version-matrix.md"
 SECTION = "## What happens per version and backend"
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def load() -> dict | None:
     """The committed observations (a source checkout's, else the copy a wheel carries), or None."""
     for path in (MATRIX_JSON, PACKAGED_JSON):

@@ -58,7 +58,8 @@ def test_each_file_takes_its_nearest_configuration_whatever_the_order(tmp_path: 
 
 def test_extend_inherits_and_a_nested_file_without_it_replaces(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text('[tool.ce-lint]\nextend-select = ["CE901"]\nignore = ["CE102"]\n')
-    for name, table in (("inherits", 'extend = "../pyproject.toml"\nignore = ["CE104"]\n'), ("replaces", 'ignore = []\n')):
+    tables = (("inherits", 'extend = "../pyproject.toml"\nignore = ["CE104"]\n'), ("replaces", 'ignore = []\n'))
+    for name, table in tables:
         (tmp_path / name).mkdir()
         (tmp_path / name / "pyproject.toml").write_text(f"[tool.ce-lint]\n{table}")
         (tmp_path / name / "b.py").write_text(KERAS)

@@ -53,7 +53,8 @@ def test_stdin_is_checked_as_the_file_it_names(tmp_path: Path) -> None:
     (tmp_path / "scripts").mkdir()
     (tmp_path / "pyproject.toml").write_text('[tool.ce-lint.per-file-ignores]\n"scripts/*" = ["CE102"]\n')
     result = ce_lint("check", "-", "--stdin-filename", "train.py", "--output-format", "json", cwd=tmp_path, stdin=BUGGY)
-    assert result.returncode == 1 and [(d["filename"], d["code"]) for d in json.loads(result.stdout)] == [("train.py", "CE102")]
+    found = [(d["filename"], d["code"]) for d in json.loads(result.stdout)]
+    assert result.returncode == 1 and found == [("train.py", "CE102")]
     ignored = ce_lint("check", "-", "--stdin-filename", "scripts/train.py", cwd=tmp_path, stdin=BUGGY)
     assert ignored.returncode == 0, ignored.stdout
     plain = ce_lint("check", "-", cwd=tmp_path, stdin=BUGGY)
@@ -95,16 +96,17 @@ def test_statistics(tmp_path: Path) -> None:
     result = ce_lint("check", "--no-cache", "--statistics", ".", cwd=tmp_path)
     assert result.stdout.splitlines() == ["2\tCE102\t[ ] softmax-with-binary-crossentropy",
                                           "1\tCE104\t[*] ambiguous-accuracy"]
-    as_json = json.loads(ce_lint("check", "--no-cache", "--statistics", "--output-format", "json", ".", cwd=tmp_path).stdout)
+    as_json = json.loads(ce_lint("check", "--no-cache", "--statistics", "--output-format", "json", ".",
+                                 cwd=tmp_path).stdout)
     assert as_json[0] == {"code": "CE102", "name": "softmax-with-binary-crossentropy", "count": 2, "fixable": False}
 
 
 def test_show_fixes(tmp_path: Path) -> None:
     project(tmp_path)
     listed = ce_lint("check", "--no-cache", "--show-fixes", ".", cwd=tmp_path)
-    assert "Fixable with --fix:\na.py:\n    1 × CE104 (ambiguous-accuracy)" in listed.stderr
+    assert "Fixable with --fix:\na.py:\n    1 x CE104 (ambiguous-accuracy)" in listed.stderr
     fixed = ce_lint("check", "--fix", "--show-fixes", ".", cwd=tmp_path)
-    assert "Fixed 1 finding:\na.py:\n    1 × CE104 (ambiguous-accuracy)" in fixed.stderr
+    assert "Fixed 1 finding:\na.py:\n    1 x CE104 (ambiguous-accuracy)" in fixed.stderr
 
 
 def test_show_files_and_show_settings(tmp_path: Path) -> None:
@@ -117,7 +119,8 @@ def test_show_files_and_show_settings(tmp_path: Path) -> None:
 
 def test_output_file_quiet_and_silent(tmp_path: Path) -> None:
     project(tmp_path)
-    result = ce_lint("check", "--no-cache", "--output-format", "json", "--output-file", "out/report.json", ".", cwd=tmp_path)
+    result = ce_lint("check", "--no-cache", "--output-format", "json", "--output-file", "out/report.json", ".",
+                     cwd=tmp_path)
     assert result.returncode == 1 and result.stdout == "" and "Found 2 findings" in result.stderr
     assert [d["code"] for d in json.loads((tmp_path / "out" / "report.json").read_text())] == ["CE104", "CE102"]
     quiet = ce_lint("check", "--no-cache", "-q", ".", cwd=tmp_path)
@@ -128,8 +131,9 @@ def test_output_file_quiet_and_silent(tmp_path: Path) -> None:
 
 def test_add_noqa_adds_directives_that_silence_every_finding(tmp_path: Path) -> None:
     project(tmp_path)
-    (tmp_path / "c.py").write_text(BUGGY.replace('loss="binary_crossentropy")', 'loss="binary_crossentropy")  # noqa: CE9'))
-    (tmp_path / "d.py").write_text(BUGGY.replace('loss="binary_crossentropy")', 'loss=(\n    "binary_crossentropy"\n))'))
+    loss = 'loss="binary_crossentropy")'
+    (tmp_path / "c.py").write_text(BUGGY.replace(loss, f"{loss}  # noqa: CE9"))
+    (tmp_path / "d.py").write_text(BUGGY.replace(loss, 'loss=(\n    "binary_crossentropy"\n))'))
     result = ce_lint("check", "--add-noqa", ".", cwd=tmp_path)
     assert result.returncode == 0 and "Added 4 noqa directives." in result.stderr, result.stderr
     assert '["accuracy"])  # noqa: CE104\n' in (tmp_path / "a.py").read_text()
@@ -277,7 +281,8 @@ def test_version_and_config(tmp_path: Path) -> None:
     assert ce_lint("version", cwd=tmp_path).stdout == f"ce-lint {__version__}\n"
     assert json.loads(ce_lint("version", "--output-format", "json", cwd=tmp_path).stdout) == {"version": __version__}
     described = ce_lint("config", "respect-gitignore", cwd=tmp_path)
-    assert described.returncode == 0 and described.stdout.startswith("respect-gitignore (bool): ") and "Default: true" in described.stdout
+    assert described.returncode == 0 and described.stdout.startswith("respect-gitignore (bool): ")
+    assert "Default: true" in described.stdout
     as_json = json.loads(ce_lint("config", "max-file-size", "--output-format", "json", cwd=tmp_path).stdout)
     assert as_json["default"] == 2_000_000
     listed = ce_lint("config", cwd=tmp_path).stdout

@@ -19,6 +19,7 @@ from support import ROOT
 
 README = ROOT / "README.md"
 BIN = str(Path(sys.executable).parent)  # this environment's ce-lint, flake8, pylint, pre-commit
+SYSTEM = os.path.dirname(shutil.which("python3") or "python3")  # a fresh machine's python3, not this venv's
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@example.com"}
 
@@ -165,7 +166,7 @@ def test_pre_commit_try_repo(clone: Path, project: Path, tmp_path_factory: pytes
 def test_set_up_in_a_clone(clone: Path, tmp_path: Path) -> None:
     here = tmp_path / "ce-lint"
     shutil.copytree(clone, here)
-    result = shell(find("python3 -m venv .venv && "), here, path=os.path.dirname(shutil.which("python3") or "python3"))
+    result = shell(find("python3 -m venv .venv && "), here, path=SYSTEM)
     assert result.returncode == 1 and "Found 3 findings in 2 files." in result.stderr, result.stdout + result.stderr
 
 
@@ -175,10 +176,11 @@ def test_build_the_wheel_and_run_it_in_a_fresh_environment(clone: Path, tmp_path
     environment, shows a whole rule page (the version matrix is package data) and checks the example."""
     here = tmp_path / "ce-lint"
     shutil.copytree(clone, here)
-    result = shell(find("python3 -m venv .venv-build"), here, path=os.path.dirname(shutil.which("python3") or "python3"))
+    result = shell(find("python3 -m venv .venv-build"), here, path=SYSTEM)
     assert result.returncode == 1, result.stdout + result.stderr  # the example's findings: exit 1
     assert result.stdout.count("PASSED") == 2, result.stdout  # twine check: the sdist and the wheel
-    assert "# CE101: softmax-single-unit" in result.stdout and "## What happens per version and backend" in result.stdout
+    assert "# CE101: softmax-single-unit" in result.stdout
+    assert "## What happens per version and backend" in result.stdout
     assert "Found 3 findings in 2 files." in result.stderr
     assert sorted(p.suffix for p in (here / "dist").iterdir()) == [".gz", ".whl"]
 
@@ -200,7 +202,8 @@ def test_the_github_actions_steps(clone: Path, project: Path, tmp_path: Path) ->
             continue
         command = step["run"].replace("git+https://github.com/ce-lint/ce-lint", f"git+file://{clone}")
         result = shell(command, project, path=str(environment / "bin"))
-        assert result.returncode in ((0,) if "pip install" in command else (0, 1)), (command, result.stdout + result.stderr)
+        expected = (0,) if "pip install" in command else (0, 1)
+        assert result.returncode in expected, (command, result.stdout + result.stderr)
     annotations = shell(steps[1]["run"], project, path=str(environment / "bin")).stdout
     assert annotations.startswith("::error") or annotations.startswith("::warning")
     sarif = json.loads((project / "ce-lint.sarif").read_text())

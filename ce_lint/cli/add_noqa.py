@@ -11,8 +11,8 @@ from ..engine import decode, encoding_of
 from ..files import read_source, write_atomic
 from ..lines import split_lines
 from ..noqa import NOQA, directives, run_ends
-from ..notebooks import is_notebook, mask
-from ..notebooks import ipynb
+from ..notebooks import ipynb, is_notebook
+from ..notebooks.magics import mask
 
 UNUSED_NOQA = "CE902"  # a directive for the rule about directives would say nothing
 
@@ -65,7 +65,7 @@ def with_noqa(text: str, tokens_of: str, diagnostics: list[Diagnostic]) -> tuple
         run = range(min((n for n, end in ends.items() if end == line), default=line), line + 1)
         here = next((existing[n] for n in run if n in existing), None)
         if here is None and any(NOQA.search(lines[n - 1]) for n in run if n <= len(lines)):
-            continue  # a blanket `# noqa` covers them already
+            continue  # a blanket noqa comment covers them already
         if here is not None:
             missing = [c for c in new if not any(c.startswith(old) for old in here.codes)]
             if missing:

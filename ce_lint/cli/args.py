@@ -4,8 +4,8 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .. import __version__
 from ..cache import FOLDER
@@ -71,7 +71,8 @@ def build_parser() -> argparse.ArgumentParser:
     clean.add_argument("paths", nargs="?", default=["."], type=lambda p: [p], metavar="PATH",
                        help="a file or folder of the project (default: .)")
     clean.add_argument("--config", type=Path, help="the project's pyproject.toml or ce-lint.toml")
-    clean.add_argument("--isolated", action="store_true", help="ignore configuration: the project root is the current folder")
+    clean.add_argument("--isolated", action="store_true",
+                       help="ignore configuration: the project root is the current folder")
 
     server = sub.add_parser("server", help="run the language server over stdio (needs ce-lint[lsp])",
                             description="Run the language server over stdin/stdout, for editors.")
@@ -80,10 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check(check: argparse.ArgumentParser) -> None:
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH", help="files or folders (default: .); - for stdin")
+    check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                       help="files or folders (default: .); - for stdin")
     rules = check.add_argument_group("rule selection")
-    rules.add_argument("--select", type=_codes("--select"), help="only these codes, prefixes or rule names, comma-separated "
-                                                                  "(e.g. CE1,CE201)")
+    rules.add_argument("--select", type=_codes("--select"),
+                       help="only these codes, prefixes or rule names, comma-separated (e.g. CE1,CE201)")
     rules.add_argument("--ignore", type=_codes("--ignore"), help="skip these codes, prefixes or names")
     rules.add_argument("--extend-select", type=_codes("--extend-select"),
                        help="enable these in addition (e.g. default-off rules)")
@@ -103,7 +105,8 @@ def _check(check: argparse.ArgumentParser) -> None:
     files.add_argument("--config", type=Path, help="use this pyproject.toml or ce-lint.toml for every file")
     files.add_argument("--isolated", action="store_true", help="ignore all configuration files")
     fixes = check.add_argument_group("fixes")
-    fixes.add_argument("--fix", action="store_true", help="apply safe fixes and write the files (stdin: print the fixed source)")
+    fixes.add_argument("--fix", action="store_true",
+                       help="apply safe fixes and write the files (stdin: print the fixed source)")
     fixes.add_argument("--unsafe-fixes", action="store_true", default=None,
                        help="also apply (and mark as fixable) fixes that change what the model outputs")
     fixes.add_argument("--diff", action="store_true", help="print the fixes as a unified diff; write nothing")

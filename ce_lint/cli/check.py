@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from ..cache import Cache
-from ..config import ConfigError
+from ..config import ConfigError, Settings
 from ..diagnostics import FileError
 from ..files import checked_tree, discover, one_name_each
 from ..project import Project, Resolver
@@ -44,7 +44,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         projects = resolver(args)
         all_rules()  # register rules before worker processes fork
-        if args.paths == ["-"] or args.stdin_filename is not None and not args.paths:
+        if args.paths == ["-"] or (args.stdin_filename is not None and not args.paths):
             return _stdin(args, projects)
         if args.show_settings:
             return report.show_settings(args.paths[0] if args.paths else ".", projects)
@@ -62,7 +62,7 @@ def main(args: argparse.Namespace) -> int:
     return _check(args, projects, files, settings)
 
 
-def _check(args: argparse.Namespace, projects: Resolver, files: list[str], settings: dict) -> int:
+def _check(args: argparse.Namespace, projects: Resolver, files: list[str], settings: dict[str, Settings]) -> int:
     mode = "diff" if args.diff else "fix" if args.fix else "check"
     if mode != "check":
         files = one_name_each(files)

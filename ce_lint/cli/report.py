@@ -92,7 +92,7 @@ def _show_fixes(run: Run, diagnostics: list[Diagnostic], unsafe: bool) -> None:
         for path, outcome in zip(run.files, run.outcomes):
             if outcome.fixed_codes:
                 lines.append(f"{printable(path)}:")
-                lines += [f"    {n} × {code} ({RULES[code].name})" for code, n in sorted(outcome.fixed_codes.items())]
+                lines += [f"    {n} x {code} ({RULES[code].name})" for code, n in sorted(outcome.fixed_codes.items())]
         head = f"Fixed {plural(sum(o.fixed for o in run.outcomes), 'finding')}:" if lines else "No fixes applied."
     else:
         by_file: dict[str, Counter[str]] = {}
@@ -101,7 +101,7 @@ def _show_fixes(run: Run, diagnostics: list[Diagnostic], unsafe: bool) -> None:
                 by_file.setdefault(d.path, Counter())[d.code] += 1
         for path, codes in by_file.items():
             lines.append(f"{printable(path)}:")
-            lines += [f"    {n} × {code} ({RULES[code].name})" for code, n in sorted(codes.items())]
+            lines += [f"    {n} x {code} ({RULES[code].name})" for code, n in sorted(codes.items())]
         head = "Fixable with --fix:" if lines else "No fixes available."
     print("\n".join([head, *lines]), file=sys.stderr)
 
@@ -113,8 +113,11 @@ def _summary(run: Run, diagnostics: list[Diagnostic], failed: int, fixed: int, u
         lines.append(f"Fixed {plural(fixed, 'finding')}.")
     if diagnostics:
         with_findings = len({d.path for d in diagnostics})
-        files = plural(with_findings, "file") if with_findings == checked else f"{with_findings} of {plural(checked, 'file')}"
-        lines.append(f"Found {plural(len(diagnostics), 'finding')} in {files}.")  # files with findings, of those checked
+        # the files with findings, of those checked
+        files = plural(checked, "file")
+        if with_findings != checked:
+            files = f"{with_findings} of {files}"
+        lines.append(f"Found {plural(len(diagnostics), 'finding')} in {files}.")
         fixable = sum(applicable(d, unsafe) for d in diagnostics)
         hidden = sum(applicable(d, True) for d in diagnostics) - fixable
         if fixable:

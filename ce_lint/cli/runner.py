@@ -7,11 +7,10 @@ import difflib
 import multiprocessing
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from typing import Callable
 
 from ..cache import Cache
 from ..config import Settings
@@ -150,7 +149,8 @@ def run_check(paths: list[str], settings: PerFile, jobs: int, mode: str = "check
     caused it: the main process survives and reports it."""
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     if not paths or (len(paths) < 16 and multiprocessing.get_start_method() != "fork"):
-        return _check_chunk(paths, settings, mode, cache, tree, show_fixes)  # starting a fresh interpreter would cost more
+        # starting a fresh interpreter would cost more
+        return _check_chunk(paths, settings, mode, cache, tree, show_fixes)
     count = min(len(paths), jobs * 4)
     pending = [paths[i::count] for i in range(count)]
     done: dict[str, Outcome] = {}

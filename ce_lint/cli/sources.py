@@ -8,8 +8,7 @@ from functools import lru_cache
 from ..engine import decode
 from ..files import read_source
 from ..lines import split_lines
-from ..notebooks import is_notebook
-from ..notebooks import ipynb
+from ..notebooks import ipynb, is_notebook
 
 
 class Sources:

@@ -4,8 +4,10 @@ gitlab, pylint, sarif (2.1.0) and github (Actions annotations)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..diagnostics import Diagnostic
-from .colour import Palette
+from .colour import PLAIN, Palette
 from .common import message_in_file, printable
 from .full import Source, full_report
 from .lines import github_annotation, pylint_line, text_line
@@ -20,8 +22,8 @@ __all__ = ["ALIASES", "DOCUMENTS", "FORMATS", "Palette", "github_annotation", "m
            "render", "text_line", "to_json", "to_sarif"]
 
 
-def render(fmt: str, diagnostics: list[Diagnostic], errors: list[str] = (), unsafe_fixes: bool = False,
-           palette: Palette = Palette(), source: Source | None = None, files: list[str] = ()) -> str:
+def render(fmt: str, diagnostics: list[Diagnostic], errors: Sequence[str] = (), unsafe_fixes: bool = False,
+           palette: Palette = PLAIN, source: Source | None = None, files: Sequence[str] = ()) -> str:
     """The whole report in one format, without a trailing newline. `errors` are the one-line messages
     of files that could not be checked (only SARIF carries them, as notifications); `source` gives
     the full format its lines of code; `files`, every file checked (JUnit lists the clean ones)."""

@@ -43,3 +43,6 @@ class Palette:
 
     def green(self, text: str) -> str:
         return self._paint("32", text)
+
+
+PLAIN = Palette()

@@ -4,10 +4,10 @@ other places it involves (`related:`), each with its own line of source."""
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..diagnostics import Diagnostic
-from .colour import Palette
+from .colour import PLAIN, Palette
 from .common import help_text, printable
 from .lines import text_line
 
@@ -17,11 +17,11 @@ CONTEXT = 2  # lines shown before and after
 
 
 def full_report(diagnostics: list[Diagnostic], source: Source, unsafe_fixes: bool = False,
-                palette: Palette = Palette()) -> str:
+                palette: Palette = PLAIN) -> str:
     return "\n\n".join(finding(d, source, unsafe_fixes, palette) for d in diagnostics)
 
 
-def finding(d: Diagnostic, source: Source, unsafe_fixes: bool = False, palette: Palette = Palette()) -> str:
+def finding(d: Diagnostic, source: Source, unsafe_fixes: bool = False, palette: Palette = PLAIN) -> str:
     out = [text_line(d, unsafe_fixes, palette)]
     lines = source(d.path, d.cell)
     if lines is not None and 1 <= d.line <= len(lines):

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from ..diagnostics import Diagnostic, Severity
 from ..fixes import applicable
-from .colour import Palette
+from .colour import PLAIN, Palette
 from .common import cell_prefix, message_in_file, printable
 
 
-def text_line(d: Diagnostic, unsafe_fixes: bool = False, palette: Palette = Palette()) -> str:
+def text_line(d: Diagnostic, unsafe_fixes: bool = False, palette: Palette = PLAIN) -> str:
     marker = "[*] " if applicable(d, unsafe_fixes) else ""
     where = palette.bold(f"{printable(d.path)}") + palette.cyan(":") + f"{cell_prefix(d)}{d.line}" \
         + palette.cyan(":") + f"{d.col + 1}" + palette.cyan(":")

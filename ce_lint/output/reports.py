@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 from xml.etree import ElementTree
 
@@ -27,7 +28,8 @@ def as_object(d: Diagnostic) -> dict[str, Any]:
     fix = None
     if d.fix is not None:
         fix = {"applicability": d.fix.applicability.value, "message": d.fix.message, "edits": [
-            {"content": e.content, "location": _position(e.line, e.col), "end_location": _position(e.end_line, e.end_col),
+            {"content": e.content, "location": _position(e.line, e.col),
+             "end_location": _position(e.end_line, e.end_col),
              **({"cell": e.cell} if e.cell is not None else {})} for e in d.fix.edits]}
     extra: dict[str, Any] = {}
     if d.title is not None:
@@ -79,7 +81,7 @@ def to_gitlab(diagnostics: list[Diagnostic]) -> str:
     return json.dumps(out, indent=2)
 
 
-def to_junit(diagnostics: list[Diagnostic], files: list[str] = ()) -> str:
+def to_junit(diagnostics: list[Diagnostic], files: Sequence[str] = ()) -> str:
     """JUnit XML as CI servers read it: a test suite per file, a failed test case per finding; a file
     checked without findings is a suite with one passing case."""
     by_file: dict[str, list[Diagnostic]] = {path: [] for path in files}

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
@@ -16,7 +18,7 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 INFORMATION_URI = "https://github.com/ce-lint/ce-lint"
 
 
-def render_sarif(diagnostics: list[Diagnostic], errors: list[str] = ()) -> str:
+def render_sarif(diagnostics: list[Diagnostic], errors: Sequence[str] = ()) -> str:
     return json.dumps(to_sarif(diagnostics, errors), indent=2)
 
 
@@ -24,7 +26,7 @@ def _level(severity: Severity) -> str:
     return "error" if severity == Severity.ERROR else "warning"
 
 
-def _artifact(path: str) -> dict:
+def _artifact(path: str) -> dict[str, Any]:
     """A relative path stays relative to the checkout (%SRCROOT%), as code scanning expects;
     an absolute one becomes a file: URI. Both are percent-encoded from the file name's bytes, which
     need not be UTF-8."""
@@ -33,7 +35,7 @@ def _artifact(path: str) -> dict:
     return {"uri": quote(os.fsencode(Path(os.path.normpath(path)).as_posix())), "uriBaseId": "%SRCROOT%"}
 
 
-def to_sarif(diagnostics: list[Diagnostic], errors: list[str] = ()) -> dict:
+def to_sarif(diagnostics: list[Diagnostic], errors: Sequence[str] = ()) -> dict[str, Any]:
     """One SARIF 2.1.0 log with one run; the driver lists every rule, results point at them."""
     from ..rules import all_rules
 
@@ -78,7 +80,7 @@ def to_sarif(diagnostics: list[Diagnostic], errors: list[str] = ()) -> dict:
     }
 
 
-def _region(d: Diagnostic) -> dict:
+def _region(d: Diagnostic) -> dict[str, Any]:
     """Where in the file: for a notebook, the line of the .ipynb where the finding's line is written
     (columns in the JSON text are not the code's, so none are given)."""
     if d.cell is not None:
