@@ -15,7 +15,7 @@ from functools import cached_property
 import libcst as cst
 
 from .config import Settings
-from .diagnostics import Diagnostic, Edit, Fix
+from .diagnostics import Diagnostic, Edit, Fix, Related
 from .engine import decode, encoding_of, lint, on_large_stack
 from .fixes import MAX_ROUNDS, applicable, apply_edits, choose_edits, splice
 from .lines import split_lines
@@ -182,9 +182,15 @@ class _Cells:
         if fix is not None:
             fix = dataclasses.replace(fix, edits=tuple(self._edit_in_cell(e) for e in fix.edits))
         line = diagnostic.line - part.line + 1
+        related = tuple(self._related_in_cell(r) for r in diagnostic.related)
         return dataclasses.replace(
             diagnostic, line=line, end_line=diagnostic.end_line - part.line + 1, fix=fix, cell=part.cell.number,
-            file_line=self.file.file_line(part.cell.number, line) if self.file is not None else None)
+            file_line=self.file.file_line(part.cell.number, line) if self.file is not None else None, related=related)
+
+    def _related_in_cell(self, related: Related) -> Related:
+        part = self.cells.part_at_line(related.line)
+        return dataclasses.replace(related, line=related.line - part.line + 1,
+                                   end_line=related.end_line - part.line + 1, cell=part.cell.number)
 
     def _edit_in_cell(self, edit: Edit) -> Edit:
         part = self.cells.part_at_line(edit.line)

@@ -13,6 +13,7 @@ from . import __version__
 from .config import ConfigError, Settings, validate_keras_version
 from .diagnostics import FileError
 from .core import check_text
+from .noqa import file_exemption
 from .rules import all_rules
 
 
@@ -48,8 +49,11 @@ class Flake8Plugin:
         # Every rule runs: flake8 filters by --select/--ignore and the default-ignore list itself.
         settings = Settings(select=("",), keras_version=self.keras_version)
         try:
-            result = check_text("".join(self.lines), self.filename, settings, apply_noqa=False)
+            source = "".join(self.lines)
+            result = check_text(source, self.filename, settings, apply_noqa=False)
         except FileError:
             return  # flake8 reports files it can't parse (E999)
+        exempt = file_exemption(source)  # `# ce-lint: noqa[: CODES]`: flake8 knows only its own spelling
         for d in result.diagnostics:
-            yield d.line, d.col, f"{d.code} {d.message}", type(self)
+            if exempt is None or exempt and not d.code.startswith(tuple(exempt)):
+                yield d.line, d.col, f"{d.code} {d.message}", type(self)

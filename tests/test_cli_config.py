@@ -158,6 +158,17 @@ def test_file_level_noqa(tmp_path: Path, comment: str, left: list[str]) -> None:
     assert ("binary_crossentropy" in (tmp_path / "b.py").read_text()) == (not left), fixed.stderr
 
 
+def test_file_level_noqa_through_flake8(tmp_path: Path) -> None:
+    (tmp_path / "b.py").write_text(f"# ce-lint: noqa: CE1\n{KERAS}")
+    run = subprocess.run([sys.executable, "-m", "flake8", "--select", "CE", "b.py"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=300)
+    assert run.returncode == 0, run.stdout
+    (tmp_path / "b.py").write_text(f"# ce-lint: noqa: CE2\n{KERAS}")
+    run = subprocess.run([sys.executable, "-m", "flake8", "--select", "CE", "b.py"], capture_output=True, text=True,
+                         cwd=tmp_path, timeout=300)
+    assert run.returncode == 1 and "CE102" in run.stdout
+
+
 def test_the_summary_counts_files_with_findings_among_those_checked(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(KERAS)
     (tmp_path / "b.py").write_text(KERAS)

@@ -81,8 +81,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _check(check: argparse.ArgumentParser) -> None:
-    check.add_argument("paths", nargs="*", default=["."], metavar="PATH",
-                       help="files or folders (default: .); - for stdin")
+    check.add_argument("paths", nargs="*", default=[], metavar="PATH",
+                       help="files or folders (default: ., or - with --stdin-filename); - for stdin")
     rules = check.add_argument_group("rule selection")
     rules.add_argument("--select", type=_codes("--select"),
                        help="only these codes, prefixes or rule names, comma-separated (e.g. CE1,CE201)")

@@ -37,6 +37,7 @@ class Run:
 
 
 def main(args: argparse.Namespace) -> int:
+    args.paths = args.paths or (["-"] if args.stdin_filename is not None else ["."])
     if args.watch and (args.fix or args.diff or args.add_noqa or args.paths == ["-"]):
         print("ce-lint: error: --watch checks only; it can't be combined with --fix, --diff, --add-noqa or -",
               file=sys.stderr)
