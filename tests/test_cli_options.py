@@ -55,7 +55,7 @@ def test_stdin_is_checked_as_the_file_it_names(tmp_path: Path) -> None:
     result = ce_lint("check", "-", "--stdin-filename", "train.py", "--output-format", "json", cwd=tmp_path, stdin=BUGGY)
     found = [(d["filename"], d["code"]) for d in json.loads(result.stdout)]
     assert result.returncode == 1 and found == [("train.py", "CE102")]
-    ignored = ce_lint("check", "-", "--stdin-filename", "scripts/train.py", cwd=tmp_path, stdin=BUGGY)
+    ignored = ce_lint("check", "--stdin-filename", "scripts/train.py", cwd=tmp_path, stdin=BUGGY)  # - implied
     assert ignored.returncode == 0, ignored.stdout
     plain = ce_lint("check", "-", cwd=tmp_path, stdin=BUGGY)
     assert plain.returncode == 1 and plain.stdout.startswith("-:5:")

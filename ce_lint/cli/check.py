@@ -45,7 +45,7 @@ def main(args: argparse.Namespace) -> int:
     try:
         projects = resolver(args)
         all_rules()  # register rules before worker processes fork
-        if args.paths == ["-"] or (args.stdin_filename is not None and not args.paths):
+        if args.paths == ["-"]:
             return _stdin(args, projects)
         if args.show_settings:
             return report.show_settings(args.paths[0] if args.paths else ".", projects)
