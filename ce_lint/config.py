@@ -140,8 +140,11 @@ def _table(path: Path) -> dict[str, Any]:
     except (RecursionError, MemoryError):  # tomllib recurses once per nesting level
         raise ConfigError(f"{path}: cannot read configuration: nested too deeply") from None
     tool = data.get("tool", {})
-    # pyproject.toml holds a [tool.ce-lint] table; any other file (ce-lint.toml, one extended) is the table
-    table = (tool.get("ce-lint", {}) if isinstance(tool, dict) else {}) if path.name == "pyproject.toml" else data
+    # pyproject.toml holds a [tool.ce-lint] table; another file (ce-lint.toml, one extended or given to
+    # --config) may too, else it is the table
+    ours = tool.get("ce-lint") if isinstance(tool, dict) else None
+    table = ours if ours is not None or path.name == "pyproject.toml" else data
+    table = {} if table is None else table
     if not isinstance(table, dict):
         raise ConfigError(f"{path}: [tool.ce-lint] must be a table")
     return table

@@ -17,11 +17,11 @@ class Pattern:
     negated: bool
     folders_only: bool
 
-    def matches(self, path: str, is_dir: bool) -> bool:
+    def matches(self, relative: str, is_dir: bool) -> bool:
+        """Whether it matches a path given relative to its base, in / form."""
         if self.folders_only and not is_dir:
             return False
-        relative = os.path.relpath(path, self.base).replace(os.sep, "/")
-        return not relative.startswith("../") and self.regex.fullmatch(relative) is not None
+        return self.regex.fullmatch(relative) is not None
 
 
 def parse(text: str, base: str) -> list[Pattern]:
@@ -111,8 +111,11 @@ class GitIgnore:
     def ignored(self, path: str, is_dir: bool) -> bool:
         """Whether git ignores the path itself (the last pattern that matches decides)."""
         path = os.path.abspath(path)
+        relative: dict[str, str] = {}  # base -> the path relative to it: few bases, many patterns
         for pattern in reversed(self.rules(os.path.dirname(path))):
-            if pattern.matches(path, is_dir):
+            if pattern.base not in relative:
+                relative[pattern.base] = os.path.relpath(path, pattern.base).replace(os.sep, "/")
+            if pattern.matches(relative[pattern.base], is_dir):
                 return not pattern.negated
         return False
 

@@ -102,7 +102,7 @@ def test_every_snippet_is_run_or_says_why_not() -> None:
 
 def test_the_example_output_is_what_the_command_prints() -> None:
     command, *expected = find("$ ce-lint check").splitlines()
-    result = shell(command.removeprefix("$ ") + " --no-cache", ROOT)
+    result = shell(command.removeprefix("$ ") + " --no-cache", ROOT)  # not a terminal: concise, as the README says
     assert (result.stdout + result.stderr).splitlines() == expected
 
 

@@ -4,6 +4,7 @@ findings still there; unusual but valid files analysed; no input makes the analy
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 import os
 import random
 import signal
@@ -197,7 +198,7 @@ def test_a_process_killed_by_a_file_costs_only_that_file(tmp_path: Path, monkeyp
                                                          jobs: int) -> None:
     """A native crash (a segfault in the parser, the kernel's out-of-memory killer) kills the worker
     process; the run finds the file that did it and reports everything else."""
-    if sys.platform == "win32" or cli.multiprocessing.get_start_method() != "fork":
+    if sys.platform == "win32" or multiprocessing.get_start_method() != "fork":
         pytest.skip("needs fork to carry the monkeypatch into the workers")
     culprit, others = check_beside_a_culprit(tmp_path, monkeypatch, 20, jobs,
                                              lambda: os.kill(os.getpid(), signal.SIGSEGV))
