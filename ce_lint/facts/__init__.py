@@ -18,6 +18,7 @@ from .keras import KerasFacts
 from .keras_values import KerasModuleFacts
 from .metrics import MetricsFacts, MetricsModuleFacts
 from .numerics import NumericsFacts, NumericsModuleFacts
+from .snippets import implicit_keras
 from .targets import TargetFacts
 from .torch import TorchFacts, TorchModuleFacts
 from .values import Ext, Value
@@ -78,6 +79,11 @@ class ModuleFacts:
 def collect(module: cst.Module, settings: Settings) -> ModuleFacts:
     ev = Evaluator(module, PLUGINS)
     ev.run()
+    implicit = implicit_keras(module, ev.unbound) if ev.unbound else {}
+    if implicit:  # a snippet that uses Keras without importing it: run again with its names bound
+        ev = Evaluator(module, PLUGINS)
+        ev.module_scope.vars.update({name: Ext(qname) for name, qname in implicit.items()})
+        ev.run()
     keras = next(p for p in ev.plugins if isinstance(p, KerasFacts)).facts
     torch = next(p for p in ev.plugins if isinstance(p, TorchFacts)).facts
     numerics = next(p for p in ev.plugins if isinstance(p, NumericsFacts)).facts

@@ -17,12 +17,29 @@ import libcst as cst
 
 from ..names import canonical
 from .expressions import Expressions, dotted
-from .plugin import ANSWERS, TAGS, Args, Plugin, Scope, overrides
+from .plugin import ANSWERS, NOTICES, TAGS, Args, Loop, Plugin, Scope, overrides
 from .tags import Tags
-from .values import UNKNOWN, BoundMethod, ClassVal, Const, Ext, Func, Instance, Seq, Value, same
+from .values import (
+    UNKNOWN,
+    BoundMethod,
+    ClassVal,
+    Const,
+    Ext,
+    Func,
+    Instance,
+    Mapping,
+    Partial,
+    Scalar,
+    Seq,
+    Value,
+    same,
+)
 
 _MAX_CALL_DEPTH = 8
 _MISSING = object()
+# Python's own callables whose meaning the pass follows.
+_PARTIAL, _DICT = "functools.partial", "builtins.dict"
+_MAPPING_READS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__"})
 
 
 @dataclass
@@ -39,6 +56,8 @@ class Evaluator(Expressions):
         self.imported: set[str] = set()  # every module named by an import
         self.branch_depth = 0
         self.with_stack: list[Value] = []
+        self.loops: list[Loop] = []  # the `for` loops around the statement being run, outermost first
+        self.unbound: set[str] = set()
         self.frames: list[_Frame] = []
         self.executed: set[cst.CSTNode] = set()
         self.functions: list[Func] = []
@@ -48,6 +67,7 @@ class Evaluator(Expressions):
         self.conflicts: list[str] = []  # events two plugins answered (a bug: owners are disjoint)
         self._answers = {hook: [p for p in self.plugins if overrides(p, hook)] for hook in ANSWERS}
         self._taggers = {hook: [p for p in self.plugins if overrides(p, "tag_" + hook)] for hook in TAGS}
+        self._notified = {hook: [p for p in self.plugins if overrides(p, hook)] for hook in NOTICES}
 
     # -- driving -----------------------------------------------------------------------
 
@@ -84,6 +104,11 @@ class Evaluator(Expressions):
         value = answer if answer is not None else default()
         return value if tags is None else value.tagged(tags)
 
+    def notify(self, hook: str, *event: object) -> None:
+        """Tell every plugin of an event that makes no value."""
+        for plugin in self._notified.get(hook, ()):
+            getattr(plugin, hook)(*event)
+
     # -- statements --------------------------------------------------------------------
 
     def exec_block(self, body: Iterable[cst.CSTNode], scope: Scope) -> None:
@@ -105,12 +130,18 @@ class Evaluator(Expressions):
         elif isinstance(stmt, cst.If):
             self.eval(stmt.test, scope)
             self.branch(scope, [stmt.body.body, self._orelse(stmt.orelse)])
-        elif isinstance(stmt, (cst.For, cst.While)):
-            if isinstance(stmt, cst.For):
-                self.eval(stmt.iter, scope)
-                self.assign(stmt.target, UNKNOWN, scope)
-            else:
-                self.eval(stmt.test, scope)
+        elif isinstance(stmt, cst.For):
+            iterable = self.eval(stmt.iter, scope)
+            self.assign(stmt.target, self.dispatch("iterate", lambda: UNKNOWN, iterable, stmt), scope)
+            self.loops.append(Loop(stmt, iterable, scope))
+            try:
+                self.branch(scope, [stmt.body.body, []])
+            finally:
+                self.loops.pop()
+            if stmt.orelse is not None:
+                self.exec_block(stmt.orelse.body.body, scope)
+        elif isinstance(stmt, cst.While):
+            self.eval(stmt.test, scope)
             self.branch(scope, [stmt.body.body, []])
             if stmt.orelse is not None:
                 self.exec_block(stmt.orelse.body.body, scope)
@@ -245,9 +276,27 @@ class Evaluator(Expressions):
             if isinstance(obj, Instance):
                 obj.attrs[target.attr.value] = value
         elif isinstance(target, cst.Subscript):
-            self.eval(target.value, scope)
+            self._store(target, value, scope)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, scope)
+
+    def _store(self, target: cst.Subscript, value: Value, scope: Scope) -> None:
+        """`obj[index] = value`: a dict the analysis knows gets the key; plugins hear of the rest."""
+        obj = self.eval(target.value, scope)
+        index = [self.eval(e.slice.value, scope) if isinstance(e.slice, cst.Index) else UNKNOWN
+                 for e in target.slice]
+        if isinstance(obj, Mapping):
+            key = index[0] if len(index) == 1 else UNKNOWN
+            if isinstance(key, Const) and isinstance(key.value, (str, int)):
+                certain = self.branch_depth <= obj.depth  # set in a branch: maybe not set at all
+                element = target.slice[0].slice
+                obj.set(key.value, value if certain else UNKNOWN, element.value if isinstance(element, cst.Index)
+                        else None, target if certain else None)
+            else:  # any key may have changed: nothing about this dict is known any more
+                obj.items.clear()
+                obj.depth = -1
+            return
+        self.notify("store", obj, index, value, target)
 
     # -- calls -------------------------------------------------------------------------
 
@@ -256,13 +305,26 @@ class Evaluator(Expressions):
             return UNKNOWN
         if isinstance(func, Ext):
             qname = canonical(func.qname)
+            if qname == _PARTIAL and args.pos:
+                return Partial(args.pos[0][0], Args(args.pos[1:], dict(args.kw), args.starred))
+            if qname == _DICT and not args.pos and not args.starred:
+                mapping = Mapping({}, node, depth=self.branch_depth)
+                for key, (item, item_node) in args.kw.items():
+                    mapping.set(key, item, None, item_node)
+                return mapping
             return self.dispatch("call_ext", lambda: Instance(Ext(qname), node=node), qname, node, args)
+        if isinstance(func, Partial):
+            given = func.args
+            merged = Args(given.pos + args.pos, {**given.kw, **args.kw}, given.starred or args.starred)
+            return self.call(func.func, node, merged)
         if isinstance(func, Func):
             return self.call_function(func, args, node)
         if isinstance(func, ClassVal):
             return self.instantiate(func, node, args)
         if isinstance(func, BoundMethod):
             obj = func.obj
+            if isinstance(obj, Mapping):
+                return self._mapping_method(obj, func.name, node, args)
             if isinstance(obj, Instance) and isinstance(obj.cls, ClassVal):
                 method = obj.cls.method(func.name)
                 if method is not None:
@@ -273,6 +335,28 @@ class Evaluator(Expressions):
             if dunder is not None:
                 return self.call_function(dunder, args, node, self_value=func)
         return self.dispatch("call_value", lambda: UNKNOWN, func, node, args)
+
+    def _mapping_method(self, obj: Mapping, name: str, node: cst.Call, args: Args) -> Value:
+        """`cfg.get("loss")`, `cfg.update(loss=...)`; any other method may change the dict."""
+        if name == "get" and not args.starred:
+            key = args.get(0)
+            if isinstance(key, Const) and obj.depth >= 0:
+                return obj.items[key.value] if key.value in obj.items else args.get(1)
+            return UNKNOWN
+        if name == "update" and not args.starred and len(args.pos) <= 1:
+            other = args.get(0) if args.pos else Mapping({})
+            if isinstance(other, Mapping) and obj.depth >= 0:
+                certain = self.branch_depth <= obj.depth
+                given: list[tuple[Scalar, Value, cst.CSTNode | None]] = [
+                    (entry, item, other.value_nodes.get(entry)) for entry, item in other.items.items()]
+                given += [(entry, item, written) for entry, (item, written) in args.kw.items()]
+                for entry, item, written in given:
+                    obj.set(entry, item if certain else UNKNOWN, None, written if certain else None)
+                return Const(None, node)
+        if name not in _MAPPING_READS:
+            obj.items.clear()
+            obj.depth = -1
+        return UNKNOWN
 
     def instantiate(self, cls: ClassVal, node: cst.CSTNode, args: Args | None) -> Value:
         def plain() -> Value:

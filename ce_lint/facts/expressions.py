@@ -38,6 +38,8 @@ class Expressions:
     """The expression half of the Evaluator."""
 
     star_modules: list[str]
+    branch_depth: int
+    unbound: set[str]  # names read where nothing binds them (snippets.py reads them)
 
     # Provided by the Evaluator.
     def dispatch(self, hook: str, default: Callable[[], Value], *event: object) -> Value:
@@ -77,6 +79,7 @@ class Expressions:
             return Ext(self._star_qname(name))
         if name in _BUILTINS:
             return Ext(f"{python.BUILTINS}.{name}")
+        self.unbound.add(name)
         return UNKNOWN
 
     def _star_qname(self, name: str) -> str:
@@ -119,7 +122,11 @@ class Expressions:
         args = Args()
         for arg in node.args:
             value = self.eval(arg.value, scope)
-            if arg.star:
+            if arg.star == "**" and isinstance(value, Mapping) and value.depth >= 0 and all(
+                    isinstance(k, str) for k in value.items):
+                for key, item in value.items.items():  # `**cfg` of a dict the analysis knows key by key
+                    args.kw[str(key)] = (item, value.value_nodes.get(key, arg.value))
+            elif arg.star:
                 args.starred = True
             elif arg.keyword is not None:
                 args.kw[arg.keyword.value] = (value, arg.value)
@@ -189,22 +196,20 @@ class Expressions:
         return UNKNOWN if starred else Seq(items, node)
 
     def _eval_Dict(self, node: cst.Dict, scope: Scope) -> Value:
-        items: dict[Scalar, Value] = {}
-        key_nodes: dict[Scalar, cst.CSTNode] = {}
+        mapping = Mapping({}, node, depth=self.branch_depth)
         known = True
         for element in node.elements:
             if isinstance(element, cst.DictElement):
                 key = self.eval(element.key, scope)
                 value = self.eval(element.value, scope)
                 if isinstance(key, Const) and isinstance(key.value, (str, int)):
-                    items[key.value] = value
-                    key_nodes[key.value] = element.key
+                    mapping.set(key.value, value, element.key, element.value)
                 else:
                     known = False
             else:
                 self.eval(element.value, scope)
                 known = False
-        return Mapping(items, node, key_nodes) if known else UNKNOWN
+        return mapping if known else UNKNOWN
 
     def _eval_UnaryOperation(self, node: cst.UnaryOperation, scope: Scope) -> Value:
         value = self.eval(node.expression, scope)

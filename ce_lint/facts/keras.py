@@ -14,7 +14,7 @@ import libcst as cst
 from ..names import activation_of, keras_member
 from ..vocab import keras as k
 from ..vocab import tensorflow as tf
-from ..vocab.symbols import SOFTMAX
+from ..vocab.symbols import SOFTMAX, Param
 from .keras_values import (
     Act,
     Compile,
@@ -22,6 +22,7 @@ from .keras_values import (
     KModel,
     Layer,
     Loss,
+    LossUse,
     Metric,
     OutputFacts,
     SoftmaxUse,
@@ -32,7 +33,7 @@ from .keras_values import (
 )
 from .plugin import Args, Plugin
 from .targets import Dataset, Target
-from .values import UNKNOWN, ClassVal, Const, Ext, Mapping, Scalar, Seq, Unknown, Value, literal
+from .values import UNKNOWN, ClassVal, Const, Ext, Func, Mapping, Scalar, Seq, Unknown, Value, literal
 
 if TYPE_CHECKING:
     from .evaluator import Evaluator
@@ -50,10 +51,15 @@ class KerasFacts(Plugin):
             self.facts.legacy_api = True
             return None
         member = keras_member(qname)
+        if member in k.SAME_VALUES or qname in tf.SAME_VALUES:
+            return _same_values(args.get(0))
         if member is None:
             act = activation_of(qname)
             return self._activation_call(act, call, args) if act else None
         group, name = member
+        if group in k.LOSS_FUNCTION_ARGS and k.loss_name(name) == name:
+            self._loss_function(name, group, call, args)
+            return None
         if any(kw in k.KERAS1_KWARGS for kw in args.kw):
             self.facts.legacy_api = True
         if group in k.MODEL_GROUPS and name in k.MODELS:
@@ -74,7 +80,9 @@ class KerasFacts(Plugin):
 
     def _layer(self, kind: str, call: cst.Call, args: Args) -> Value:
         name = literal(args.get(None, "name"))
-        layer = Layer(kind, call, name=name if isinstance(name, str) else None)
+        layer = Layer(kind, call, name=name if isinstance(name, str) else None, keeps=kind in k.RESHAPING_LAYERS)
+        if kind == k.LAMBDA:
+            self._lambda(layer, args.get(k.LAMBDA_FUNCTION.index, k.LAMBDA_FUNCTION.name), call)
         if kind == k.TIME_DISTRIBUTED:
             inner = args.get(0, "layer")
             return inner if isinstance(inner, Layer) else layer
@@ -103,6 +111,17 @@ class KerasFacts(Plugin):
                 args.get(axis.index, axis.name)) != k.LAST_AXIS
             layer.act = UNKNOWN if off_last_axis else Act(k.ACTIVATION_LAYERS[kind], call)
         return layer
+
+    def _lambda(self, layer: Layer, function: Value, call: cst.Call) -> None:
+        """What a `Lambda(f)` does, from what `f` does to a tensor: keep its values (a cast), or apply an activation."""
+        if not isinstance(function, Func):
+            return
+        probe = Tensor(UNKNOWN, Act(k.LINEAR, call), None)
+        result = self.ev.call_function(function, Args(pos=[(probe, call)]), call)
+        if isinstance(result, Tensor) and result.act is probe.act:
+            layer.keeps = True
+        elif isinstance(result, Tensor) and isinstance(result.act, Act):
+            layer.act = result.act
 
     def _activation_call(self, act: str, call: cst.Call, args: Args) -> Value:
         """`tf.nn.softmax(x)`, `keras.activations.sigmoid(x)`, `ops.softmax(x)` on a tensor."""
@@ -160,7 +179,27 @@ class KerasFacts(Plugin):
     def call_value(self, func: Value, call: cst.Call, args: Args) -> Value | None:
         if isinstance(func, (Layer, KModel)):
             return apply_layer(func, args.get(0, "inputs"), self.facts)
+        if isinstance(func, Loss):
+            self._used(func, call, args, k.LOSS_CALL)
         return None
+
+    def _loss_function(self, name: str, group: str, call: cst.Call, args: Args) -> None:
+        """`keras.losses.binary_crossentropy(y, model(x), from_logits=True)` in a training loop."""
+        loss = Loss(name, call, function=True)
+        where = k.LOSS_FUNCTION_FROM_LOGITS
+        if args.has(where.index, where.name):
+            value, node = args.get_with_node(where.index, where.name)
+            flag = literal(value)
+            loss.from_logits, loss.from_logits_node = (flag if isinstance(flag, bool) else UNKNOWN), node
+        elif args.starred:
+            loss.from_logits = UNKNOWN
+        self._used(loss, call, args, k.LOSS_FUNCTION_ARGS[group])
+
+    def _used(self, loss: Loss, call: cst.Call, args: Args, where: tuple[Param, Param]) -> None:
+        """A loss computed outside compile(), on a model's output the analysis knows."""
+        target, output = (args.get(p.index, p.name) for p in where)
+        if isinstance(output, Tensor):
+            self.facts.loss_uses.append(LossUse(call, OutputFacts(output, loss, []), target))
 
     def instantiate(self, cls: ClassVal, call: cst.CSTNode, args: Args | None) -> Value | None:
         if not cls.inherits(is_model_class):
@@ -197,7 +236,7 @@ class KerasFacts(Plugin):
             if not args.has(1, "y") and isinstance(data, Dataset):
                 target = data.target
             if isinstance(target, Target):
-                obj.fits.append(target)
+                obj.fitted(target)
             return UNKNOWN
         if name in k.APPLY:
             return apply_layer(obj, args.get(0, "inputs"), self.facts)
@@ -216,7 +255,9 @@ class KerasFacts(Plugin):
             items = metric.items if isinstance(metric, Seq) else ([metric] if metric is not UNKNOWN else [])
             metric_nodes = [Metric(m, getattr(m, "node", None)) for m in items]
             outputs.append(OutputFacts(tensor, loss_of(loss, loss_node), metric_nodes))
-        self.facts.compiles.append(Compile(call, model, outputs))
+        compiled = Compile(call, model, outputs, model.unpaired if not model.compiles else [])
+        model.compiles.append(compiled)
+        self.facts.compiles.append(compiled)
 
 
 def loss_of(value: Value, node: cst.CSTNode | None) -> Loss | Unknown:
@@ -241,10 +282,17 @@ def _per_output(value: Value, tensors: list[Value], nested: bool) -> list[Value]
     count = len(tensors)
     if isinstance(value, Mapping):
         return [value.items.get(t.name, UNKNOWN) if isinstance(t, Tensor) and t.name else UNKNOWN for t in tensors]
-    if isinstance(value, Seq) and count > 1 and len(value.items) == count:
+    if isinstance(value, Seq) and len(value.items) == count and (count > 1 or not nested):
         if not nested or all(isinstance(i, (Seq, Mapping)) for i in value.items):
             return list(value.items)
     return [value] * count
+
+
+def _same_values(tensor: Value) -> Value | None:
+    """A cast (or a new shape) of a model output: the values its activation made, on an axis of unknown size."""
+    if not isinstance(tensor, Tensor):
+        return None
+    return Tensor(UNKNOWN, tensor.act, tensor.layer, tensor.name, tensor.conditional)
 
 
 def _looks_like_metrics(value: Value) -> bool:

@@ -34,6 +34,7 @@ class Layer(Value):
     act: Activation = UNKNOWN
     name: str | None = None  # the layer's `name=` string
     conditional: bool = False  # added to a model inside a branch or loop
+    keeps: bool = False  # gives its input's values unchanged in another shape or dtype (Flatten, a cast)
 
 
 @dataclass(eq=False)
@@ -62,7 +63,12 @@ class KModel(Instance):
     layers: list[Value] = field(default_factory=list)
     outputs: list[Value] | None = None  # functional and subclassed models (None: unknown)
     depth: int = 0  # branch depth at creation
-    fits: list[Target] = field(default_factory=list)  # the visible targets of its fit() calls
+    compiles: list[Compile] = field(default_factory=list)  # in program order
+    unpaired: list[Target] = field(default_factory=list)  # targets of fit() calls run before any compile()
+
+    def fitted(self, target: Target) -> None:
+        """A fit() on these targets: it trains with the latest compile() (in program order)."""
+        (self.compiles[-1].fits if self.compiles else self.unpaired).append(target)
 
     def output_tensors(self, facts: KerasModuleFacts | None = None) -> list[Value]:
         if self.kind != "sequential":
@@ -79,6 +85,7 @@ class Loss(Value):
     node: cst.CSTNode  # where the loss is written
     from_logits: bool | Unknown = False
     from_logits_node: cst.CSTNode | None = None
+    function: bool = False  # computed by a call of the loss function (`node` is that call)
 
     @property
     def family(self) -> str:
@@ -105,6 +112,16 @@ class Compile:
     node: cst.Call
     model: KModel
     outputs: list[OutputFacts]
+    fits: list[Target] = field(default_factory=list)  # targets of the fit() calls that train with it
+
+
+@dataclass(eq=False)
+class LossUse:
+    """A loss called outside compile() (a custom training loop, a train_step, a GAN): `loss(y, output)`."""
+
+    node: cst.Call
+    output: OutputFacts  # the prediction it is given, and the loss
+    target: Value
 
 
 @dataclass(eq=False)
@@ -119,6 +136,7 @@ class SoftmaxUse:
 @dataclass
 class KerasModuleFacts:
     compiles: list[Compile] = field(default_factory=list)
+    loss_uses: list[LossUse] = field(default_factory=list)
     softmax_uses: dict[cst.CSTNode, SoftmaxUse] = field(default_factory=dict)  # by act node
     legacy_api: bool = False  # Keras-1 argument names or TF1 graph mode seen in the module
     channels_first: bool = False
@@ -153,7 +171,15 @@ def apply_layer(layer: Value, tensor: Value, facts: KerasModuleFacts | None) -> 
         return UNKNOWN
     if layer.kind in k.UNIT_LAYERS:
         return Tensor(layer.units, layer.act, layer, layer.name, layer.conditional)
-    if layer.kind == k.ACTIVATION or layer.kind in k.ACTIVATION_LAYERS:
+    if layer.keeps or (layer.kind == k.ACTIVATION and isinstance(layer.act, Act) and layer.act.name == k.LINEAR):
+        # An identity (a linear Activation, the float32 cast of mixed precision) or a new shape of the same values.
+        if not isinstance(tensor, Tensor):
+            return UNKNOWN
+        units = tensor.units if layer.kind == k.ACTIVATION else UNKNOWN
+        conditional = layer.conditional or tensor.conditional
+        return Tensor(units, tensor.act, tensor.layer, layer.name or tensor.name, conditional)
+    if layer.kind == k.ACTIVATION or layer.kind in k.ACTIVATION_LAYERS or (layer.kind == k.LAMBDA and isinstance(
+            layer.act, Act)):
         if not isinstance(tensor, Tensor):
             return Tensor(UNKNOWN, layer.act, None, layer.name, layer.conditional)
         if facts is not None and isinstance(layer.act, Act) and layer.act.name == SOFTMAX \

@@ -9,6 +9,7 @@ another, and their order doesn't matter.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -35,6 +36,15 @@ class Scope:
                 return scope.vars[name]
             scope = scope.parent
         return None
+
+
+@dataclass(eq=False)
+class Loop:
+    """A `for` loop whose body is running: plugins read how the loops around a statement nest."""
+
+    node: cst.For
+    iterable: Value  # what `node.iter` evaluated to
+    scope: Scope
 
 
 @dataclass
@@ -92,6 +102,10 @@ class Plugin:
     def compare(self, op: str, left: Value, right: Value, node: cst.Comparison) -> Value | None:
         return None
 
+    def iterate(self, iterable: Value, node: cst.CSTNode) -> Value | None:
+        """What one element of `iterable` is (`for x, y in loader:`), or None."""
+        return None
+
     # -- tags ------------------------------------------------------------------------------------
 
     def tag_call_ext(self, qname: str, call: cst.Call, args: Args, answer: Value | None) -> Tags | None:
@@ -122,8 +136,16 @@ class Plugin:
         return None
 
 
-ANSWERS = ("call_ext", "call_value", "call_method", "attribute", "subscript", "instantiate", "binary", "compare")
+    # -- notices: events that make no value; a plugin may update a value of its own in place ---------
+
+    def store(self, obj: Value, index: Sequence[Value], value: Value, node: cst.Subscript) -> None:
+        """`obj[index] = value` (`index`: one value per element of the subscript)."""
+
+
+ANSWERS = ("call_ext", "call_value", "call_method", "attribute", "subscript", "instantiate", "binary", "compare",
+           "iterate")
 TAGS = ("call_ext", "call_method", "attribute", "subscript", "unary", "binary", "comprehension", "element")
+NOTICES = ("store",)
 
 
 def overrides(plugin: Plugin, hook: str) -> bool:

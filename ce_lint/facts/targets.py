@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -9,14 +10,16 @@ import libcst as cst
 
 from .. import vocab
 from ..names import keras_member
-from ..vocab import arrays, sklearn, tensorflow
+from ..vocab import arrays, sklearn, tensorflow, torch
 from ..vocab import keras as k
 from ..vocab import numpy as npv
 from ..vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, DType, Encoding
+from . import rows
 from .plugin import Args, Plugin
-from .values import UNKNOWN, Const, Ext, Instance, Seq, Value
+from .values import UNKNOWN, Const, Ext, Instance, Mapping, Seq, Value, literal
 
-OriginKind = Literal["encoder", "one_hot", "argmax", "randint", "dataset", "literal", "one_hot_sum", "eye_rows"]
+OriginKind = Literal["encoder", "one_hot", "argmax", "randint", "dataset", "literal", "one_hot_sum", "eye_rows", "rows",
+                     "directory", "tokenizer", "unique", "map"]
 
 
 @dataclass(frozen=True)
@@ -35,16 +38,24 @@ class Target(Value):
     float) gives a new Target, and the original keeps what it was."""
 
     tag_kind = "copy"
-    encoding: Encoding
+    encoding: Encoding | None  # None: not shown (yet: a zero-filled array before the loop that fills it)
     node: cst.CSTNode  # where the encoding is visible
     origin: Origin
 
 
 @dataclass(eq=False)
 class Dataset(Value):
-    """A tf.data pipeline whose elements carry these targets."""
+    """Batches of (x, y) pairs whose y are these targets: a tf.data pipeline, a torch TensorDataset or
+    DataLoader, a Keras directory iterator."""
 
     target: Value
+
+
+@dataclass(eq=False)
+class Enumerated(Value):
+    """`enumerate(dataset)`: (step, batch) pairs."""
+
+    dataset: Dataset
 
 
 def encoding_of_literal(value: Value) -> Encoding | None:
@@ -84,6 +95,8 @@ class TargetFacts(Plugin):
                 labels = Target(INTEGER, call, Origin("dataset", dataset))
                 return Seq([Seq([UNKNOWN, labels]), Seq([UNKNOWN, labels])], call)
             return None
+        if k.is_keras(qname) and last in k.DIRECTORY_DATASETS:
+            return _from_directory(last, call, args)
         conversion = vocab.CONVERSIONS.get(qname)
         if conversion is not None and conversion.labels:
             first = args.get(0)
@@ -97,6 +110,14 @@ class TargetFacts(Plugin):
                 isinstance(size, Seq) and (len(size.items) == 1 or (
                     len(size.items) == 2 and isinstance(size.items[1], Const) and size.items[1].value == 1)))
             return Target(INTEGER, call, Origin("randint", last)) if one_column else None
+        if qname in vocab.ZEROS_FUNCTIONS:
+            shape = args.get(npv.SHAPE.index, npv.SHAPE.name)
+            if qname not in npv.ZEROS_FUNCTIONS and len(args.pos) != 1:  # torch.zeros(n, k)
+                shape = Seq([value for value, _ in args.pos])
+            two_d = isinstance(shape, Seq) and len(shape.items) == 2 and not args.starred
+            return Target(None, call, Origin("rows")) if two_d else None
+        if qname in (npv.UNIQUE, npv.FACTORIZE):
+            return _class_ids(qname, call, args)
         if sklearn.is_train_test_split(qname):
             if args.starred:
                 return None
@@ -104,6 +125,14 @@ class TargetFacts(Plugin):
         if tensorflow.LIBRARY.owns(qname) and qname.endswith(tensorflow.FROM_TENSOR_SLICES):
             data = args.get(0)
             return Dataset(data.items[1]) if isinstance(data, Seq) and len(data.items) == 2 else None
+        if qname in torch.PAIR_DATASETS:
+            return Dataset(args.pos[1][0]) if len(args.pos) == 2 and not args.starred else None
+        if qname in torch.LOADERS or qname in torch.ITERABLE_WRAPPERS:
+            data = args.get(torch.LOADER_DATASET.index, torch.LOADER_DATASET.name)
+            return data if isinstance(data, (Dataset, Enumerated)) else None
+        if qname == ENUMERATE:
+            data = args.get(0)
+            return Enumerated(data) if isinstance(data, Dataset) else None
         return None
 
     def call_method(self, obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:
@@ -117,11 +146,20 @@ class TargetFacts(Plugin):
             return obj if name in tensorflow.DATASET_METHODS else None
         if name == arrays.ARGMAX and obj is not UNKNOWN:
             return Target(INTEGER, call, Origin("argmax", arrays.ARGMAX))
-        if isinstance(obj, Instance) and isinstance(obj.cls, Ext) and name in sklearn.ENCODE:
+        if name in npv.LABEL_MAPPINGS and len(args.pos) == 1 and not args.kw and _class_id_map(args.get(0)):
+            return Target(INTEGER, call, Origin("map", f"{name}({{...}})"))
+        if not (isinstance(obj, Instance) and isinstance(obj.cls, Ext)):
+            return None
+        if name in sklearn.ENCODE:
             encoder = sklearn.encoder_name(obj.cls.qname)
             if encoder is not None:
                 declared = sklearn.ENCODERS[encoder]
                 return Target(declared.encoding, call, Origin("encoder", encoder, declared.dtype))
+        if k.is_keras(obj.cls.qname):
+            if name == k.TEXTS_TO_SEQUENCES and obj.cls.qname.endswith(k.TOKENIZER):
+                return Target(INTEGER, call, Origin("tokenizer", name))
+            if name in k.FLOW_POSITIONS:
+                return _flow(name, call, args)
         return None
 
     def attribute(self, obj: Value, name: str, node: cst.Attribute | None) -> Value | None:
@@ -135,3 +173,74 @@ class TargetFacts(Plugin):
         if isinstance(obj, Instance) and isinstance(obj.cls, Ext) and obj.cls.qname in npv.EYE:
             return Target(ONE_HOT, node, Origin("eye_rows"))
         return None
+
+    def iterate(self, iterable: Value, node: cst.CSTNode) -> Value | None:
+        if isinstance(iterable, Dataset):
+            return Seq([UNKNOWN, iterable.target])
+        if isinstance(iterable, Enumerated):
+            return Seq([UNKNOWN, Seq([UNKNOWN, iterable.dataset.target])])
+        return None
+
+    def store(self, obj: Value, index: Sequence[Value], value: Value, node: cst.Subscript) -> None:
+        if not isinstance(obj, Target) or obj.origin.kind != "rows" or obj.origin.name:
+            return
+        shown = rows.evidence(index, value, node, self.ev.loops)
+        if shown is None or shown == obj.encoding:
+            return
+        if obj.encoding is not None:  # rows filled two ways: they show nothing
+            obj.encoding, obj.origin = None, Origin("rows", "mixed")
+            return
+        obj.encoding, obj.node = shown, node
+
+
+ENUMERATE = "builtins.enumerate"
+
+
+def _from_directory(function: str, call: cst.Call, args: Args) -> Value | None:
+    """`image_dataset_from_directory(dir, label_mode="categorical")`: (x, labels) batches."""
+    if args.starred or (args.has(None, k.LABELS.name) and literal(args.get(None, k.LABELS.name)) is None):
+        return None
+    mode = literal(args.get(k.LABEL_MODE.index, k.LABEL_MODE.name)) if args.has(
+        k.LABEL_MODE.index, k.LABEL_MODE.name) else k.DEFAULT_LABEL_MODE
+    encoding = k.LABEL_MODES.get(mode) if isinstance(mode, str) else None
+    if encoding is None or not isinstance(mode, str):
+        return None
+    return Dataset(Target(encoding, call, Origin("directory", f'{function}(label_mode="{mode}")')))
+
+
+def _flow(method: str, call: cst.Call, args: Args) -> Value | None:
+    """`ImageDataGenerator().flow_from_directory(dir, class_mode="sparse")`: (x, labels) batches."""
+    if args.starred or len(args.pos) > k.FLOW_POSITIONS[method]:
+        return None
+    if method == k.FLOW_FROM_DATAFRAME and args.has(k.FLOW_Y_COLUMN.index, k.FLOW_Y_COLUMN.name) and not isinstance(
+            literal(args.get(k.FLOW_Y_COLUMN.index, k.FLOW_Y_COLUMN.name)), str):
+        return None  # several label columns: multi-label rows
+    mode = literal(args.get(None, k.CLASS_MODE.name)) if args.has(None, k.CLASS_MODE.name) else k.DEFAULT_CLASS_MODE
+    encoding = k.CLASS_MODES.get(mode) if isinstance(mode, str) else None
+    if encoding is None or not isinstance(mode, str):
+        return None
+    return Dataset(Target(encoding, call, Origin("directory", f'{method}(class_mode="{mode}")')))
+
+
+def _class_ids(qname: str, call: cst.Call, args: Args) -> Value | None:
+    """`np.unique(labels, return_inverse=True)` and `pd.factorize(labels)`: tuples holding class ids."""
+    if args.starred:
+        return None
+    ids = Target(INTEGER, call, Origin("unique", npv.SHOWN[qname]))
+    if qname == npv.FACTORIZE:
+        return Seq([ids, UNKNOWN], call)
+    flags = [literal(args.get(p.index, p.name)) for p in npv.UNIQUE_FLAGS]
+    if any(not isinstance(f, bool) for f, p in zip(flags, npv.UNIQUE_FLAGS) if args.has(p.index, p.name)):
+        return None
+    index, inverse, counts = (f is True for f in flags)
+    if not inverse:
+        return None
+    return Seq([UNKNOWN, *([UNKNOWN] if index else []), ids, *([UNKNOWN] if counts else [])], call)
+
+
+def _class_id_map(value: Value) -> bool:
+    """A literal dict that gives each label a distinct class id, 0 to n-1: `{"cat": 0, "dog": 1}`."""
+    if not isinstance(value, Mapping) or len(value.items) < 2:
+        return False
+    ids = [v.value for v in value.items.values() if isinstance(v, Const) and type(v.value) is int]
+    return len(ids) == len(value.items) and sorted(ids) == list(range(len(ids)))

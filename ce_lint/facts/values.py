@@ -18,7 +18,7 @@ import libcst as cst
 from .tags import NO_TAGS, Numeric, Tags
 
 if TYPE_CHECKING:
-    from .plugin import Scope
+    from .plugin import Args, Scope
 
 
 class Value:
@@ -94,11 +94,21 @@ class Seq(Value):
 
 @dataclass(eq=False)
 class Mapping(Value):
-    """A dict literal with string (or int) keys."""
+    """A dict with string (or int) keys: a literal, `dict(k=v)`, or one filled key by key (`cfg["loss"] = ...`)."""
 
     items: dict[Scalar, Value]
     node: cst.CSTNode | None = None
     key_nodes: dict[Scalar, cst.CSTNode] = field(default_factory=dict)
+    value_nodes: dict[Scalar, cst.CSTNode] = field(default_factory=dict)  # where each value is written
+    depth: int = 0  # the branch depth it was made at: a key set deeper may not have been set
+
+    def set(self, key: Scalar, value: Value, key_node: cst.CSTNode | None, value_node: cst.CSTNode | None) -> None:
+        self.items[key] = value
+        for nodes, node in ((self.key_nodes, key_node), (self.value_nodes, value_node)):
+            if node is not None:
+                nodes[key] = node
+            else:
+                nodes.pop(key, None)
 
 
 @dataclass(eq=False)
@@ -143,6 +153,14 @@ class Instance(Value):
     cls: ClassVal | Ext
     attrs: dict[str, Value] = field(default_factory=dict)
     node: cst.CSTNode | None = None
+
+
+@dataclass(eq=False)
+class Partial(Value):
+    """`functools.partial(func, *args, **kwargs)`: calling it calls `func` with these arguments first."""
+
+    func: Value
+    args: Args
 
 
 @dataclass(eq=False)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..facts.metrics import Evidence
 from ..facts.targets import Target
 
-_ORIGINS = {"literal": "literal labels", "one_hot_sum": "one_hot(...).sum()", "eye_rows": "np.eye(...)[labels]"}
+_ORIGINS = {"literal": "literal labels", "one_hot_sum": "one_hot(...).sum()", "eye_rows": "np.eye(...)[labels]",
+            "rows": "ones set row by row"}
 
 
 def shown_by(target: Target) -> str:

@@ -90,6 +90,13 @@ ACTIVATION = "Activation"
 PASS_THROUGH_LAYERS = frozenset(
     "Dropout GaussianNoise GaussianDropout AlphaDropout ActivityRegularization Masking Identity".split()
 )
+# Layers that give their input's values in another shape: what their input's activation made stays.
+RESHAPING_LAYERS = frozenset({"Flatten", "Reshape"})
+LAMBDA = "Lambda"  # what it does is what its function does to its input
+LAMBDA_FUNCTION = Param(0, "function")
+# Functions that give a tensor's values unchanged in another dtype or shape (a Lambda's cast).
+SAME_VALUES = frozenset({(group, name) for group in ("ops", "backend")
+                         for name in ("cast", "reshape", "squeeze", "expand_dims", "identity")})
 INPUT = "Input"
 INPUT_LAYER = "InputLayer"
 TIME_DISTRIBUTED = "TimeDistributed"
@@ -193,6 +200,15 @@ _ALIASES = {
 LOSS_CLASSES = frozenset(k for k in _ALIASES if k[0].isupper())
 # Keywords every cross-entropy class takes, so a fix may keep them when it swaps the class.
 PORTABLE_LOSS_KEYWORDS = frozenset({"from_logits", "reduction", "name"})
+# A loss object called outside compile(): `loss(y_true, y_pred)`.
+LOSS_CALL = (Param(0, "y_true"), Param(1, "y_pred"))
+# Loss functions called on tensors: `keras.losses.binary_crossentropy(y_true, y_pred, from_logits)`, and the
+# backend's and ops' `(target, output, from_logits)`.
+LOSS_FUNCTION_ARGS = {"losses": LOSS_CALL, "backend": (Param(0, "target"), Param(1, "output")),
+                      "ops": (Param(0, "target"), Param(1, "output"))}
+LOSS_FUNCTION_FROM_LOGITS = Param(2, "from_logits")
+# Arguments of a loss function call that a fix swapping the function may keep.
+PORTABLE_LOSS_ARGUMENTS = frozenset({"y_true", "y_pred", "target", "output", "from_logits"})
 
 
 def loss_name(name: str) -> str | None:
@@ -214,6 +230,29 @@ ARGMAX_MEMBERS = frozenset({("ops", "argmax"), ("backend", "argmax")})
 DATASETS = "datasets"
 LOAD_DATA = "load_data"
 LABELLED_DATASETS = frozenset({"mnist", "fashion_mnist", "cifar10", "cifar100", "reuters"})  # their labels: class ids
+# `Tokenizer.texts_to_sequences(labels)`: one integer id per word, so class ids for one-word labels.
+TEXTS_TO_SEQUENCES = "texts_to_sequences"
+TOKENIZER = ".Tokenizer"  # keras.preprocessing.text.Tokenizer, however deep
+# `image_dataset_from_directory(...)` and its siblings: batches of (x, labels) encoded as `label_mode` says.
+DIRECTORY_DATASETS = frozenset({"image_dataset_from_directory", "text_dataset_from_directory",
+                                "audio_dataset_from_directory"})
+LABEL_MODE = Param(None, "label_mode")
+LABELS = Param(None, "labels")
+LABEL_MODES: dict[str | None, Encoding] = {"int": INTEGER, "categorical": ONE_HOT}
+DEFAULT_LABEL_MODE = "int"
+# `ImageDataGenerator().flow_from_directory(...)`: batches of (x, labels) encoded as `class_mode` says.
+FLOW_FROM_DIRECTORY = "flow_from_directory"
+FLOW_FROM_DATAFRAME = "flow_from_dataframe"
+FLOW_POSITIONS = {FLOW_FROM_DIRECTORY: 4, FLOW_FROM_DATAFRAME: 8}  # positional arguments before class_mode
+FLOW_Y_COLUMN = Param(3, "y_col")  # of flow_from_dataframe: a list of columns makes multi-label rows
+CLASS_MODE = Param(None, "class_mode")
+CLASS_MODES: dict[str | None, Encoding] = {"categorical": ONE_HOT, "sparse": INTEGER}
+DEFAULT_CLASS_MODE = "categorical"
+
+
+def is_keras(qname: str) -> bool:
+    """A canonical name inside Keras, at any depth (`keras.preprocessing.image.ImageDataGenerator`)."""
+    return qname.startswith(KERAS + ".")
 
 
 def spelled(keras: str, what: Member) -> str:

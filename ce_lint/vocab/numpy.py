@@ -49,3 +49,15 @@ CONVERSIONS = {
     f"{NP}.int64": Conversion(typed=True, dtype=INT),
     f"{NP}.squeeze": Conversion(),
 }
+
+# Label arrays written cell by cell: `y = np.zeros((n, k))`, then ones set row by row (facts/rows.py).
+ZEROS_FUNCTIONS = frozenset({f"{NP}.zeros"})
+SHAPE = Param(0, "shape")
+ARANGE_FUNCTIONS = frozenset({f"{NP}.arange", "builtins.range"})  # `y[np.arange(n), labels] = 1`: one per row
+# `np.unique(labels, return_inverse=True)`: (classes, [first indices], class ids, [counts]).
+UNIQUE = f"{NP}.unique"
+UNIQUE_FLAGS = (Param(1, "return_index"), Param(2, "return_inverse"), Param(3, "return_counts"))
+FACTORIZE = "pandas.factorize"  # (class ids, classes)
+SHOWN = {UNIQUE: "np.unique(return_inverse=True)", FACTORIZE: "pd.factorize"}  # as messages name them
+# `series.map({"cat": 0, "dog": 1})`: pandas turning labels into the integers a literal dict gives.
+LABEL_MAPPINGS = frozenset({"map", "replace"})

@@ -43,6 +43,9 @@ CONVERSIONS = {
     f"{TF}.cast": Conversion(typed=True, dtype_arg=Param(1, "dtype")),
 }
 
+# Functions that give a tensor's values unchanged in another dtype or shape (a Lambda's cast).
+SAME_VALUES = frozenset(f"{TF}.{name}" for name in ("cast", "identity", "reshape", "squeeze", "expand_dims"))
+
 # tf.data: `Dataset.from_tensor_slices((x, y))` and the methods that keep its elements.
 FROM_TENSOR_SLICES = "Dataset.from_tensor_slices"
 DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "unbatch"})

@@ -177,3 +177,12 @@ ITEM = "item"
 COUNTS = frozenset({"numel", "nelement"})
 TO_INT = frozenset({"int", "long"})
 TO_BOOL = "bool"
+
+# -- label data: zero-filled label rows, datasets of (x, y) pairs and what iterates over them ----------
+
+ZEROS_FUNCTIONS = frozenset({"torch.zeros"})
+ARANGE_FUNCTIONS = frozenset({"torch.arange"})
+PAIR_DATASETS = frozenset({"torch.utils.data.TensorDataset"})  # TensorDataset(x, y): (x, y) pairs
+LOADERS = frozenset({"torch.utils.data.DataLoader"})  # batches of what its dataset holds
+LOADER_DATASET = Param(0, "dataset")
+ITERABLE_WRAPPERS = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm"})  # iterate as what they wrap

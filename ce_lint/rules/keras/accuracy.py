@@ -8,8 +8,9 @@ from ...facts import ModuleFacts
 from ...fixes import edits, string_with
 from ...versions import accepts_zero_threshold, has_loss_and_metric_classes, loss_based_accuracy
 from ...vocab import keras as k
-from ...vocab.symbols import MULTI_HOT, SIGMOID, SOFTMAX
+from ...vocab.symbols import MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, SIGMOID, SOFTMAX
 from .. import WARNING, Finding, Message, rule, safe, unsafe
+from ..words import shown_by
 from .common import outputs, units
 
 CE104_MULTILABEL = Message(
@@ -26,6 +27,16 @@ CE104_LOGITS = Message(
     WARNING, "'accuracy' on a single linear (logit) output resolves to binary accuracy, which reads the logits as "
     "probabilities (threshold 0.5; Keras <= 2.3 rounds them); use {remedy}",
     safe("Use {replacement}"))
+CE104_MULTIHOT = Message(
+    WARNING, "'accuracy' with multi-hot targets ({shown_by}, {targets}) resolves to categorical accuracy in "
+    "tf.keras >= 2.2 and Keras 3, which compares the argmax of the prediction with the first positive label only"
+    "{older}; use keras.metrics.BinaryAccuracy() with a per-sample metric such as AUC(multi_label=True)",
+    unsafe("Use {replacement}"))  # the right multi-label metric depends on intent
+# What Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode pick instead, by the loss they pick it from (F1.1, F1.2).
+_OLD = "Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode"
+_OLDER = {"cce": f"; {_OLD} pick it too, from the categorical loss",
+          "scce": f"; {_OLD} pick sparse categorical accuracy, which can't score several labels either",
+          "bce": f"; {_OLD} pick element-wise binary accuracy, inflated by the negative labels"}
 # What to use instead on a logit output, by what the Keras the code runs on accepts.
 _ZERO_THRESHOLD = f"{k.BINARY_ACCURACY.module}.{k.BINARY_ACCURACY.name}(threshold=0.0)"
 _LOGITS_REMEDY = {"zero": _ZERO_THRESHOLD,
@@ -34,7 +45,7 @@ _LOGITS_REMEDY = {"zero": _ZERO_THRESHOLD,
 
 
 @rule("CE104", "ambiguous-accuracy", "a bare 'accuracy' metric that resolves to a misleading metric",
-      CE104_MULTILABEL, CE104_LEGACY, CE104_LOGITS)
+      CE104_MULTILABEL, CE104_MULTIHOT, CE104_LEGACY, CE104_LOGITS)
 def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -97,26 +108,39 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     - FACTS F1.1-F1.6
     """
     legacy = loss_based_accuracy(facts.settings.keras_version, facts.uses_tensorflow, facts.keras.legacy_api)
+    keras = facts.alias(k.KERAS)
+    metric = k.spelled(keras, k.BINARY_ACCURACY) if keras else None
+    classes = has_loss_and_metric_classes(facts.settings.keras_version)
+    zero = accepts_zero_threshold(facts.settings.keras_version)
     for tensor, act, loss, out, targets in outputs(facts):
-        if tensor is None or loss is None or loss.family != "bce":
+        if tensor is None or loss is None:
             continue
         bare = [m for m in out.metrics if getattr(m.value, "value", None) in k.ACCURACY_STRINGS]
         if not bare:
             continue
         count = units(tensor)
-        multi_hot = any(t.encoding == MULTI_HOT for t in targets)
-        keras = facts.alias(k.KERAS)
-        metric = k.spelled(keras, k.BINARY_ACCURACY) if keras else None
-        classes = has_loss_and_metric_classes(facts.settings.keras_version)
-        zero = accepts_zero_threshold(facts.settings.keras_version)
-        remedy = ""
-        if act == SIGMOID and ((count or 0) > 1 or multi_hot):
+        multi_hot = next((t for t in targets if t.encoding == MULTI_HOT), None)
+        # Visibly one label per sample: a sigmoid over several units is then not a multi-label output.
+        one_hot = bool(targets) and all(t.encoding == ONE_HOT or (t.encoding == ONE_HOT_OR_BINARY and (count or 0) > 2)
+                                        for t in targets)
+        logits = act == k.LINEAR and loss.from_logits is True
+        fields: dict[str, object] = {"loss": loss.name, "remedy": ""}
+        if multi_hot is not None and act == SIGMOID and loss.family == "bce":
             message, replacement = CE104_MULTILABEL, f"{metric}()" if metric and classes else None
-        elif act == SOFTMAX and count != 1 and legacy:
+        elif multi_hot is not None and loss.family in _OLDER:
+            message = CE104_MULTIHOT
+            replacement = (f"{metric}(threshold=0.0)" if zero else None) if logits else f"{metric}()"
+            replacement = replacement if metric and classes else None
+            fields.update(shown_by=shown_by(multi_hot), targets=multi_hot.node, older=_OLDER[loss.family])
+        elif loss.family != "bce":
+            continue
+        elif act == SIGMOID and (count or 0) > 1 and not one_hot and not targets:
+            message, replacement = CE104_MULTILABEL, f"{metric}()" if metric and classes else None
+        elif (act == SOFTMAX or (act == SIGMOID and one_hot)) and count != 1 and legacy:
             message, replacement = CE104_LEGACY, k.CATEGORICAL_ACCURACY
         elif act == k.LINEAR and count == 1 and loss.from_logits is True:
             message, replacement = CE104_LOGITS, f"{metric}(threshold=0.0)" if metric and zero else None
-            remedy = _LOGITS_REMEDY["zero" if zero else "classes" if classes else "none"]
+            fields["remedy"] = _LOGITS_REMEDY["zero" if zero else "classes" if classes else "none"]
         else:
             continue
         for found in bare:
@@ -124,5 +148,5 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
             if node is None:
                 continue
             text = string_with(node, replacement) if replacement and "(" not in replacement else replacement
-            yield message.at(facts, node, edits((node, text)) if replacement else None, loss=loss.name,
-                             replacement=replacement, remedy=remedy)
+            yield message.at(facts, node, edits((node, text)) if replacement else None, replacement=replacement,
+                             **fields)

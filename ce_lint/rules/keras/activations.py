@@ -139,6 +139,10 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
 CE103_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) is constant (about 0): the model cannot "
                          "learn from it (Keras <= 2.3 and tf.keras <= 2.1 stop in fit() instead); use "
                          "binary_crossentropy with a sigmoid output", unsafe("Use binary_crossentropy"))
+CE103_SPARSE_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) accepts only the label 0: any other "
+                                "label is out of range and fit() fails (IndexError on Keras 3's torch backend, "
+                                "InvalidArgumentError on TensorFlow-backed Keras, which returns NaN instead on a GPU); "
+                                "use binary_crossentropy with a sigmoid output", unsafe("Use binary_crossentropy"))
 _CE103 = ("{act} output trained with {loss} ({loss_at}), which expects softmax probabilities: the outputs are {how} "
           "and the predictions are not a class distribution; use a softmax output")
 _CE103_FIX = unsafe("Use a softmax output")
@@ -149,8 +153,8 @@ CE103 = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum"), _
 
 
 @rule("CE103", "categorical-crossentropy-on-non-softmax",
-      "categorical cross-entropy on an output that is not a softmax distribution", CE103_ONE_UNIT, CE103_SIGMOID,
-      CE103)
+      "categorical cross-entropy on an output that is not a softmax distribution", CE103_ONE_UNIT,
+      CE103_SPARSE_ONE_UNIT, CE103_SIGMOID, CE103)
 def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -190,10 +194,11 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
     - FACTS F2.1, F2.2, F2.3
     """
     for tensor, act, loss, _out, _targets in outputs(facts):
-        if tensor is None or loss is None or loss.family != "cce":
+        if tensor is None or loss is None or loss.family not in ("cce", "scce"):
             continue
         if units(tensor) == 1:
-            yield CE103_ONE_UNIT.at(facts, loss.node, edits(loss_swap(facts, loss, k.BINARY_CROSSENTROPY.name)),
+            message = CE103_ONE_UNIT if loss.family == "cce" else CE103_SPARSE_ONE_UNIT
+            yield message.at(facts, loss.node, edits(loss_swap(facts, loss, k.BINARY_CROSSENTROPY.name)),
                                     loss=loss.name, where=output_node(tensor))
         elif act not in (None, SOFTMAX, k.LINEAR) and loss.from_logits is False and isinstance(tensor.act, Act):
             message = CE103_SIGMOID if act == SIGMOID else CE103

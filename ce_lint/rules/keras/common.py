@@ -16,14 +16,19 @@ from ...vocab.symbols import Member
 
 
 def outputs(facts: ModuleFacts) -> Iterator[tuple[Tensor | None, str | None, Loss | None, OutputFacts, list[Target]]]:
-    """(tensor, activation name, loss, output facts, targets) for every output of every compile()."""
+    """(tensor, activation name, loss, output facts, targets) for every output of every compile(), with the
+    targets of the fit() calls that train with that compile, and for every loss called outside compile()."""
+    trained: list[tuple[OutputFacts, list[Target]]] = []
     for compiled in facts.keras.compiles:
-        targets = list(compiled.model.fits) if len(compiled.outputs) == 1 else []
-        for out in compiled.outputs:
-            tensor = out.tensor if isinstance(out.tensor, Tensor) else None
-            act = tensor.act.name if tensor is not None and isinstance(tensor.act, Act) else None
-            loss = out.loss if isinstance(out.loss, Loss) else None
-            yield tensor, act, loss, out, targets
+        targets = list(compiled.fits) if len(compiled.outputs) == 1 else []
+        trained += [(out, targets) for out in compiled.outputs]
+    for use in facts.keras.loss_uses:
+        trained.append((use.output, [use.target] if isinstance(use.target, Target) else []))
+    for out, targets in trained:
+        tensor = out.tensor if isinstance(out.tensor, Tensor) else None
+        act = tensor.act.name if tensor is not None and isinstance(tensor.act, Act) else None
+        loss = out.loss if isinstance(out.loss, Loss) else None
+        yield tensor, act, loss, out, targets
 
 
 def units(tensor: Tensor) -> int | None:
@@ -53,6 +58,10 @@ def loss_swap(facts: ModuleFacts, loss: Loss, new: str) -> Replacement:
     node = loss.node
     if isinstance(node, cst.SimpleString):
         return node, string_with(node, new)
+    if isinstance(node, cst.Call) and loss.function:
+        portable = len(node.args) <= 3 and all(arg.keyword is None or arg.keyword.value in
+                                               k.PORTABLE_LOSS_ARGUMENTS for arg in node.args)
+        return node, renamed(facts, node, new) if portable and not any(arg.star for arg in node.args) else None
     if isinstance(node, cst.Call):
         portable = all((arg.keyword is None and i == 0) or (arg.keyword is not None and arg.keyword.value in
                        k.PORTABLE_LOSS_KEYWORDS) for i, arg in enumerate(node.args))
