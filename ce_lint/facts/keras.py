@@ -52,7 +52,7 @@ class KerasFacts(Plugin):
             return None
         member = keras_member(qname)
         if member in k.SAME_VALUES or qname in tf.SAME_VALUES:
-            return _same_values(args.get(0))
+            return _same_values(args.get(0), call)
         if member is None:
             act = activation_of(qname)
             return self._activation_call(act, call, args) if act else None
@@ -101,7 +101,7 @@ class KerasFacts(Plugin):
             else:
                 layer.act = Act(k.LINEAR, call)
             if isinstance(layer.act, Act) and layer.act.name == SOFTMAX and isinstance(layer.units, int):
-                self.facts.softmax_uses[layer.act.node] = SoftmaxUse(layer.units, layer.act.node, layer)
+                self.facts.softmax_used(SoftmaxUse(layer.units, layer.act.node, layer))
         elif kind == k.ACTIVATION:
             value, node = args.get_with_node(0, "activation")
             layer.act = activation_value(value, node)
@@ -133,7 +133,7 @@ class KerasFacts(Plugin):
             return Tensor(tensor.units, UNKNOWN, tensor.layer, tensor.name)
         result = Tensor(tensor.units, Act(act, call), tensor.layer, tensor.name, tensor.conditional)
         if act == SOFTMAX and isinstance(tensor.units, int):
-            self.facts.softmax_uses[call] = SoftmaxUse(tensor.units, call, tensor.layer)
+            self.facts.softmax_used(SoftmaxUse(tensor.units, call, tensor.layer))
         return result
 
     def _model(self, name: str, call: cst.Call, args: Args) -> Value | None:
@@ -199,7 +199,7 @@ class KerasFacts(Plugin):
         """A loss computed outside compile(), on a model's output the analysis knows."""
         target, output = (args.get(p.index, p.name) for p in where)
         if isinstance(output, Tensor):
-            self.facts.loss_uses.append(LossUse(call, OutputFacts(output, loss, []), target))
+            self.facts.loss_uses.append(LossUse(call, OutputFacts(output, loss, [], direct=True), target))
 
     def instantiate(self, cls: ClassVal, call: cst.CSTNode, args: Args | None) -> Value | None:
         if not cls.inherits(is_model_class):
@@ -288,11 +288,11 @@ def _per_output(value: Value, tensors: list[Value], nested: bool) -> list[Value]
     return [value] * count
 
 
-def _same_values(tensor: Value) -> Value | None:
+def _same_values(tensor: Value, call: cst.Call) -> Value | None:
     """A cast (or a new shape) of a model output: the values its activation made, on an axis of unknown size."""
     if not isinstance(tensor, Tensor):
         return None
-    return Tensor(UNKNOWN, tensor.act, tensor.layer, tensor.name, tensor.conditional)
+    return Tensor(UNKNOWN, tensor.act, tensor.layer, tensor.name, tensor.conditional, call)
 
 
 def _looks_like_metrics(value: Value) -> bool:
@@ -301,7 +301,7 @@ def _looks_like_metrics(value: Value) -> bool:
 
 def _named(tensor: Value, key: Scalar) -> Value:
     if isinstance(tensor, Tensor) and isinstance(key, str):
-        return Tensor(tensor.units, tensor.act, tensor.layer, key, tensor.conditional)
+        return Tensor(tensor.units, tensor.act, tensor.layer, key, tensor.conditional, tensor.after)
     return tensor
 
 

@@ -46,6 +46,9 @@ class Tensor(Value):
     layer: Layer | None  # the layer that fixed `units` (output layer), if known
     name: Scalar = None
     conditional: bool = False
+    # An identity after the activation (Flatten, a cast): TensorFlow's logits short-cut for a softmax or sigmoid
+    # output may not see through it (F2.2), so what TF-backed Keras >= 2.4 does with the loss is not known.
+    after: cst.CSTNode | None = None
 
     def numeric(self) -> Numeric | None:
         act = self.act
@@ -105,6 +108,7 @@ class OutputFacts:
     tensor: Value  # Tensor or UNKNOWN
     loss: Loss | Unknown
     metrics: list[Metric]
+    direct: bool = False  # the loss is called on it directly (a custom training loop), not through compile()
 
 
 @dataclass(eq=False)
@@ -131,6 +135,7 @@ class SoftmaxUse:
     units: int
     act_node: cst.CSTNode
     layer: Layer | None
+    shared: bool = False  # the activation is written once for layers of several sizes (a functools.partial)
 
 
 @dataclass
@@ -140,6 +145,14 @@ class KerasModuleFacts:
     softmax_uses: dict[cst.CSTNode, SoftmaxUse] = field(default_factory=dict)  # by act node
     legacy_api: bool = False  # Keras-1 argument names or TF1 graph mode seen in the module
     channels_first: bool = False
+
+    def softmax_used(self, use: SoftmaxUse) -> None:
+        """A softmax over `use.units`; one written once for several sizes keeps the single-unit use."""
+        seen = self.softmax_uses.get(use.act_node)
+        if seen is not None and seen.units != use.units:
+            use = seen if seen.units == 1 else use
+            use.shared = True
+        self.softmax_uses[use.act_node] = use
 
 
 def is_model_class(ext: Ext) -> bool:
@@ -177,19 +190,19 @@ def apply_layer(layer: Value, tensor: Value, facts: KerasModuleFacts | None) -> 
             return UNKNOWN
         units = tensor.units if layer.kind == k.ACTIVATION else UNKNOWN
         conditional = layer.conditional or tensor.conditional
-        return Tensor(units, tensor.act, tensor.layer, layer.name or tensor.name, conditional)
+        return Tensor(units, tensor.act, tensor.layer, layer.name or tensor.name, conditional, layer.node)
     if layer.kind == k.ACTIVATION or layer.kind in k.ACTIVATION_LAYERS or (layer.kind == k.LAMBDA and isinstance(
             layer.act, Act)):
         if not isinstance(tensor, Tensor):
             return Tensor(UNKNOWN, layer.act, None, layer.name, layer.conditional)
         if facts is not None and isinstance(layer.act, Act) and layer.act.name == SOFTMAX \
                 and isinstance(tensor.units, int):
-            facts.softmax_uses[layer.act.node] = SoftmaxUse(tensor.units, layer.act.node, tensor.layer)
+            facts.softmax_used(SoftmaxUse(tensor.units, layer.act.node, tensor.layer))
         return Tensor(tensor.units, layer.act, tensor.layer, layer.name or tensor.name,
                       layer.conditional or tensor.conditional)
     if layer.kind in k.PASS_THROUGH_LAYERS or layer.kind == k.INPUT_LAYER:
         if isinstance(tensor, Tensor) and layer.conditional:
-            return Tensor(tensor.units, tensor.act, tensor.layer, tensor.name, True)
+            return Tensor(tensor.units, tensor.act, tensor.layer, tensor.name, True, tensor.after)
         return tensor
     return UNKNOWN
 

@@ -99,7 +99,7 @@ class _Scan(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         path = _dotted(node.value)
-        if path in ("layers", "keras.layers", "tf.keras.layers") and path.split(".")[0] in self.names:
+        if path in k.SNIPPET_LAYER_PATHS and path.split(".")[0] in self.names:
             self.layer_attributes.add(node.attr.value)
 
     def visit_Call(self, node: cst.Call) -> None:

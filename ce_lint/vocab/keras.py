@@ -127,6 +127,8 @@ APPLY = frozenset({"__call__", "call"})
 CALL = "call"  # what a subclassed model computes
 
 _STAR_LAYERS = frozenset({ACTIVATION, INPUT, INPUT_LAYER, "Flatten", "Dropout"})
+# How a snippet without imports reaches layers (facts/snippets.py): `layers.Dense`, `tf.keras.layers.Dense`.
+SNIPPET_LAYER_PATHS = frozenset({"layers", f"{KERAS}.layers", f"tf.{KERAS}.layers"})
 
 
 def star_member(name: str) -> str | None:

@@ -223,6 +223,31 @@ def test_CE103_relu_output_cce_is_renormalised_silently():
     assert not rec.texts(UserWarning) and not rec.texts(SyntaxWarning)
 
 
+def test_CE103_sigmoid_multi_unit_sparse_cce_trains_on_renormalised_sigmoids():
+    ids = np.argmax(Y, axis=-1)  # the same targets as class ids
+    result, rec, _ = evaluate("sigmoid", "sparse_categorical_crossentropy", y=ids)
+    s = _sigmoid(Z)
+    assert result["loss"] == pytest.approx(_cce(Y, s / s.sum(-1, keepdims=True)), rel=1e-5)
+    assert result["loss"] == pytest.approx(0.7132, abs=1e-4)  # what the categorical loss gives (F2.1)
+    assert not rec.texts(UserWarning) and not rec.texts(SyntaxWarning)
+
+
+def test_CE103_relu_output_sparse_cce_is_renormalised_then_clipped_silently():
+    result, rec, _ = evaluate("relu", "sparse_categorical_crossentropy", y=np.argmax(Y, axis=-1))
+    r = np.maximum(Z, 0)
+    p = np.clip(r / r.sum(-1, keepdims=True), EPS, 1 - EPS)  # torch backend: renormalise, then clip (F3.2)
+    assert result["loss"] == pytest.approx(_cce(Y, p), rel=1e-4)
+    assert not rec.texts(UserWarning) and not rec.texts(SyntaxWarning)
+
+
+def test_CE103_single_unit_sparse_cce_takes_only_label_zero():
+    x = _X4[:, :1]
+    zeros, _, _ = evaluate("sigmoid", "sparse_categorical_crossentropy", z=x, y=np.zeros(8, dtype="int64"))
+    assert zeros["loss"] == pytest.approx(0.0, abs=1e-6)  # softmax over one unit: log(1), nothing to learn
+    with pytest.raises(IndexError, match="Target 1 is out of bounds"):
+        evaluate("sigmoid", "sparse_categorical_crossentropy", z=x, y=_BIN.astype("int64"))
+
+
 # --------------------------------------------------------------------------------------------
 # CE104 ambiguous-accuracy (F1.4, F1.6)
 # --------------------------------------------------------------------------------------------
@@ -247,6 +272,13 @@ _BIN = np.array([0, 1, 1, 0, 1, 0, 0, 1], dtype="float32")
         ("sigmoid", 1, "binary_crossentropy", _BIN, "accuracy", "BinaryAccuracy"),
         ("sigmoid", 4, "binary_crossentropy", _MULTIHOT, "acc", "CategoricalAccuracy"),
         ("softmax", 4, "binary_crossentropy", _ONEHOT, "ACC", "CategoricalAccuracy"),
+        # multi-hot targets whatever the output (CE104 with CE108): the argmax against the first positive label
+        ("softmax", 4, "categorical_crossentropy", _MULTIHOT, "accuracy", "CategoricalAccuracy"),
+        ("softmax", 4, "binary_crossentropy", _MULTIHOT, "accuracy", "CategoricalAccuracy"),
+        (None, 4, keras.losses.CategoricalCrossentropy(from_logits=True), _MULTIHOT, "accuracy",
+         "CategoricalAccuracy"),
+        # one-hot targets on sigmoids (not multi-label): categorical accuracy is the right number
+        ("sigmoid", 4, "binary_crossentropy", _ONEHOT, "accuracy", "CategoricalAccuracy"),
     ],
 )
 def test_CE104_keras3_resolves_accuracy_from_shapes_only(activation, n, loss, y, metric, expected):

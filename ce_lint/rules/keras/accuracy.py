@@ -30,7 +30,7 @@ CE104_LOGITS = Message(
 CE104_MULTIHOT = Message(
     WARNING, "'accuracy' with multi-hot targets ({shown_by}, {targets}) resolves to categorical accuracy in "
     "tf.keras >= 2.2 and Keras 3, which compares the argmax of the prediction with the first positive label only"
-    "{older}; use keras.metrics.BinaryAccuracy() with a per-sample metric such as AUC(multi_label=True)",
+    "{older}; use {remedy} with a per-sample metric such as AUC(multi_label=True)",
     unsafe("Use {replacement}"))  # the right multi-label metric depends on intent
 # What Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode pick instead, by the loss they pick it from (F1.1, F1.2).
 _OLD = "Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode"
@@ -38,9 +38,8 @@ _OLDER = {"cce": f"; {_OLD} pick it too, from the categorical loss",
           "scce": f"; {_OLD} pick sparse categorical accuracy, which can't score several labels either",
           "bce": f"; {_OLD} pick element-wise binary accuracy, inflated by the negative labels"}
 # What to use instead on a logit output, by what the Keras the code runs on accepts.
-_ZERO_THRESHOLD = f"{k.BINARY_ACCURACY.module}.{k.BINARY_ACCURACY.name}(threshold=0.0)"
-_LOGITS_REMEDY = {"zero": _ZERO_THRESHOLD,
-                  "classes": f"{_ZERO_THRESHOLD} from Keras 3.5 on (3.0-3.4 reject it)",
+_AT_ZERO = f"{k.spelled(k.KERAS, k.BINARY_ACCURACY)}(threshold=0.0)"
+_LOGITS_REMEDY = {"zero": _AT_ZERO, "classes": f"{_AT_ZERO} from Keras 3.5 on (3.0-3.4 reject it)",
                   "none": "a metric function that thresholds the logits at 0"}
 
 
@@ -53,10 +52,20 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     metric gives a misleading number:
 
     - a multi-label output (sigmoid over several units, binary cross-entropy), in any version;
+    - targets visibly multi-hot, whatever the output and the cross-entropy (a softmax with
+      categorical cross-entropy included), in any version; reported together with CE108 (and
+      CE102), so that fixing one never reveals the other;
     - a softmax output with binary cross-entropy on Keras <= 2.3, tf.keras <= 2.1 or TF1 graph mode
       (`tf.compat.v1.disable_eager_execution()`);
     - a single linear (logit) output trained with binary cross-entropy with `from_logits=True`
       (with `from_logits=False` the loss itself is wrong: CE106, whose fix also names the metric).
+
+    A sigmoid over several units whose targets are visibly one label per sample (`to_categorical`,
+    `np.eye(k)[labels]`, one-hot rows set by hand) is not multi-label: only the old resolution
+    (binary accuracy over every class cell) is reported there. Where the targets are visible but show
+    no encoding (rows set by hand with `y[i, label] = 1`, one or several labels), nothing is said.
+    The targets are those of the `fit()` calls that train with the `compile()` (CE107's page says
+    how they are read and paired); the output as CE101's page says.
 
     ## Why is this bad?
     Keras replaces the string by a concrete metric. Keras <= 2.3 and tf.keras <= 2.1 pick it from
@@ -66,7 +75,8 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
 
     - multi-label: `categorical_accuracy` compares the argmax of the prediction with the *first*
       positive label (tf.keras >= 2.2, Keras 3); older versions and TF1 graph mode average
-      element-wise matches, which the many negative labels inflate.
+      element-wise matches, which the many negative labels inflate, with binary cross-entropy, and
+      pick categorical (or, with the sparse loss, sparse categorical) accuracy with the others.
     - softmax + binary cross-entropy on old versions: `binary_accuracy` scores every class cell, so a
       useless model reaches (N-1)/N (0.90 for 10 classes).
     - a logit output: binary accuracy reads the logits as probabilities: tf.keras and Keras 3
@@ -98,7 +108,8 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     The fix names the metric the set-up evidently means: `'categorical_accuracy'` where old
     Keras resolved binary accuracy, `BinaryAccuracy(threshold=0.0)` for a logit output. Both are
     safe: metrics don't change the model or its output, and there is one plausible intent. For a
-    multi-label output the fix uses `BinaryAccuracy()`, graded unsafe because the right metric
+    multi-label output or multi-hot targets the fix uses `BinaryAccuracy()` (`threshold=0.0` on
+    logits), graded unsafe because the right metric
     for multi-label work (per-label accuracy, AUC, F1) depends on intent. The fix needs a name
     bound to the keras module; without one there is no fix. There is none either where the
     configured or installed Keras can't run it: `BinaryAccuracy` needs Keras >= 2.3, and Keras
@@ -131,7 +142,9 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
             message = CE104_MULTIHOT
             replacement = (f"{metric}(threshold=0.0)" if zero else None) if logits else f"{metric}()"
             replacement = replacement if metric and classes else None
-            fields.update(shown_by=shown_by(multi_hot), targets=multi_hot.node, older=_OLDER[loss.family])
+            fields.update(shown_by=shown_by(multi_hot), targets=multi_hot.node, older=_OLDER[loss.family],
+                          remedy=_LOGITS_REMEDY["zero" if zero else "classes" if classes else "none"] if logits
+                          else f"{k.spelled(k.KERAS, k.BINARY_ACCURACY)}()")
         elif loss.family != "bce":
             continue
         elif act == SIGMOID and (count or 0) > 1 and not one_hot and not targets:

@@ -10,7 +10,7 @@ from ...fixes import edits
 from ...vocab import keras as k
 from ...vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, SIGMOID, SOFTMAX
 from .. import ERROR, WARNING, Finding, Message, rule, unsafe
-from .common import act_swap, loss_swap, output_node, output_words, outputs, units
+from .common import act_swap, fails, loss_swap, output_node, output_words, outputs, units
 
 CE101 = Message(ERROR, "softmax over a single unit always outputs 1.0, whatever the input, so the prediction never "
                 "changes; use a sigmoid for one binary output", unsafe("Use a sigmoid"))
@@ -22,6 +22,13 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     ## What it does
     Checks for a softmax over an axis of size 1: `Dense(1, activation="softmax")`, or a `Dense(1)`
     followed by an `Activation("softmax")` or `Softmax()` layer.
+
+    The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their input's
+    values (a linear `Activation`, such as mixed precision's float32 `Activation("linear",
+    dtype="float32")`, `Flatten`, `Reshape`, a `Lambda` that casts or reshapes) keep the activation
+    before them. Snippets that use Keras names without importing them are read as Keras when the
+    shape is unmistakable (no star import, nothing binds the names, two or more Keras names, one of
+    them Keras's own such as `Dense`, and a `compile()` given a loss).
 
     ## Why is this bad?
     Softmax normalises over the last axis. Over a single unit it divides a value by itself, so the
@@ -53,14 +60,17 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     ## Fix safety
     The fix replaces softmax by sigmoid where the activation is written. It is unsafe: it
     changes what the model outputs (from a constant 1.0 to a probability), which is the point,
-    but any code that relied on the old output changes too.
+    but any code that relied on the old output changes too. Where the activation is written once
+    for layers of several sizes (a `functools.partial(Dense, activation="softmax")` used for a
+    wider layer too) there is no fix: it would change those layers as well.
 
     ## References
     - FACTS F4; Keras 3 `keras/src/ops/nn.py::softmax` (the size-1 warning, since 3.1.0)
     """
     for use in facts.keras.softmax_uses.values():
-        if use.units == 1:
-            yield CE101.at(facts, use.act_node, edits(act_swap(facts, Act(SOFTMAX, use.act_node), SIGMOID)))
+        if use.units == 1:  # no fix where the activation is shared with wider layers: they'd change too
+            fix = None if use.shared else edits(act_swap(facts, Act(SOFTMAX, use.act_node), SIGMOID))
+            yield CE101.at(facts, use.act_node, fix)
 
 
 _CE102 = ("{loss} on the {output} ({where}) {what}; for one label per sample use categorical_crossentropy (one-hot "
@@ -81,6 +91,20 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
     Checks for a softmax output with more than one unit whose loss is binary cross-entropy
     (`"binary_crossentropy"`, `keras.losses.binary_crossentropy`, `BinaryCrossentropy()`,
     binary focal cross-entropy).
+
+    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
+    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
+    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
+    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
+    functions on a module-level loss object, or a loss function such as
+    `keras.losses.binary_crossentropy(y, model(x))`. The output layer may be made by
+    `functools.partial(Dense, ...)`; layers that keep their input's values (a linear `Activation`,
+    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
+    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
+    names without importing them are read as Keras when the shape is unmistakable (no star import,
+    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
+    `compile()` given a loss). With exactly two units and an identity layer after the softmax it
+    stays silent: whether TensorFlow-backed Keras then trains two sigmoids is not known (F2.2).
 
     ## Why is this bad?
     Binary cross-entropy scores each class as an independent yes/no label, which is not what a
@@ -131,16 +155,18 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
         elif encodings == {MULTI_HOT} and isinstance(tensor.act, Act):
             replacement = "a sigmoid output"
             fix = edits(act_swap(facts, tensor.act, SIGMOID))
+        if units(tensor) == 2 and tensor.after is not None:
+            continue  # what TF does after an identity layer is not known (F2.2), and that is the message
         message = CE102_TWO_UNITS if units(tensor) == 2 else CE102
         yield message.at(facts, loss.node, fix, loss=loss.name, output=output_words(tensor, act),
                          where=output_node(tensor), replacement=replacement)
 
 
 CE103_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) is constant (about 0): the model cannot "
-                         "learn from it (Keras <= 2.3 and tf.keras <= 2.1 stop in fit() instead); use "
+                         "learn from it{stops}; use "
                          "binary_crossentropy with a sigmoid output", unsafe("Use binary_crossentropy"))
 CE103_SPARSE_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) accepts only the label 0: any other "
-                                "label is out of range and fit() fails (IndexError on Keras 3's torch backend, "
+                                "label is out of range and {fails} (IndexError on Keras 3's torch backend, "
                                 "InvalidArgumentError on TensorFlow-backed Keras, which returns NaN instead on a GPU); "
                                 "use binary_crossentropy with a sigmoid output", unsafe("Use binary_crossentropy"))
 _CE103 = ("{act} output trained with {loss} ({loss_at}), which expects softmax probabilities: the outputs are {how} "
@@ -158,9 +184,22 @@ CE103 = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum"), _
 def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
-    Checks for categorical (not sparse) cross-entropy on a single output unit of any activation,
-    or on a multi-unit output whose activation is not softmax (sigmoid, relu, tanh, ...). A linear
-    output is CE106's business.
+    Checks for categorical or sparse categorical cross-entropy on a single output unit of any
+    activation, or on a multi-unit output whose activation is not softmax (sigmoid, relu, tanh,
+    ...). A linear output is CE106's business.
+
+    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
+    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
+    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
+    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
+    functions on a module-level loss object, or a loss function such as
+    `keras.losses.binary_crossentropy(y, model(x))`. The output layer may be made by
+    `functools.partial(Dense, ...)`; layers that keep their input's values (a linear `Activation`,
+    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
+    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
+    names without importing them are read as Keras when the shape is unmistakable (no star import,
+    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
+    `compile()` given a loss).
 
     ## Why is this bad?
     Categorical cross-entropy expects a probability distribution over the last axis.
@@ -171,6 +210,12 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
     to 1: the probability path renormalises them by their sum, and TensorFlow-backed Keras >= 2.4
     instead trains the pre-sigmoid logits of a sigmoid as if they were softmax logits; either way
     the predictions are not the class distribution you evaluate (a warning).
+    The sparse loss does the same to a sigmoid or relu output (Keras 3's torch, JAX and NumPy
+    backends renormalise then clip, TensorFlow clips then renormalises: F3.2). On a single unit it
+    accepts only the label 0: any other label is out of range and `fit()` (or the loss call) fails,
+    with an `IndexError` on Keras 3's torch backend and an `InvalidArgumentError` on TensorFlow,
+    which returns NaN instead on a GPU (F7). A sigmoid output reaching the loss through an identity
+    layer is not reported: what TensorFlow-backed Keras does with it is not known (F2.2).
 
     ## Example
     ```python
@@ -191,16 +236,20 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
     outputs.
 
     ## References
-    - FACTS F2.1, F2.2, F2.3
+    - FACTS F2.1, F2.2, F2.3, F3.2 (the sparse loss's paths), F7 (one unit with the sparse loss)
     """
-    for tensor, act, loss, _out, _targets in outputs(facts):
+    for tensor, act, loss, out, _targets in outputs(facts):
         if tensor is None or loss is None or loss.family not in ("cce", "scce"):
             continue
         if units(tensor) == 1:
             message = CE103_ONE_UNIT if loss.family == "cce" else CE103_SPARSE_ONE_UNIT
+            # Old Keras checks the targets' shape in fit() (F2.3): not in a loop that calls the loss itself.
+            stops = "" if out.direct else " (Keras <= 2.3 and tf.keras <= 2.1 stop in fit() instead)"
             yield message.at(facts, loss.node, edits(loss_swap(facts, loss, k.BINARY_CROSSENTROPY.name)),
-                                    loss=loss.name, where=output_node(tensor))
+                             loss=loss.name, where=output_node(tensor), stops=stops, fails=fails(out))
         elif act not in (None, SOFTMAX, k.LINEAR) and loss.from_logits is False and isinstance(tensor.act, Act):
+            if act == SIGMOID and tensor.after is not None:
+                continue  # what TF does after an identity layer is not known (F2.2), and that is the message
             message = CE103_SIGMOID if act == SIGMOID else CE103
             yield message.at(facts, tensor.act.node, edits(act_swap(facts, tensor.act, SOFTMAX)), act=act,
                              loss=loss.name, loss_at=loss.node)

@@ -31,6 +31,17 @@ def outputs(facts: ModuleFacts) -> Iterator[tuple[Tensor | None, str | None, Los
         yield tensor, act, loss, out, targets
 
 
+def trained_acts(facts: ModuleFacts, loss: Loss) -> set[str | None]:
+    """The activations of every output this loss object trains (a GAN's loss trains several): a fix that
+    changes how the loss reads its input must suit all of them."""
+    return {act for _, act, other, _, _ in outputs(facts) if other is loss}
+
+
+def fails(out: OutputFacts) -> str:
+    """What stops when the loss can't take the targets: fit(), or the loss called in a training loop."""
+    return "the loss call fails" if out.direct else "fit() fails"
+
+
 def units(tensor: Tensor) -> int | None:
     return tensor.units if isinstance(tensor.units, int) else None
 

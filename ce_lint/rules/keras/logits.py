@@ -12,7 +12,7 @@ from ...versions import accepts_zero_threshold, has_loss_and_metric_classes
 from ...vocab import keras as k
 from ...vocab.symbols import SIGMOID, SOFTMAX
 from .. import ERROR, Finding, Message, rule, safe
-from .common import loss_class, loss_from_logits, output_node, outputs, units
+from .common import loss_class, loss_from_logits, output_node, outputs, trained_acts, units
 
 CE105 = Message(ERROR, "from_logits=True but the output already applies {act} ({where}): Keras 3 on torch/JAX/NumPy, "
                 "Keras <= 2.3 and tf.keras <= 2.3 apply it twice and train on the wrong values, TensorFlow-backed "
@@ -27,6 +27,20 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     ## What it does
     Checks for a loss constructed with `from_logits=True` on an output whose last activation is
     softmax or sigmoid.
+
+    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
+    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
+    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
+    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
+    functions on a module-level loss object, or a loss function such as
+    `keras.losses.binary_crossentropy(y, model(x))`. The output layer may be made by
+    `functools.partial(Dense, ...)`; layers that keep their input's values (a linear `Activation`,
+    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
+    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
+    names without importing them are read as Keras when the shape is unmistakable (no star import,
+    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
+    `compile()` given a loss). An identity layer between the activation and the loss silences it:
+    TensorFlow's short-cut may or may not see through it (F2.2), so no one message is true.
 
     ## Why is this bad?
     `from_logits=True` tells the loss to apply the activation itself. On Keras 3 with the torch,
@@ -56,15 +70,18 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     ## Fix safety
     The fix sets `from_logits=False`. It is safe: the model's inference output is unchanged, and
     training no longer applies the activation twice. Removing the activation instead would also
-    be correct but changes the output, so it is not offered.
+    be correct but changes the output, so it is not offered. A loss object that also trains a
+    linear output (one loss for a GAN's two networks) gets no fix: that output needs the flag.
 
     ## References
     - FACTS F3.1
     """
     for tensor, act, loss, _out, _targets in outputs(facts):
-        if tensor is not None and act in (SOFTMAX, SIGMOID) and loss is not None and loss.from_logits is True:
+        if tensor is not None and act in (SOFTMAX, SIGMOID) and loss is not None and loss.from_logits is True \
+                and tensor.after is None:  # what TF does after an identity layer is not known (F2.2)
             flag = loss.from_logits_node
-            fix = edits((flag, "False")) if isinstance(flag, cst.Name) else None
+            suits_all = trained_acts(facts, loss) <= {SOFTMAX, SIGMOID}  # not where it also trains logits
+            fix = edits((flag, "False")) if isinstance(flag, cst.Name) and suits_all else None
             yield CE105.at(facts, flag or loss.node, fix, act=act, where=output_node(tensor))
 
 
@@ -83,6 +100,19 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     ## What it does
     Checks for binary, categorical or sparse categorical cross-entropy with `from_logits=False`
     (the default of every string loss) on an output layer with no activation.
+
+    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
+    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
+    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
+    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
+    functions on a module-level loss object, or a loss function such as
+    `keras.losses.binary_crossentropy(y, model(x))`. The output layer may be made by
+    `functools.partial(Dense, ...)`; layers that keep their input's values (a linear `Activation`,
+    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
+    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
+    names without importing them are read as Keras when the shape is unmistakable (no star import,
+    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
+    `compile()` given a loss).
 
     ## Why is this bad?
     The loss reads the raw outputs as probabilities. Binary cross-entropy clips them to
@@ -110,7 +140,8 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     ## Fix safety
     The fix passes `from_logits=True` (turning a string loss into its class). It is safe: the
     model's outputs are unchanged, and the loss now reads them as what they are. The fix needs a
-    name bound to the keras module for string losses.
+    name bound to the keras module for string losses; a loss object that also trains an output
+    with an activation gets none.
 
     ## References
     - FACTS F3.2
@@ -140,5 +171,6 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
             words += f" with {threshold} instead of 'accuracy'"
             metric = f"{k.spelled(keras, k.BINARY_ACCURACY)}(threshold=0.0)" if keras else None
             replacements += [(m.node, metric) for m in bare]
-        yield message.at(facts, loss.node, edits(*replacements) if classes else None, loss=loss.name,
+        suits_all = trained_acts(facts, loss) == {k.LINEAR}  # not where it also trains probabilities
+        yield message.at(facts, loss.node, edits(*replacements) if classes and suits_all else None, loss=loss.name,
                          where=output_node(tensor), remedy=words)

@@ -11,13 +11,13 @@ from ...vocab import keras as k
 from ...vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, SIGMOID, SOFTMAX
 from .. import ERROR, Finding, Message, rule, safe, unsafe
 from ..words import shown_by
-from .common import act_swap, loss_swap, outputs, units
+from .common import act_swap, fails, loss_swap, outputs, units
 
 CE107_ONE_HOT = Message(ERROR, "{loss} expects integer class ids but the targets are one-hot ({shown_by}, {targets}): "
-                        "fit() fails with a shape error; use categorical_crossentropy",
+                        "{fails} with a shape error; use categorical_crossentropy",
                         safe("Use categorical_crossentropy"))
 CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but the targets are integer class ids ({shown_by}, "
-                        "{targets}): fit() fails with a shape error; use sparse_categorical_crossentropy",
+                        "{targets}): {fails} with a shape error; use sparse_categorical_crossentropy",
                         safe("Use sparse_categorical_crossentropy"))
 
 
@@ -32,10 +32,30 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     `categorical_crossentropy` with targets visibly integer class ids (`LabelEncoder`, `argmax`,
     integer label arrays, `mnist.load_data()` labels) on a multi-unit output.
 
+    Targets show their encoding through `to_categorical`, `one_hot`, `np.eye(k)[labels]`,
+    `pd.get_dummies`, the scikit-learn encoders, `argmax`, literal label arrays, `load_data()` of
+    labelled datasets, a Keras `Tokenizer`'s `texts_to_sequences` (one id per label),
+    `np.unique(..., return_inverse=True)`, `pd.factorize`, `.map({...})` with class ids 0..n-1,
+    `flow_from_directory`/`flow_from_dataframe` by `class_mode` (default `"categorical"`: one-hot;
+    `"sparse"`: ids), `image_dataset_from_directory` and its siblings by `label_mode` (default
+    `"int"`), rows set by hand in a zero-filled `(samples, classes)` array (one-hot for
+    `y[np.arange(n), labels] = 1` or a loop over integer labels, multi-hot for a loop over each
+    row's own labels), and through `tf.data`, `TensorDataset` and `DataLoader` batches.
+
+    Each `compile()` is paired with the targets of the `fit()` calls made after it and before the
+    next `compile()` of that model, as they are at that point of the program (a re-compile that is
+    never fitted pairs with nothing); a loss called outside `compile()` with the targets it is
+    given. The loss may reach it through `compile()` (a string, function or object, by keyword or
+    position, through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...`
+    then `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in
+    a custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
+    functions on a module-level loss object, or a loss function such as
+    `keras.losses.binary_crossentropy(y, model(x))`.
+
     ## Why is this bad?
     The sparse loss expects one integer per sample, the categorical loss one probability row per
-    sample. Mixed up, `fit()` stops with a shape error in every Keras version and backend, often
-    after the data pipeline has already run for a while.
+    sample. Mixed up, `fit()` (or the loss called in a training loop) stops with a shape error in
+    every Keras version and backend, often after the data pipeline has already run for a while.
 
     ## Example
     ```python
@@ -61,7 +81,7 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F7 (Keras target formats)
     """
-    for tensor, act, loss, _out, targets in outputs(facts):
+    for tensor, act, loss, out, targets in outputs(facts):
         if tensor is None or loss is None:
             continue
         count = units(tensor)
@@ -71,12 +91,14 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
             if expected == INTEGER and one_hot:
                 yield CE107_ONE_HOT.at(facts, loss.node,
                                        edits(loss_swap(facts, loss, k.CATEGORICAL_CROSSENTROPY.name)),
-                                       loss=loss.name, shown_by=shown_by(target), targets=target.node)
+                                       loss=loss.name, shown_by=shown_by(target), targets=target.node,
+                                       fails=fails(out))
                 break
             if expected == ONE_HOT and target.encoding == INTEGER and ((count or 0) > 1 or act == SOFTMAX):
                 yield CE107_INTEGER.at(facts, loss.node,
                                        edits(loss_swap(facts, loss, k.SPARSE_CATEGORICAL_CROSSENTROPY.name)),
-                                       loss=loss.name, shown_by=shown_by(target), targets=target.node)
+                                       loss=loss.name, shown_by=shown_by(target), targets=target.node,
+                                       fails=fails(out))
                 break
 
 
@@ -95,6 +117,10 @@ def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     ## What it does
     Checks for targets that are visibly multi-hot (`MultiLabelBinarizer`, rows with several ones)
     trained through a softmax output or a categorical cross-entropy loss.
+
+    The targets, and how each `compile()` is paired with them, are read as on CE107's page; the loss
+    and the output as on CE102's. A bare `'accuracy'` on these targets is CE104's, reported with
+    this one, so that fixing one never reveals the other.
 
     ## Why is this bad?
     Softmax makes the classes compete for one unit of probability: with two true labels the best
