@@ -16,30 +16,15 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from ..names import canonical
+from . import mappings
 from .expressions import Expressions, dotted
 from .plugin import ANSWERS, NOTICES, TAGS, Args, Loop, Plugin, Scope, overrides
 from .tags import Tags
-from .values import (
-    UNKNOWN,
-    BoundMethod,
-    ClassVal,
-    Const,
-    Ext,
-    Func,
-    Instance,
-    Mapping,
-    Partial,
-    Scalar,
-    Seq,
-    Value,
-    same,
-)
+from .values import UNKNOWN, BoundMethod, ClassVal, Const, Ext, Func, Instance, Mapping, Partial, Seq, Value, same
 
 _MAX_CALL_DEPTH = 8
 _MISSING = object()
-# Python's own callables whose meaning the pass follows.
-_PARTIAL, _DICT = "functools.partial", "builtins.dict"
-_MAPPING_READS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__"})
+_PARTIAL = "functools.partial"  # calling it calls its function with its arguments first
 
 
 @dataclass
@@ -286,15 +271,7 @@ class Evaluator(Expressions):
         index = [self.eval(e.slice.value, scope) if isinstance(e.slice, cst.Index) else UNKNOWN
                  for e in target.slice]
         if isinstance(obj, Mapping):
-            key = index[0] if len(index) == 1 else UNKNOWN
-            if isinstance(key, Const) and isinstance(key.value, (str, int)):
-                certain = self.branch_depth <= obj.depth  # set in a branch: maybe not set at all
-                element = target.slice[0].slice
-                obj.set(key.value, value if certain else UNKNOWN, element.value if isinstance(element, cst.Index)
-                        else None, target if certain else None)
-            else:  # any key may have changed: nothing about this dict is known any more
-                obj.items.clear()
-                obj.depth = -1
+            mappings.store(obj, target, index, value, self.branch_depth)
             return
         self.notify("store", obj, index, value, target)
 
@@ -307,11 +284,8 @@ class Evaluator(Expressions):
             qname = canonical(func.qname)
             if qname == _PARTIAL and args.pos:
                 return Partial(args.pos[0][0], Args(args.pos[1:], dict(args.kw), args.starred))
-            if qname == _DICT and not args.pos and not args.starred:
-                mapping = Mapping({}, node, depth=self.branch_depth)
-                for key, (item, item_node) in args.kw.items():
-                    mapping.set(key, item, None, item_node)
-                return mapping
+            if qname == mappings.DICT and not args.pos and not args.starred:
+                return mappings.from_keywords(node, args, self.branch_depth)
             return self.dispatch("call_ext", lambda: Instance(Ext(qname), node=node), qname, node, args)
         if isinstance(func, Partial):
             given = func.args
@@ -324,7 +298,7 @@ class Evaluator(Expressions):
         if isinstance(func, BoundMethod):
             obj = func.obj
             if isinstance(obj, Mapping):
-                return self._mapping_method(obj, func.name, node, args)
+                return mappings.method(obj, func.name, node, args, self.branch_depth)
             if isinstance(obj, Instance) and isinstance(obj.cls, ClassVal):
                 method = obj.cls.method(func.name)
                 if method is not None:
@@ -335,28 +309,6 @@ class Evaluator(Expressions):
             if dunder is not None:
                 return self.call_function(dunder, args, node, self_value=func)
         return self.dispatch("call_value", lambda: UNKNOWN, func, node, args)
-
-    def _mapping_method(self, obj: Mapping, name: str, node: cst.Call, args: Args) -> Value:
-        """`cfg.get("loss")`, `cfg.update(loss=...)`; any other method may change the dict."""
-        if name == "get" and not args.starred:
-            key = args.get(0)
-            if isinstance(key, Const) and obj.depth >= 0:
-                return obj.items[key.value] if key.value in obj.items else args.get(1)
-            return UNKNOWN
-        if name == "update" and not args.starred and len(args.pos) <= 1:
-            other = args.get(0) if args.pos else Mapping({})
-            if isinstance(other, Mapping) and obj.depth >= 0:
-                certain = self.branch_depth <= obj.depth
-                given: list[tuple[Scalar, Value, cst.CSTNode | None]] = [
-                    (entry, item, other.value_nodes.get(entry)) for entry, item in other.items.items()]
-                given += [(entry, item, written) for entry, (item, written) in args.kw.items()]
-                for entry, item, written in given:
-                    obj.set(entry, item if certain else UNKNOWN, None, written if certain else None)
-                return Const(None, node)
-        if name not in _MAPPING_READS:
-            obj.items.clear()
-            obj.depth = -1
-        return UNKNOWN
 
     def instantiate(self, cls: ClassVal, node: cst.CSTNode, args: Args | None) -> Value:
         def plain() -> Value:

@@ -123,7 +123,7 @@ class Expressions:
         for arg in node.args:
             value = self.eval(arg.value, scope)
             if arg.star == "**" and isinstance(value, Mapping) and value.depth >= 0 and all(
-                    isinstance(k, str) for k in value.items):
+                    isinstance(key, str) for key in value.items):
                 for key, item in value.items.items():  # `**cfg` of a dict the analysis knows key by key
                     args.kw[str(key)] = (item, value.value_nodes.get(key, arg.value))
             elif arg.star:

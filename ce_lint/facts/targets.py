@@ -114,8 +114,9 @@ class TargetFacts(Plugin):
             shape = args.get(npv.SHAPE.index, npv.SHAPE.name)
             if qname not in npv.ZEROS_FUNCTIONS and len(args.pos) != 1:  # torch.zeros(n, k)
                 shape = Seq([value for value, _ in args.pos])
-            two_d = isinstance(shape, Seq) and len(shape.items) == 2 and not args.starred
-            return Target(None, call, Origin("rows")) if two_d else None
+            rows_of_classes = isinstance(shape, Seq) and len(shape.items) == 2 and not args.starred and not (
+                isinstance(shape.items[1], Const) and shape.items[1].value == 1)  # (n, 1): one column, no classes
+            return Target(None, call, Origin("rows")) if rows_of_classes else None
         if qname in (npv.UNIQUE, npv.FACTORIZE):
             return _class_ids(qname, call, args)
         if sklearn.is_train_test_split(qname):
