@@ -16,7 +16,7 @@ from ..vocab import numpy as npv
 from ..vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, DType, Encoding
 from . import rows
 from .plugin import Args, Plugin
-from .values import UNKNOWN, Const, Ext, Instance, Mapping, Seq, Value, literal
+from .values import UNKNOWN, ClassVal, Const, Ext, Func, Instance, Mapping, Seq, Value, literal
 
 OriginKind = Literal["encoder", "one_hot", "argmax", "randint", "dataset", "literal", "one_hot_sum", "eye_rows", "rows",
                      "directory", "tokenizer", "unique", "map"]
@@ -130,7 +130,9 @@ class TargetFacts(Plugin):
             return Dataset(args.pos[1][0]) if len(args.pos) == 2 and not args.starred else None
         if qname in torch.LOADERS or qname in torch.ITERABLE_WRAPPERS:
             data = args.get(torch.LOADER_DATASET.index, torch.LOADER_DATASET.name)
-            return data if isinstance(data, (Dataset, Enumerated)) else None
+            if isinstance(data, (Dataset, Enumerated)):
+                return data
+            return self._samples(data, call) if qname in torch.LOADERS else None
         if qname == ENUMERATE:
             data = args.get(0)
             return Enumerated(data) if isinstance(data, Dataset) else None
@@ -144,6 +146,8 @@ class TargetFacts(Plugin):
                 return Target(INTEGER, call, Origin("argmax", arrays.ARGMAX))
             return None
         if isinstance(obj, Dataset):
+            if name == tensorflow.DATASET_MAP:
+                return self._mapped(obj, args.get(0, "map_func"), call)
             return obj if name in tensorflow.DATASET_METHODS else None
         if name == arrays.ARGMAX and obj is not UNKNOWN:
             return Target(INTEGER, call, Origin("argmax", arrays.ARGMAX))
@@ -162,6 +166,22 @@ class TargetFacts(Plugin):
             if name in k.FLOW_POSITIONS:
                 return _flow(name, call, args)
         return None
+
+    def _samples(self, data: Value, call: cst.Call) -> Value | None:
+        """A DataLoader over a Dataset class of the module: its samples are what `__getitem__` returns."""
+        cls = data.cls if type(data) is Instance else None
+        getitem = cls.method(torch.GET_ITEM) if isinstance(cls, ClassVal) else None
+        if getitem is None:
+            return None
+        sample = self.ev.call_function(getitem, Args(pos=[(UNKNOWN, call)]), call, self_value=data)
+        return Dataset(sample.items[1]) if isinstance(sample, Seq) and len(sample.items) == 2 else None
+
+    def _mapped(self, dataset: Dataset, function: Value, call: cst.Call) -> Value | None:
+        """`dataset.map(lambda x, y: (augment(x), y))`: the targets are what the function makes of them."""
+        if not isinstance(function, Func) or not _takes_two(function):
+            return None
+        pair = self.ev.call_function(function, Args(pos=[(UNKNOWN, call), (dataset.target, call)]), call)
+        return Dataset(pair.items[1]) if isinstance(pair, Seq) and len(pair.items) == 2 else None
 
     def attribute(self, obj: Value, name: str, node: cst.Attribute | None) -> Value | None:
         if isinstance(obj, Target) and name in arrays.LABEL_VIEWS:
@@ -195,6 +215,13 @@ class TargetFacts(Plugin):
 
 
 ENUMERATE = "builtins.enumerate"
+
+
+def _takes_two(function: Func) -> bool:
+    """A function of exactly (x, y), as tf.data's map calls it on (x, y) elements."""
+    params = function.node.params
+    return (len(params.posonly_params) + len(params.params) == 2 and not isinstance(params.star_arg, cst.Param)
+            and not params.kwonly_params and not isinstance(params.star_kwarg, cst.Param))
 
 
 def _from_directory(function: str, call: cst.Call, args: Args) -> Value | None:

@@ -49,3 +49,4 @@ SAME_VALUES = frozenset(f"{TF}.{name}" for name in ("cast", "identity", "reshape
 # tf.data: `Dataset.from_tensor_slices((x, y))` and the methods that keep its elements.
 FROM_TENSOR_SLICES = "Dataset.from_tensor_slices"
 DATASET_METHODS = frozenset({"batch", "shuffle", "prefetch", "cache", "repeat", "take", "skip", "unbatch"})
+DATASET_MAP = "map"  # `map(lambda x, y: (f(x), y))`: the targets are what the function returns of them

@@ -185,4 +185,5 @@ ARANGE_FUNCTIONS = frozenset({"torch.arange"})
 PAIR_DATASETS = frozenset({"torch.utils.data.TensorDataset"})  # TensorDataset(x, y): (x, y) pairs
 LOADERS = frozenset({"torch.utils.data.DataLoader"})  # batches of what its dataset holds
 LOADER_DATASET = Param(0, "dataset")
+GET_ITEM = "__getitem__"  # what a Dataset class gives for one sample
 ITERABLE_WRAPPERS = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm"})  # iterate as what they wrap
