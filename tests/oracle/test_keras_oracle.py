@@ -369,6 +369,26 @@ def test_CE105_bce_from_logits_on_sigmoid_output_double_sigmoid_silently():
     assert not rec.matching("does not represent logits")
 
 
+def test_CE105_loss_object_called_in_a_training_loop_applies_the_softmax_twice():
+    """The same loss outside compile() (a GradientTape loop, a train_step, a GAN): `loss(y, model(x))`."""
+    model = identity_model("softmax", 3)
+    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
+    with Recorder() as rec:
+        wrong = float(keras.ops.convert_to_numpy(loss_fn(np.array([0, 1]), model(Z))))
+    assert wrong == pytest.approx(_cce(Y, _softmax(_softmax(Z))), rel=1e-5)  # 0.7275, as through compile()
+    assert not rec.matching("does not represent logits")
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    discriminator = identity_model("sigmoid", 3)
+    doubled = float(keras.ops.convert_to_numpy(bce(Y, discriminator(Z))))
+    assert doubled == pytest.approx(_bce(Y, _sigmoid(_sigmoid(Z))), rel=1e-5)
+
+
+def test_CE107_sparse_loss_called_in_a_training_loop_on_one_hot_targets_raises():
+    model = identity_model("softmax", 4)
+    with pytest.raises(ValueError, match="must have the same shape up until the last dimension"):
+        keras.losses.SparseCategoricalCrossentropy()(_ONEHOT, model(_X4))
+
+
 def test_CE105_sparse_cce_from_logits_on_softmax_output_and_safe_fix():
     yi = np.array([0, 1])
     wrong, rec, _ = evaluate(
