@@ -231,9 +231,9 @@ class KerasFacts(Plugin):
         if name in k.FIT:
             if k.KERAS1_EPOCHS in args.kw:  # Keras 1's name: runs only on Keras <= 2.3, tf.keras <= 2.1, graph mode
                 self.facts.legacy_api = True
-            target = args.get(1, "y")
-            data = args.get(0, "x")
-            if not args.has(1, "y") and isinstance(data, Dataset):
+            target = args.get(1, "y") if name != k.FIT_GENERATOR else UNKNOWN
+            data = args.get(0, "x" if name != k.FIT_GENERATOR else "generator")
+            if (name == k.FIT_GENERATOR or not args.has(1, "y")) and isinstance(data, Dataset):
                 target = data.target
             if isinstance(target, Target):
                 obj.fitted(target)

@@ -122,7 +122,8 @@ MODEL_GROUPS = ("", "models", "engine")
 SEQUENTIAL_CLASS = f"{KERAS}.{SEQUENTIAL}"
 MODEL_CLASS = f"{KERAS}.{MODEL}"
 ADD, POP, COMPILE = "add", "pop", "compile"
-FIT = frozenset({"fit", "train_on_batch"})
+FIT_GENERATOR = "fit_generator"  # Keras 2: fit_generator(generator, steps_per_epoch, ...)
+FIT = frozenset({"fit", "train_on_batch", FIT_GENERATOR})
 APPLY = frozenset({"__call__", "call"})
 CALL = "call"  # what a subclassed model computes
 
