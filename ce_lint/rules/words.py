@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from ..facts.metrics import Evidence
 from ..facts.targets import Target
-from ..vocab import transformers as hf
 
 _ORIGINS = {"literal": "literal labels", "one_hot_sum": "one_hot(...).sum()", "eye_rows": "np.eye(...)[labels]",
             "rows": "ones set row by row"}
