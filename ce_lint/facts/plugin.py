@@ -102,6 +102,11 @@ class Plugin:
     def compare(self, op: str, left: Value, right: Value, node: cst.Comparison) -> Value | None:
         return None
 
+    def comprehension(self, element: Value, node: cst.BaseSimpleComp | cst.DictComp) -> Value | None:
+        """What a comprehension makes, from what its element (a dict's value) is on loop variables
+        the analysis doesn't see."""
+        return None
+
     def iterate(self, iterable: Value, node: cst.CSTNode) -> Value | None:
         """What one element of `iterable` is (`for x, y in loader:`), or None."""
         return None
@@ -143,7 +148,7 @@ class Plugin:
 
 
 ANSWERS = ("call_ext", "call_value", "call_method", "attribute", "subscript", "instantiate", "binary", "compare",
-           "iterate")
+           "iterate", "comprehension")
 TAGS = ("call_ext", "call_method", "attribute", "subscript", "unary", "binary", "comprehension", "element")
 NOTICES = ("store",)
 

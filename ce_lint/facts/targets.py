@@ -15,11 +15,12 @@ from ..vocab import keras as k
 from ..vocab import numpy as npv
 from ..vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, DType, Encoding
 from . import rows
+from .expressions import dotted
 from .plugin import Args, Plugin
 from .values import UNKNOWN, ClassVal, Const, Ext, Func, Instance, Mapping, Seq, Value, literal
 
 OriginKind = Literal["encoder", "one_hot", "argmax", "randint", "dataset", "literal", "one_hot_sum", "eye_rows", "rows",
-                     "directory", "tokenizer", "unique", "map"]
+                     "directory", "tokenizer", "unique", "map", "lookup"]
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,20 @@ class Dataset(Value):
     DataLoader, a Keras directory iterator."""
 
     target: Value
+
+
+@dataclass(eq=False)
+class ClassIndex(Value):
+    """`{name: i for i, name in enumerate(classes)}`: each label's class id, 0 to n-1."""
+
+    node: cst.DictComp
+
+
+@dataclass(eq=False)
+class ClassId(Value):
+    """One label's class id, looked up in a class index or a literal `{"cat": 0, "dog": 1}`."""
+
+    node: cst.Subscript
 
 
 @dataclass(eq=False)
@@ -152,7 +167,7 @@ class TargetFacts(Plugin):
         if name == arrays.ARGMAX and obj is not UNKNOWN:
             return Target(INTEGER, call, Origin("argmax", arrays.ARGMAX))
         if name in npv.LABEL_MAPPINGS and len(args.pos) == 1 and not args.kw and _class_id_map(args.get(0)):
-            return Target(INTEGER, call, Origin("map", f"{name}({{...}})"))
+            return Target(INTEGER, call, Origin("map", f"{name}({dotted(args.pos[0][1]) or '{...}'})"))
         if not (isinstance(obj, Instance) and isinstance(obj.cls, Ext)):
             return None
         if name in sklearn.ENCODE:
@@ -189,6 +204,8 @@ class TargetFacts(Plugin):
         return None
 
     def subscript(self, obj: Value, index: Value, node: cst.Subscript) -> Value | None:
+        if _class_id_map(obj) and not isinstance(index, (Const, Seq)):
+            return ClassId(node)
         if isinstance(obj, Target):
             return obj if not isinstance(index, Seq) else None
         if isinstance(obj, Instance) and isinstance(obj.cls, Ext) and obj.cls.qname in npv.EYE:
@@ -200,6 +217,15 @@ class TargetFacts(Plugin):
             return Seq([UNKNOWN, iterable.target])
         if isinstance(iterable, Enumerated):
             return Seq([UNKNOWN, Seq([UNKNOWN, iterable.dataset.target])])
+        return None
+
+    def comprehension(self, element: Value, node: cst.BaseSimpleComp | cst.DictComp) -> Value | None:
+        if isinstance(node, cst.DictComp):
+            return ClassIndex(node) if _enumerated_names(node) else None
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and isinstance(element, ClassId):
+            looked_up = element.node.value
+            name = f"{dotted(looked_up)}[...]" if dotted(looked_up) else "a class-id dict"
+            return Target(INTEGER, node, Origin("lookup", name))
         return None
 
     def store(self, obj: Value, index: Sequence[Value], value: Value, node: cst.Subscript) -> None:
@@ -266,8 +292,28 @@ def _class_ids(qname: str, call: cst.Call, args: Args) -> Value | None:
     return Seq([UNKNOWN, *([UNKNOWN] if index else []), ids, *([UNKNOWN] if counts else [])], call)
 
 
+def _enumerated_names(node: cst.DictComp) -> bool:
+    """`{name: i for i, name in enumerate(names)}`: each name's position, 0 to n-1."""
+    clause = node.for_in
+    iterated, target = clause.iter, clause.target
+    if clause.ifs or clause.inner_for_in is not None or clause.asynchronous is not None or not (
+            isinstance(iterated, cst.Call) and isinstance(iterated.func, cst.Name)
+            and iterated.func.value == "enumerate" and len(iterated.args) == 1 and iterated.args[0].keyword is None
+            and not iterated.args[0].star):
+        return False  # enumerate(names, 1) counts from 1
+    if not (isinstance(target, cst.Tuple) and len(target.elements) == 2
+            and all(isinstance(e, cst.Element) and isinstance(e.value, cst.Name) for e in target.elements)):
+        return False
+    position, name = (e.value for e in target.elements)
+    return (isinstance(node.value, cst.Name) and isinstance(node.key, cst.Name) and isinstance(position, cst.Name)
+            and isinstance(name, cst.Name) and node.value.value == position.value and node.key.value == name.value
+            and position.value != name.value)
+
+
 def _class_id_map(value: Value) -> bool:
-    """A literal dict that gives each label a distinct class id, 0 to n-1: `{"cat": 0, "dog": 1}`."""
+    """A dict that gives each label a distinct class id, 0 to n-1: `{"cat": 0, "dog": 1}`, or a class index."""
+    if isinstance(value, ClassIndex):
+        return True
     if not isinstance(value, Mapping) or len(value.items) < 2:
         return False
     ids = [v.value for v in value.items.values() if isinstance(v, Const) and type(v.value) is int]
