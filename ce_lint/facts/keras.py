@@ -146,16 +146,10 @@ class KerasFacts(Plugin):
             elif args.has(0, "layers"):
                 model.layers = [UNKNOWN]
             return model
-        outputs = args.get(1, "outputs")
         if not args.has(1, "outputs"):
             return None
         model = KModel(Ext(k.MODEL_CLASS), node=call, kind="functional", depth=self.ev.branch_depth)
-        if isinstance(outputs, Seq):
-            model.outputs = list(outputs.items)
-        elif isinstance(outputs, Mapping):
-            model.outputs = [_named(t, key) for key, t in outputs.items.items()]
-        else:
-            model.outputs = [outputs]
+        model.outputs = _functional_outputs(args)
         return model
 
     def _loss_object(self, cls_name: str, call: cst.Call, args: Args) -> Value | None:
@@ -210,6 +204,8 @@ class KerasFacts(Plugin):
         if method is not None:
             result = self.ev.call_function(method, Args(), call, self_value=model)
             model.outputs = list(result.items) if isinstance(result, Seq) else [result]
+        elif args is not None and args.has(1, "outputs") and _passes_through(cls.method(INIT), args):
+            model.outputs = _functional_outputs(args)  # `CustomModel(inputs, outputs)`: a functional model
         return model
 
     def call_method(self, obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:
@@ -274,6 +270,30 @@ def loss_of(value: Value, node: cst.CSTNode | None) -> Loss | Unknown:
             if name and member[1] == name:  # the function, not the class
                 return Loss(name, node)
     return UNKNOWN
+
+
+INIT = "__init__"
+
+
+def _functional_outputs(args: Args) -> list[Value]:
+    """The output tensors of `Model(inputs, outputs)`: one, a list, or a dict of named outputs."""
+    outputs = args.get(1, "outputs")
+    if isinstance(outputs, Seq):
+        return list(outputs.items)
+    if isinstance(outputs, Mapping):
+        return [_named(t, key) for key, t in outputs.items.items()]
+    return [outputs]
+
+
+def _passes_through(init: Func | None, args: Args) -> bool:
+    """A model subclass's `__init__` that takes Model's arguments as they are given: none, or
+    `(self, *args, **kwargs)` (`**kwargs` alone for keywords)."""
+    if init is None:
+        return True
+    params = init.node.params
+    return (len(params.params) == 1 and not params.posonly_params and not params.kwonly_params
+            and (isinstance(params.star_arg, cst.Param) or not args.pos)
+            and (isinstance(params.star_kwarg, cst.Param) or not args.kw))
 
 
 def _per_output(value: Value, tensors: list[Value], nested: bool) -> list[Value]:

@@ -26,7 +26,9 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their input's
     values (a linear `Activation`, such as mixed precision's float32 `Activation("linear",
     dtype="float32")`, `Flatten`, `Reshape`, a `Lambda` that casts or reshapes) keep the activation
-    before them. Snippets that use Keras names without importing them are read as Keras when the
+    before them. A `keras.Model` subclass with no `call()` of its own, built like a functional model
+    (`CustomModel(inputs, outputs)`, as the guide to overriding `train_step` does), has those
+    outputs. Snippets that use Keras names without importing them are read as Keras when the
     shape is unmistakable (no star import, nothing binds the names, two or more Keras names, one of
     them Keras's own such as `Dense`, and a `compile()` given a loss).
 

@@ -31,8 +31,9 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     The loss may reach it through `compile()` (a string, function or object, by keyword or position,
     through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
     `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
-    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
-    functions on a module-level loss object, or a loss function such as
+    custom training loop under `GradientTape`, in a `train_step` override (of a subclass with its
+    own `call()`, or of one built like a functional model: `CustomModel(inputs, outputs)`), in a
+    GAN's helper functions on a module-level loss object, or a loss function such as
     `keras.losses.binary_crossentropy(y, model(x))`. The output layer may be made by
     `functools.partial(Dense, ...)`; layers that keep their input's values (a linear `Activation`,
     such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
