@@ -4,7 +4,7 @@ A file is read as Keras only when the shape is unmistakable, every condition hol
 
 - it has no star import (which could bind any name);
 - Keras names are used bare (`Sequential`, `Dense`, `Activation`...) or under an unbound `keras.`,
-  `layers.` or `tf.keras.`, at least two different ones, one of them Keras's own (`Dense`, `Conv2D`,
+  `layers.` or `tf.keras.` (`tf.keras.Sequential`, `layers.Dense`), at least two different ones, one of them Keras's own (`Dense`, `Conv2D`,
   `Activation`: PyTorch spells its layers otherwise);
 - nothing in the file binds any of those names (an import, def, class, assignment, parameter, loop
   or `with` target...);
@@ -49,7 +49,7 @@ class _Scan(cst.CSTVisitor):
         self.bound = False
         self.star = False
         self.compiled = False
-        self.layer_attributes: set[str] = set()  # `layers.Dense`, `keras.layers.Dense`, `tf.keras.layers.Dense`
+        self.layer_attributes: set[str] = set()  # `layers.Dense`, `tf.keras.layers.Dense`, `keras.Sequential`
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         if isinstance(node.names, cst.ImportStar):
@@ -99,7 +99,8 @@ class _Scan(cst.CSTVisitor):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         path = _dotted(node.value)
-        if path in k.SNIPPET_LAYER_PATHS and path.split(".")[0] in self.names:
+        if path.split(".")[0] in self.names and (path in k.SNIPPET_LAYER_PATHS or (
+                path in k.SNIPPET_MODEL_PATHS and node.attr.value in (k.SEQUENTIAL, k.MODEL))):
             self.layer_attributes.add(node.attr.value)
 
     def visit_Call(self, node: cst.Call) -> None:

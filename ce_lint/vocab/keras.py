@@ -130,6 +130,7 @@ CALL = "call"  # what a subclassed model computes
 _STAR_LAYERS = frozenset({ACTIVATION, INPUT, INPUT_LAYER, "Flatten", "Dropout"})
 # How a snippet without imports reaches layers (facts/snippets.py): `layers.Dense`, `tf.keras.layers.Dense`.
 SNIPPET_LAYER_PATHS = frozenset({"layers", f"{KERAS}.layers", f"tf.{KERAS}.layers"})
+SNIPPET_MODEL_PATHS = frozenset({KERAS, f"tf.{KERAS}", f"{KERAS}.models", f"tf.{KERAS}.models"})  # keras.Sequential
 
 
 def star_member(name: str) -> str | None:
