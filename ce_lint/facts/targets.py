@@ -201,6 +201,10 @@ class TargetFacts(Plugin):
     def attribute(self, obj: Value, name: str, node: cst.Attribute | None) -> Value | None:
         if isinstance(obj, Target) and name in arrays.LABEL_VIEWS:
             return obj
+        if name == npv.CODES and node is not None and (
+                (isinstance(node.value, cst.Attribute) and node.value.attr.value == npv.CATEGORY_ACCESSOR)
+                or (isinstance(obj, Instance) and isinstance(obj.cls, Ext) and obj.cls.qname == npv.CATEGORICAL)):
+            return Target(INTEGER, node, Origin("map", f"{dotted(node.value).rsplit('.', 1)[-1] or 'Categorical'}.codes"))
         return None
 
     def subscript(self, obj: Value, index: Value, node: cst.Subscript) -> Value | None:

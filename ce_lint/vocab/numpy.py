@@ -61,3 +61,5 @@ FACTORIZE = "pandas.factorize"  # (class ids, classes)
 SHOWN = {UNIQUE: "np.unique(return_inverse=True)", FACTORIZE: "pd.factorize"}  # as messages name them
 # `series.map({"cat": 0, "dog": 1})`: pandas turning labels into the integers a literal dict gives.
 LABEL_MAPPINGS = frozenset({"map", "replace"})
+# `series.cat.codes`, `pd.Categorical(labels).codes`: each label's category number, 0 to n-1.
+CODES, CATEGORY_ACCESSOR, CATEGORICAL = "codes", "cat", "pandas.Categorical"

@@ -35,7 +35,8 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     Targets show their encoding through `to_categorical`, `one_hot`, `np.eye(k)[labels]`,
     `pd.get_dummies`, the scikit-learn encoders, `argmax`, literal label arrays, `load_data()` of
     labelled datasets, a Keras `Tokenizer`'s `texts_to_sequences` (one id per label),
-    `np.unique(..., return_inverse=True)`, `pd.factorize`, a dict of class ids 0..n-1 (a literal
+    `np.unique(..., return_inverse=True)`, `pd.factorize`, pandas category codes
+    (`series.cat.codes`, `pd.Categorical(labels).codes`), a dict of class ids 0..n-1 (a literal
     `{"cat": 0, "dog": 1}` or `{name: i for i, name in enumerate(classes)}`) applied by `.map(...)`
     or looked up in a comprehension (`np.array([label_to_id[l] for l in labels])`),
     `flow_from_directory`/`flow_from_dataframe` by `class_mode` (default `"categorical"`: one-hot;
