@@ -180,6 +180,9 @@ class TargetFacts(Plugin):
                 return Target(INTEGER, call, Origin("tokenizer", name))
             if name in k.FLOW_POSITIONS:
                 return _flow(name, call, args)
+            if name == k.FLOW and obj.cls.qname.endswith(k.IMAGE_DATA_GENERATOR):
+                labels = args.get(k.FLOW_Y.index, k.FLOW_Y.name)
+                return Dataset(labels) if isinstance(labels, Target) else None
         return None
 
     def _samples(self, data: Value, call: cst.Call) -> Value | None:

@@ -248,6 +248,8 @@ DEFAULT_LABEL_MODE = "int"
 FLOW_FROM_DIRECTORY = "flow_from_directory"
 FLOW_FROM_DATAFRAME = "flow_from_dataframe"
 FLOW_POSITIONS = {FLOW_FROM_DIRECTORY: 4, FLOW_FROM_DATAFRAME: 8}  # positional arguments before class_mode
+# `ImageDataGenerator().flow(x, y)`: (x, y) batches of the labels it is given.
+FLOW, FLOW_Y, IMAGE_DATA_GENERATOR = "flow", Param(1, "y"), ".ImageDataGenerator"
 FLOW_Y_COLUMN = Param(3, "y_col")  # of flow_from_dataframe: a list of columns makes multi-label rows
 CLASS_MODE = Param(None, "class_mode")
 CLASS_MODES: dict[str | None, Encoding] = {"categorical": ONE_HOT, "sparse": INTEGER}

@@ -40,7 +40,7 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     `{"cat": 0, "dog": 1}` or `{name: i for i, name in enumerate(classes)}`) applied by `.map(...)`
     or looked up in a comprehension (`np.array([label_to_id[l] for l in labels])`),
     `flow_from_directory`/`flow_from_dataframe` by `class_mode` (default `"categorical"`: one-hot;
-    `"sparse"`: ids), `image_dataset_from_directory` and its siblings by `label_mode` (default
+    `"sparse"`: ids), `ImageDataGenerator().flow(x, y)` by its `y`, `image_dataset_from_directory` and its siblings by `label_mode` (default
     `"int"`), rows set by hand in a zero-filled `(samples, classes)` array (one-hot for
     `y[np.arange(n), labels] = 1` or a loop over integer labels, multi-hot for a loop over each
     row's own labels), and through `tf.data`, `TensorDataset` and `DataLoader` batches.
