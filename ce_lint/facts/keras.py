@@ -15,6 +15,7 @@ from ..names import activation_of, keras_member
 from ..vocab import keras as k
 from ..vocab import tensorflow as tf
 from ..vocab.symbols import SOFTMAX, Param
+from .expressions import dotted
 from .keras_values import (
     Act,
     Compile,
@@ -43,6 +44,7 @@ class KerasFacts(Plugin):
     def __init__(self, ev: Evaluator) -> None:
         super().__init__(ev)
         self.facts = KerasModuleFacts()
+        self._forwarding: dict[cst.CSTNode, Value] = {}  # loss functions that forward to a Keras loss
 
     # -- constructors and functions ----------------------------------------------------
 
@@ -238,13 +240,42 @@ class KerasFacts(Plugin):
             return apply_layer(obj, args.get(0, "inputs"), self.facts)
         return None
 
+    def _forwarded(self, func: Func) -> Value:
+        """`def loss(labels, logits): return keras.losses.sparse_categorical_crossentropy(labels, logits,
+        from_logits=True)`: a function that hands its two arguments, in order, to a Keras loss function
+        is that loss (one Loss per function, shared by every compile() given it)."""
+        if func.node in self._forwarding:
+            return self._forwarding[func.node]
+        self._forwarding[func.node] = UNKNOWN
+        call = _returned_call(func.node)
+        params = func.node.params
+        names = [p.name.value for p in params.params]
+        if call is None or len(names) != 2 or params.posonly_params or params.kwonly_params or isinstance(
+                params.star_arg, cst.Param) or params.star_kwarg is not None or any(arg.star for arg in call.args):
+            return UNKNOWN
+        positional = [arg.value for arg in call.args if arg.keyword is None]
+        if [p.value if isinstance(p, cst.Name) else None for p in positional] != names or not dotted(call.func):
+            return UNKNOWN
+        callee = self.ev.eval(call.func, func.scope)
+        member = keras_member(callee.qname) if isinstance(callee, Ext) else None
+        if member is None or member[0] != "losses" or k.loss_name(member[1]) != member[1]:
+            return UNKNOWN
+        loss = Loss(member[1], call, function=True)
+        flag = next((arg.value for arg in call.args if arg.keyword and arg.keyword.value == "from_logits"), None)
+        if flag is not None:
+            value = literal(self.ev.eval(flag, func.scope))
+            loss.from_logits, loss.from_logits_node = (value if isinstance(value, bool) else UNKNOWN), flag
+        self._forwarding[func.node] = loss
+        return loss
+
     def _compile(self, model: KModel, call: cst.Call, args: Args) -> None:
         tensors = model.output_tensors()
         loss_value, loss_node = args.get_with_node(1, "loss")
         metrics_value = args.get(None, "metrics")
         if not args.has(None, "metrics") and len(args.pos) > 2 and _looks_like_metrics(args.pos[2][0]):
             metrics_value = args.pos[2][0]  # Keras 2 order: optimizer, loss, metrics
-        losses = _per_output(loss_value, tensors, nested=False)
+        losses = [self._forwarded(loss) if isinstance(loss, Func) else loss
+                  for loss in _per_output(loss_value, tensors, nested=False)]
         metrics = _per_output(metrics_value, tensors, nested=True)
         outputs = []
         for tensor, loss, metric in zip(tensors, losses, metrics):
@@ -273,6 +304,21 @@ def loss_of(value: Value, node: cst.CSTNode | None) -> Loss | Unknown:
 
 
 INIT = "__init__"
+
+
+def _returned_call(node: cst.FunctionDef | cst.Lambda) -> cst.Call | None:
+    """The call a function body is: `lambda y, p: f(y, p)`, or a def whose one statement (after a
+    docstring) is `return f(y, p)`."""
+    if isinstance(node, cst.Lambda):
+        return node.body if isinstance(node.body, cst.Call) else None
+    body = list(node.body.body) if isinstance(node.body, cst.IndentedBlock) else []
+    if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) and \
+            isinstance(body[0].body[0].value, cst.SimpleString):
+        body = body[1:]
+    if len(body) != 1 or not isinstance(body[0], cst.SimpleStatementLine) or len(body[0].body) != 1:
+        return None
+    returned = body[0].body[0]
+    return returned.value if isinstance(returned, cst.Return) and isinstance(returned.value, cst.Call) else None
 
 
 def _functional_outputs(args: Args) -> list[Value]:

@@ -4,8 +4,8 @@ A file is read as Keras only when the shape is unmistakable, every condition hol
 
 - it has no star import (which could bind any name);
 - Keras names are used bare (`Sequential`, `Dense`, `Activation`...) or under an unbound `keras.`,
-  `layers.` or `tf.keras.` (`tf.keras.Sequential`, `layers.Dense`), at least two different ones, one of them Keras's own (`Dense`, `Conv2D`,
-  `Activation`: PyTorch spells its layers otherwise);
+  `layers.` or `tf.keras.` (`tf.keras.Sequential`, `layers.Dense`), at least two different ones,
+  one of them Keras's own (`Dense`, `Conv2D`, `Activation`: PyTorch spells its layers otherwise);
 - nothing in the file binds any of those names (an import, def, class, assignment, parameter, loop
   or `with` target...);
 - a `.compile(...)` call is given a loss (a `loss=` keyword, or two positional arguments).

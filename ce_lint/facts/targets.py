@@ -207,7 +207,8 @@ class TargetFacts(Plugin):
         if name == npv.CODES and node is not None and (
                 (isinstance(node.value, cst.Attribute) and node.value.attr.value == npv.CATEGORY_ACCESSOR)
                 or (isinstance(obj, Instance) and isinstance(obj.cls, Ext) and obj.cls.qname == npv.CATEGORICAL)):
-            return Target(INTEGER, node, Origin("map", f"{dotted(node.value).rsplit('.', 1)[-1] or 'Categorical'}.codes"))
+            shown = dotted(node.value).rsplit(".", 1)[-1] or "Categorical"
+            return Target(INTEGER, node, Origin("map", f"{shown}.codes"))
         return None
 
     def subscript(self, obj: Value, index: Value, node: cst.Subscript) -> Value | None:

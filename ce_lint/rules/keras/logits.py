@@ -34,8 +34,11 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     custom training loop under `GradientTape`, in a `train_step` override (of a subclass with its
     own `call()`, or of one built like a functional model: `CustomModel(inputs, outputs)`), in a
     GAN's helper functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`. The output layer may be made by
-    `functools.partial(Dense, ...)`; layers that keep their input's values (a linear `Activation`,
+    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
+    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
+    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
+    The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their
+    input's values (a linear `Activation`,
     such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
     a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
     names without importing them are read as Keras when the shape is unmistakable (no star import,
@@ -107,8 +110,11 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
     custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
     functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`. The output layer may be made by
-    `functools.partial(Dense, ...)`; layers that keep their input's values (a linear `Activation`,
+    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
+    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
+    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
+    The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their
+    input's values (a linear `Activation`,
     such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
     a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
     names without importing them are read as Keras when the shape is unmistakable (no star import,

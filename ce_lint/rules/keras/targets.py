@@ -40,8 +40,9 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     `{"cat": 0, "dog": 1}` or `{name: i for i, name in enumerate(classes)}`) applied by `.map(...)`
     or looked up in a comprehension (`np.array([label_to_id[l] for l in labels])`),
     `flow_from_directory`/`flow_from_dataframe` by `class_mode` (default `"categorical"`: one-hot;
-    `"sparse"`: ids), `ImageDataGenerator().flow(x, y)` by its `y`, `image_dataset_from_directory` and its siblings by `label_mode` (default
-    `"int"`), rows set by hand in a zero-filled `(samples, classes)` array (one-hot for
+    `"sparse"`: ids), `ImageDataGenerator().flow(x, y)` by its `y`, `image_dataset_from_directory`
+    and its siblings by `label_mode` (default `"int"`), rows set by hand in a zero-filled
+    `(samples, classes)` array (one-hot for
     `y[np.arange(n), labels] = 1` or a loop over integer labels, multi-hot for a loop over each
     row's own labels), and through `tf.data`, `TensorDataset` and `DataLoader` batches.
 
@@ -53,7 +54,9 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     then `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in
     a custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
     functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`.
+    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
+    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
+    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
 
     ## Why is this bad?
     The sparse loss expects one integer per sample, the categorical loss one probability row per
