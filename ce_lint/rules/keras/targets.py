@@ -60,8 +60,8 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
 
     ## Why is this bad?
     The sparse loss expects one integer per sample, the categorical loss one probability row per
-    sample. Mixed up, `fit()` (or the loss called in a training loop) stops with a shape error in
-    every Keras version and backend, often after the data pipeline has already run for a while.
+    sample. Mixed up, `fit()` stops with a shape error in every Keras version and backend, often
+    after the data pipeline has already run for a while; so does the loss called in a training loop.
 
     ## Example
     ```python
