@@ -22,7 +22,6 @@ from .values import (
     Instance,
     Mapping,
     Opaque,
-    Scalar,
     Seq,
     Value,
     same,
