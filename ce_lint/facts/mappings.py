@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 import libcst as cst
 
+from ..vocab import python
 from .plugin import Args
 from .values import UNKNOWN, Const, Mapping, Scalar, Value
 
-DICT = "builtins.dict"
+DICT = python.DICT
 _READS = frozenset({"get", "keys", "values", "items", "copy", "__getitem__"})
 
 

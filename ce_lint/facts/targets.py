@@ -10,7 +10,7 @@ import libcst as cst
 
 from .. import vocab
 from ..names import keras_member
-from ..vocab import arrays, sklearn, tensorflow, torch
+from ..vocab import arrays, python, sklearn, tensorflow, torch
 from ..vocab import keras as k
 from ..vocab import numpy as npv
 from ..vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, DType, Encoding
@@ -248,7 +248,7 @@ class TargetFacts(Plugin):
         obj.encoding, obj.node = shown, node
 
 
-ENUMERATE = "builtins.enumerate"
+ENUMERATE = python.ENUMERATE
 
 
 def _takes_two(function: Func) -> bool:

@@ -9,6 +9,8 @@ PY = "python"
 BUILTINS = "builtins"  # the module the evaluator resolves builtin names to
 MATH = "math"
 ZIP = f"{BUILTINS}.zip"  # a comprehension over zip(a, b) binds an entry of each
+DICT = f"{BUILTINS}.dict"
+ENUMERATE = f"{BUILTINS}.enumerate"
 # An array library for the numerics: `sum(...)` is a reduction by its name, as `np.sum` is.
 LIBRARY = Library(PY, roots=(BUILTINS, MATH), gate=(f"{MATH}.log(", f"from {MATH} import"), arrays=True)
 
