@@ -170,6 +170,15 @@ def text_in(text: str, where: t.Range, encoding: str) -> str:
     return text[offset_of(text, where.start, encoding):offset_of(text, where.end, encoding)]
 
 
+def lines_added_above(action: t.CodeAction, uri: str, line: int) -> int:
+    """How many lines the action's edits add above `line` (an inserted import moves the finding down)."""
+    edit = action.edit
+    assert edit is not None
+    edits = edit.document_changes[0].edits if edit.document_changes else edit.changes[uri]
+    return sum(e.new_text.count("\n") - (e.range.end.line - e.range.start.line) for e in edits
+               if e.range.end.line < line)
+
+
 def apply_edits(text: str, edits: list[t.TextEdit], encoding: str) -> str:
     spans = sorted(((offset_of(text, e.range.start, encoding), offset_of(text, e.range.end, encoding), i, e.new_text)
                     for i, e in enumerate(edits)), reverse=True)
@@ -336,10 +345,11 @@ async def test_every_fixture_quick_fix_removes_its_finding() -> None:
                        if a.diagnostics and a.diagnostics[0].code == finding["code"] and a.diagnostics[0].range == diagnostic.range]
             unsafe = " (unsafe)" if finding["fix"]["applicability"] == "unsafe" else ""
             assert actions[0].title == finding["fix"]["message"] + unsafe
+            line = diagnostic.range.start.line + lines_added_above(actions[0], uri, diagnostic.range.start.line)
             version = client.change(uri, client.apply(uri, actions[0]))
             left = [d for d in await client.diagnostics(uri, version)
-                    if d.code == finding["code"] and d.range.start.line == diagnostic.range.start.line]
-            assert left == [], (finding, client.texts[uri].splitlines()[diagnostic.range.start.line])
+                    if d.code == finding["code"] and d.range.start.line == line]
+            assert left == [], (finding, client.texts[uri].splitlines()[line])
             client.lsp.text_document_did_close(t.DidCloseTextDocumentParams(t.TextDocumentIdentifier(uri=uri)))
             client.published.clear()
 

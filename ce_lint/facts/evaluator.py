@@ -17,6 +17,7 @@ import libcst as cst
 
 from ..names import canonical
 from . import mappings
+from .containers import LIST_MUTATORS
 from .expressions import Expressions, dotted
 from .plugin import ANSWERS, NOTICES, TAGS, Args, Loop, Plugin, Scope, overrides
 from .tags import Tags
@@ -48,6 +49,8 @@ class Evaluator(Expressions):
         self.functions: list[Func] = []
         self.classes: list[ClassVal] = []
         self._instances: dict[ClassVal, Value] = {}  # the first instance of each class, reused for entry runs
+        # `x op= v` answered by a plugin: the new value's id -> (the new value, the value it was made from).
+        self._accumulated: dict[int, tuple[Value, Value]] = {}
         self.plugins = [plugin(self) for plugin in plugin_types]
         self.conflicts: list[str] = []  # events two plugins answered (a bug: owners are disjoint)
         self._answers = {hook: [p for p in self.plugins if overrides(p, hook)] for hook in ANSWERS}
@@ -182,8 +185,24 @@ class Evaluator(Expressions):
             values = [o.get(name, before.get(name, _MISSING)) for o in outcomes]
             present = [v for v in values if isinstance(v, Value)]
             first = present[0]
-            merged[name] = first if all(same(first, v) for v in present) else UNKNOWN
+            merged[name] = first if all(same(first, v) for v in present) else self._accumulation(
+                before.get(name), present)
         scope.vars = merged
+
+    def _accumulation(self, before: Value | None, values: list[Value]) -> Value:
+        """`total += x` in a loop (or an `if`): the branch that accumulated, when only one did and it
+        started from the value the name had before; UNKNOWN otherwise."""
+        changed = {id(v): v for v in values if v is not before}
+        if before is None or len(changed) != 1:
+            return UNKNOWN
+        value = start = next(iter(changed.values()))
+        for _ in range(64):
+            if value is before:
+                return start
+            if id(value) not in self._accumulated:
+                break
+            value = self._accumulated[id(value)][1]
+        return UNKNOWN
 
     def exec_class(self, node: cst.ClassDef, scope: Scope) -> None:
         bases = [self.eval(arg.value, scope) for arg in node.bases]
@@ -207,8 +226,7 @@ class Evaluator(Expressions):
             if small.value is not None:
                 self.assign(small.target, self.eval(small.value, scope), scope)
         elif isinstance(small, cst.AugAssign):
-            self.eval(small.value, scope)
-            self.assign(small.target, UNKNOWN, scope)
+            self._augmented(small, scope)
         elif isinstance(small, cst.Expr):
             self.eval(small.value, scope)
         elif isinstance(small, cst.Return):
@@ -226,8 +244,27 @@ class Evaluator(Expressions):
                     scope.vars[head] = Ext(head)
         elif isinstance(small, cst.ImportFrom):
             self._import_from(small, scope)
-        elif isinstance(small, (cst.Raise, cst.Assert, cst.Del)):
+        elif isinstance(small, cst.Del):
             self.eval_children(small, scope)
+            deleted = [e.value for e in small.target.elements] if isinstance(small.target, cst.Tuple) else [
+                small.target]
+            for gone in deleted:
+                if isinstance(gone, cst.Subscript):
+                    self.assign(gone, UNKNOWN, scope)  # del layers[-1]
+        elif isinstance(small, (cst.Raise, cst.Assert)):
+            self.eval_children(small, scope)
+
+    def _augmented(self, small: cst.AugAssign, scope: Scope) -> None:
+        value = self.eval(small.value, scope)
+        target = self.eval(small.target, scope) if isinstance(small.target, (cst.Name, cst.Attribute)) else UNKNOWN
+        op = type(small.operator).__name__.removesuffix("Assign")
+        if isinstance(target, Seq) and op == "Add":
+            self.extend_list(target, value)  # `layers += [...]` changes the list itself
+            return
+        new = self.dispatch("augmented", lambda: UNKNOWN, op, target, value, small)
+        if new is not UNKNOWN:
+            self._accumulated[id(new)] = (new, target)
+        self.assign(small.target, new, scope)
 
     def _import_from(self, small: cst.ImportFrom, scope: Scope) -> None:
         names = small.names
@@ -250,7 +287,7 @@ class Evaluator(Expressions):
             scope.vars[target.value] = value
         elif isinstance(target, (cst.Tuple, cst.List)):
             elements = target.elements
-            items = value.items if isinstance(value, Seq) else None
+            items = value.items if isinstance(value, Seq) and not value.open else None
             exact = items is not None and len(items) == len(elements) and not any(
                 isinstance(e, cst.StarredElement) for e in elements
             )
@@ -260,13 +297,16 @@ class Evaluator(Expressions):
             obj = self.eval(target.value, scope)
             if isinstance(obj, Instance):
                 obj.attrs[target.attr.value] = value
+            else:
+                obj.changed()
         elif isinstance(target, cst.Subscript):
             self._store(target, value, scope)
         elif isinstance(target, cst.StarredElement):
             self.assign(target.value, UNKNOWN, scope)
 
     def _store(self, target: cst.Subscript, value: Value, scope: Scope) -> None:
-        """`obj[index] = value`: a dict the analysis knows gets the key; plugins hear of the rest."""
+        """`obj[index] = value`: a dict the analysis knows gets the key; plugins hear of the rest, and the
+        object forgets what it knew of its items."""
         obj = self.eval(target.value, scope)
         index = [self.eval(e.slice.value, scope) if isinstance(e.slice, cst.Index) else UNKNOWN
                  for e in target.slice]
@@ -274,6 +314,7 @@ class Evaluator(Expressions):
             mappings.store(obj, target, index, value, self.branch_depth)
             return
         self.notify("store", obj, index, value, target)
+        obj.changed()  # layers[-1] = ...: which item changed is not followed
 
     # -- calls -------------------------------------------------------------------------
 
@@ -286,7 +327,8 @@ class Evaluator(Expressions):
                 return Partial(args.pos[0][0], Args(args.pos[1:], dict(args.kw), args.starred))
             if qname == mappings.DICT and not args.pos and not args.starred:
                 return mappings.from_keywords(node, args, self.branch_depth)
-            return self.dispatch("call_ext", lambda: Instance(Ext(qname), node=node), qname, node, args)
+            return self.dispatch("call_ext", lambda: self.python_call(qname, node, args) or Instance(
+                Ext(qname), node=node), qname, node, args)
         if isinstance(func, Partial):
             given = func.args
             merged = Args(given.pos + args.pos, {**given.kw, **args.kw}, given.starred or args.starred)
@@ -299,6 +341,8 @@ class Evaluator(Expressions):
             obj = func.obj
             if isinstance(obj, Mapping):
                 return mappings.method(obj, func.name, node, args, self.branch_depth)
+            if isinstance(obj, Seq) and func.name in LIST_MUTATORS:
+                return self.mutate_list(obj, func.name, node, args)
             if isinstance(obj, Instance) and isinstance(obj.cls, ClassVal):
                 method = obj.cls.method(func.name)
                 if method is not None:

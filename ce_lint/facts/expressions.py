@@ -10,6 +10,7 @@ import libcst as cst
 from ..names import canonical
 from ..vocab import keras as k
 from ..vocab import python
+from .containers import Containers
 from .plugin import Args, Scope
 from .tags import NO_TAGS
 from .values import (
@@ -33,7 +34,7 @@ _INT_OPERATORS: dict[str, Callable[[int, int], int | None]] = {
     "FloorDivide": lambda a, b: a // b if b else None}
 
 
-class Expressions:
+class Expressions(Containers):
     """The expression half of the Evaluator."""
 
     star_modules: list[str]
@@ -125,8 +126,12 @@ class Expressions:
                     isinstance(key, str) for key in value.items):
                 for key, item in value.items.items():  # `**cfg` of a dict the analysis knows key by key
                     args.kw[str(key)] = (item, value.value_nodes.get(key, arg.value))
+            elif arg.star == "*" and isinstance(value, Seq) and not value.open:
+                args.pos.extend((item, arg.value) for item in value.items)  # f(*[a, b]) is f(a, b)
             elif arg.star:
                 args.starred = True
+                if arg.star == "*":
+                    args.spread.append((len(args.pos), value))
             elif arg.keyword is not None:
                 args.kw[arg.keyword.value] = (value, arg.value)
             else:
@@ -144,6 +149,8 @@ class Expressions:
         if len(node.slice) > 1:  # y[:, 0]: a tuple index
             index = Seq([UNKNOWN] * len(node.slice), node)
         if isinstance(base, Seq) and isinstance(index, Const) and isinstance(index.value, int):
+            if base.open and index.value >= 0:
+                return UNKNOWN  # an open list's first items are not known
             try:
                 return base.items[index.value]
             except IndexError:
@@ -187,12 +194,17 @@ class Expressions:
         return self._sequence(node, scope)
 
     def _sequence(self, node: cst.List | cst.Tuple, scope: Scope) -> Value:
-        items = []
-        starred = False
+        items: list[Value] = []
+        counted = True
         for element in node.elements:
-            items.append(self.eval(element.value, scope))
-            starred = starred or isinstance(element, cst.StarredElement)
-        return UNKNOWN if starred else Seq(items, node)
+            value = self.eval(element.value, scope)
+            if isinstance(element, cst.StarredElement):
+                counted = self.spread(items, value) and counted
+            else:
+                items.append(value)
+        if isinstance(node, cst.List):
+            return self.new_list(items, node, open_=not counted)
+        return Seq(items, node, open=not counted)
 
     def _eval_Dict(self, node: cst.Dict, scope: Scope) -> Value:
         mapping = Mapping({}, node, depth=self.branch_depth)
@@ -226,7 +238,8 @@ class Expressions:
             result = _INT_OPERATORS[op](left.value, right.value)
             if result is not None:
                 return Const(result, node)
-        return self.dispatch("binary", lambda: UNKNOWN, op, left, right, node)
+        return self.dispatch("binary", lambda: (op == "Add" and self.concatenated(left, right, node)) or UNKNOWN, op,
+                             left, right, node)
 
     def _eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Value:
         left = self.eval(node.left, scope)
@@ -290,10 +303,16 @@ class Expressions:
         return self.dispatch("element", lambda: UNKNOWN, iterable, node)
 
     def _eval_ListComp(self, node: cst.ListComp, scope: Scope) -> Value:
+        made = self._comprehension(node, scope, [node.elt])
+        if made is not UNKNOWN and not isinstance(made, Opaque):
+            return made  # what a plugin says it makes (`[index[label] for label in labels]`: class ids)
+        # Else a list of items the analysis can't count, with the tags of its elements (`[max(q, eps) for q in p]`).
+        return self.new_list([], node, open_=True).tagged(made.tags)
+
+    def _eval_SetComp(self, node: cst.SetComp | cst.GeneratorExp, scope: Scope) -> Value:
         return self._comprehension(node, scope, [node.elt])
 
-    _eval_SetComp = _eval_ListComp
-    _eval_GeneratorExp = _eval_ListComp
+    _eval_GeneratorExp = _eval_SetComp
 
     def _eval_DictComp(self, node: cst.DictComp, scope: Scope) -> Value:
         return self._comprehension(node, scope, [node.key, node.value])

@@ -143,7 +143,7 @@ class KerasFacts(Plugin):
             model = KModel(Ext(k.SEQUENTIAL_CLASS), node=call, kind="sequential", depth=self.ev.branch_depth)
             layers = args.get(0, "layers")
             if isinstance(layers, Seq):
-                model.layers = list(layers.items)
+                model.layers = [UNKNOWN] * layers.open + list(layers.items)  # open: only its last layers are known
                 model.output_tensors(self.facts)  # records the softmax layers it applies
             elif args.has(0, "layers"):
                 model.layers = [UNKNOWN]

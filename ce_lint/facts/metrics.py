@@ -253,15 +253,17 @@ class MetricsFacts(Plugin):
             return None
         if not functional and not name[:1].isupper():
             return None
+        prefixes = tm.FUNCTIONAL_TASK_PREFIXES if functional else tm.TASK_PREFIXES
+        prefix = next((p for p in prefixes if name.startswith(p) and (functional or name[len(p):][:1].isupper())),
+                      None)
         task_value, task_node = args.get_with_node(None if functional else 0, "task")
-        if functional and not args.has(None, "task") and len(args.pos) > 2:
+        if functional and prefix is None and not args.has(None, "task") and len(args.pos) > 2:
             task_value, task_node = args.pos[2]
-        prefix = next((p for p in tm.TASK_PREFIXES if name.startswith(p) and name[len(p):][:1].isupper()), None)
-        given = tm.TASK_PREFIXES[prefix] if prefix else literal(task_value)
+        given = prefixes[prefix] if prefix else literal(task_value)
         task = given if isinstance(given, str) and given in tm.TASKS else UNKNOWN
+        count_at = 2 if functional and prefix else (None if prefix is None else 0)  # multiclass_f1_score(p, t, 3)
         metric = TMetric(name, task, call, task_node if prefix is None else None, prefix is None,
-                         args.has(None, "average") or args.starred,
-                         _count(args, None if prefix is None else 0))
+                         args.has(None, "average") or args.starred, _count(args, count_at))
         if functional:
             metric.wrapper = False
             self._use(metric, args, call)
@@ -332,6 +334,13 @@ class MetricsFacts(Plugin):
                 return obj
             if name in tm.CALLS:
                 return self.call_value(obj, call, args)
+        if isinstance(obj, HFConfig) and name == hf.UPDATE:
+            changes = args.get(0, None)
+            if isinstance(changes, Mapping) and not args.starred:  # config.update({"problem_type": ...})
+                obj.attrs.update({key: value for key, value in changes.items.items() if isinstance(key, str)})
+            else:
+                obj.attrs.update({key: UNKNOWN for key in hf.SETTINGS})
+            return Const(None, call)
         return None
 
     def tag_call_method(self, obj: Value, name: str, call: cst.Call, args: Args,

@@ -54,6 +54,8 @@ class Args:
     pos: list[tuple[Value, cst.CSTNode]] = field(default_factory=list)
     kw: dict[str, tuple[Value, cst.CSTNode]] = field(default_factory=dict)
     starred: bool = False  # *args or **kwargs: positions and names beyond those seen are unknown
+    # What `*args` the analysis can't count were given: (how many positional arguments came before, the value).
+    spread: list[tuple[int, Value]] = field(default_factory=list)
 
     def get(self, index: int | None, name: str | None = None) -> Value:
         return self.get_with_node(index, name)[0]
@@ -111,6 +113,10 @@ class Plugin:
         """What one element of `iterable` is (`for x, y in loader:`), or None."""
         return None
 
+    def augmented(self, op: str, target: Value, value: Value, node: cst.AugAssign) -> Value | None:
+        """`target op= value` (op: "Add", "Multiply"...): the new value of the target."""
+        return None
+
     # -- tags ------------------------------------------------------------------------------------
 
     def tag_call_ext(self, qname: str, call: cst.Call, args: Args, answer: Value | None) -> Tags | None:
@@ -148,7 +154,7 @@ class Plugin:
 
 
 ANSWERS = ("call_ext", "call_value", "call_method", "attribute", "subscript", "instantiate", "binary", "compare",
-           "iterate", "comprehension")
+           "iterate", "comprehension", "augmented")
 TAGS = ("call_ext", "call_method", "attribute", "subscript", "unary", "binary", "comprehension", "element")
 NOTICES = ("store",)
 

@@ -40,6 +40,9 @@ class Value:
         value.tags = self.tags.merged(tags)
         return value
 
+    def changed(self) -> None:
+        """One of its items or attributes was replaced or deleted in a way the analysis doesn't follow."""
+
 
 class Unknown(Value):
     __slots__ = ()
@@ -86,10 +89,18 @@ class Const(Value):
 
 @dataclass(eq=False)
 class Seq(Value):
-    """A list or tuple literal (or a result known to be one)."""
+    """A list or tuple literal (or a result known to be one). An open one is a list filled in ways the
+    analysis can't count (appends in a loop, `*rest`): `items` are then only its known last items."""
 
     items: list[Value]
     node: cst.CSTNode | None = None
+    open: bool = False
+    depth: int = 0  # the branch depth it was made at: a change made deeper may not have happened
+
+    def changed(self) -> None:
+        """Only what is added after this is known."""
+        self.items.clear()
+        self.open = True
 
 
 @dataclass(eq=False)

@@ -10,7 +10,7 @@ import libcst as cst
 from ..facts import ModuleFacts
 from ..facts.metrics import HFModel
 from ..facts.targets import Target
-from ..facts.values import UNKNOWN, Mapping, Value
+from ..facts.values import UNKNOWN, Const, Mapping, Value
 from ..fixes import Edits, code, edits, parenthesised, string_with, with_keyword
 from ..vocab import transformers as hf
 from ..vocab.symbols import FLOAT, INT, INTEGER, MULTI_HOT, DType
@@ -105,8 +105,13 @@ def _class_count(model: HFModel) -> int:
 
 
 def _hf_fix(facts: ModuleFacts, model: HFModel, key: str, value: str) -> Edits | None:
-    """Set `key=value` where the model's config gets it: the keyword already written (in the model's
-    call or its config's), else a new keyword of the model's `from_pretrained(...)`."""
+    """Set `key=value` where the model's config gets it: the string assigned later (`config.problem_type =
+    "..."`), the keyword already written (in the model's call or its config's), else a new keyword of the
+    model's `from_pretrained(...)`."""
+    assigned = model.config.attrs.get(key)
+    if key == "problem_type" and isinstance(assigned, Const):  # config.problem_type = "...", set later
+        text = string_with(assigned.node, value.strip('"'))
+        return edits((assigned.node, text.strip() if text else None))
     node = model.setting_node(key)
     if node is not None and key not in model.config.attrs:
         if key == "problem_type":
@@ -151,7 +156,11 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
       `problem_type="multi_label_classification"`;
     - integer class ids (`LabelEncoder`) with `problem_type="multi_label_classification"`.
 
-    Float multi-hot labels without `problem_type` are fine: transformers infers multi-label.
+    `problem_type` and `num_labels` are read where they are given at construction
+    (`from_pretrained(..., problem_type=...)`, `AutoConfig.from_pretrained(..., problem_type=...)`)
+    and where they are set afterwards: `config.problem_type = ...`, `model.config.problem_type =
+    ...`, `config.update({...})`, `setattr(config, ...)`. Float multi-hot labels without
+    `problem_type` are fine: transformers infers multi-label.
 
     ## Why is this bad?
     When `config.problem_type` is not set, the model picks its loss at the first labelled
@@ -192,7 +201,8 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     ## Fix safety
     The fix sets `num_labels=2` (or the number of classes `id2label` names) instead of 1, casts
     integer multi-hot labels to float where they are passed as `labels=` (`labels.float()`), or
-    sets `problem_type="single_label_classification"` for class ids. It is unsafe: the model's
+    sets `problem_type="single_label_classification"` for class ids (where it is written, also in
+    a later `config.problem_type = ...`). It is unsafe: the model's
     head, its output shape and the loss it trains change, and a checkpoint saved with the old
     configuration no longer matches.
 

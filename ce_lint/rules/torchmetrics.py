@@ -10,6 +10,7 @@ from ..facts import ModuleFacts
 from ..facts.metrics import MetricUse, TMetric
 from ..facts.targets import Target
 from ..facts.torch import TTensor
+from ..facts.values import Value
 from ..fixes import Edits, code, edits, string_with, with_keyword
 from ..vocab import torchmetrics as tm
 from ..vocab.symbols import (
@@ -39,6 +40,14 @@ CE401_BINARY = Message(
     ERROR, "task='binary' on a {units}-unit {what} output ({output}): binary metrics want one score per sample, so "
     "against class ids this fails ('Predictions and targets are expected to have the same shape') and against "
     "one-hot targets every cell is scored as its own sample; use task='multiclass', num_classes={units}", _RETASK)
+CE401_BINARY_IDS = Message(
+    ERROR, "task='binary' on the class ids of a {units}-unit {what} output ({output}): binary metrics expect 0/1 "
+    "predictions and fail ('Detected the following values in `preds`') at the first class id above 1; use "
+    "task='multiclass', num_classes={units}", _RETASK)
+CE401_BINARY_COUNT = Message(
+    ERROR, "task='binary' with num_classes={count}: binary metrics ignore num_classes and expect 0/1 targets, so they "
+    "fail ('Detected the following values in `target`') at the first class id above 1; use task='multiclass'",
+    _RETASK)
 CE401_AVERAGES = Message(
     WARNING, "{metric} averages over classes ('macro') by default, but {wrapper}(task=\"{task}\") on {wrapper_at} "
     "averages over samples ('micro'): the two report different numbers for the same predictions; pass the same "
@@ -122,14 +131,42 @@ def _task_mismatch(facts: ModuleFacts, use: MetricUse) -> Finding | None:
             fix, replacement = _retasked(facts, metric, "multilabel", units) if units else _retasked(
                 facts, metric, "binary")
             return CE401_SIGMOID.at(facts, metric.node, fix, use=use.node, sigmoid=preds.node, replacement=replacement)
-    if metric.task == "binary" and isinstance(preds, TTensor) and preds.act in (SOFTMAX, "linear", LOG_SOFTMAX) \
-            and isinstance(preds.units, int) and preds.units > 1 and not preds.batch_axis \
-            and not (preds.act == "linear" and _multilabel_training(facts, preds.units)):
-        what = "logit" if preds.act == "linear" else preds.act
-        fix, replacement = _retasked(facts, metric, "multiclass", preds.units)
-        return CE401_BINARY.at(facts, metric.node, fix, units=preds.units, what=what, output=preds.node,
+    if metric.task != "binary":
+        return None
+    width = _classes(preds)
+    if isinstance(preds, TTensor) and width and not (preds.act == "linear" and _multilabel_training(facts, width)):
+        fix, replacement = _retasked(facts, metric, "multiclass", width)
+        return CE401_BINARY.at(facts, metric.node, fix, units=width, what=_what(preds), output=preds.node,
                                replacement=replacement)
+    source = facts.torch.argmax_of.get(preds.node) if isinstance(preds, Target) and preds.encoding == INTEGER else None
+    width = _classes(source)
+    if source is not None and width and width > 2:  # class ids of two classes are 0/1: binary is right
+        fix, replacement = _retasked(facts, metric, "multiclass", width)
+        return CE401_BINARY_IDS.at(facts, metric.node, fix, units=width, what=_what(source), output=source.node,
+                                   replacement=replacement)
     return None
+
+
+def _classes(tensor: Value | None) -> int | None:
+    """The width of an output over C > 1 classes (softmax, log_softmax or logits of `nn.Linear(k, C)`)."""
+    if isinstance(tensor, TTensor) and tensor.act in (SOFTMAX, "linear", LOG_SOFTMAX) and isinstance(
+            tensor.units, int) and tensor.units > 1 and not tensor.batch_axis:
+        return tensor.units
+    return None
+
+
+def _what(tensor: TTensor) -> str:
+    return "logit" if tensor.act == "linear" else tensor.act
+
+
+def _binary_with_classes(facts: ModuleFacts, metric: TMetric) -> Finding | None:
+    """task="binary" given num_classes > 2: it contradicts itself."""
+    count = metric.num_classes
+    class_form = not metric.wrapper and metric.name[:1].isupper()  # BinaryAccuracy takes no class count
+    if metric.task != "binary" or class_form or type(count) is not int or count <= 2:
+        return None
+    fix, replacement = _retasked(facts, metric, "multiclass", count)
+    return CE401_BINARY_COUNT.at(facts, metric.node, fix, count=count, replacement=replacement)
 
 
 def _average_pairs(facts: ModuleFacts) -> Iterator[tuple[TMetric, TMetric]]:
@@ -149,7 +186,7 @@ def _average_pairs(facts: ModuleFacts) -> Iterator[tuple[TMetric, TMetric]]:
 
 
 @rule("CE401", "torchmetrics-task-mismatch", "torchmetrics task contradicts the predictions or targets",
-      CE401_MULTI_HOT, CE401_SIGMOID, CE401_BINARY, CE401_AVERAGES)
+      CE401_MULTI_HOT, CE401_SIGMOID, CE401_BINARY, CE401_BINARY_IDS, CE401_BINARY_COUNT, CE401_AVERAGES)
 def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -160,7 +197,11 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     - `task="multiclass"` fed multi-hot targets (`MultiLabelBinarizer`, `one_hot(...).sum(...)`,
       literal rows with several ones) or sigmoid probabilities;
     - `task="binary"` fed an output with more than one unit (softmax, log_softmax or logits of
-      `nn.Linear(k, C)`, C > 1);
+      `nn.Linear(k, C)`, C > 1, also where C is a module-level constant such as
+      `NUM_CLASSES = len(CLASSES)`), or the class ids of one with more than two (`argmax(dim=1)`,
+      `torch.max(logits, 1)`), or given `num_classes` > 2; in the `task=` wrappers, the
+      `Binary*` classes and the functional forms (`f1_score(..., task="binary")`,
+      `binary_accuracy(...)`);
     - `Accuracy(task="multiclass")` and `MulticlassAccuracy` (likewise `F1Score`, `Precision`,
       `Recall`...) both used without `average=`: they report different numbers for the same
       predictions.
@@ -220,6 +261,11 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
         found = _task_mismatch(facts, use)
         if found is not None and use.metric.node not in reported:
             reported.add(use.metric.node)
+            yield found
+    for metric in [*facts.metrics.metrics, *(use.metric for use in facts.metrics.uses)]:
+        found = _binary_with_classes(facts, metric) if metric.node not in reported else None
+        if found is not None:
+            reported.add(metric.node)
             yield found
     for metric, wrapper in _average_pairs(facts):
         if metric.node in reported:

@@ -18,7 +18,7 @@ from types import ModuleType
 from typing import TypeVar
 
 from . import jax, keras, numpy, python, sklearn, tensorflow, torch, torchmetrics, transformers
-from .symbols import ArrayFunction, Conversion, Library, Member, Range, Sampler, TensorLoss
+from .symbols import ArrayFunction, Conversion, Library, Member, Param, Range, Sampler, TensorLoss
 
 MODULES: tuple[ModuleType, ...] = (keras, tensorflow, torch, numpy, jax, python, sklearn, torchmetrics, transformers)
 LIBRARIES: tuple[Library, ...] = tuple(module.LIBRARY for module in MODULES)
@@ -47,6 +47,7 @@ LOSS_FUNCTIONS = _merged("LOSS_FUNCTIONS", TensorLoss)  # functions computing a 
 CONVERSIONS = _merged("CONVERSIONS", Conversion)
 RANGES = _merged("RANGES", Range)  # functions making evenly spaced numbers (`np.arange`)
 SAMPLERS = _merged("SAMPLERS", Sampler)  # functions drawing samples from log-probabilities
+CLASS_PICK_FUNCTIONS = _merged("CLASS_PICK_FUNCTIONS", Param)  # argmax/max over an axis: a class per row
 ONE_HOT_FUNCTIONS = _union("ONE_HOT_FUNCTIONS")
 ARGMAX_FUNCTIONS = _union("ARGMAX_FUNCTIONS")
 ZEROS_FUNCTIONS = _union("ZEROS_FUNCTIONS")  # label arrays written cell by cell

@@ -19,6 +19,7 @@ KEEP_VALUES = KEEP_SHAPE | {"numpy", "astype", "copy", "squeeze", "unsqueeze", "
 KEEP_LABELS = MOVES | {"float", "double", "long", "int", "astype", "copy", "numpy", "to_numpy", "toarray", "todense"}
 KEEP_INTEGER_LABELS = frozenset({"reshape", "flatten", "ravel", "squeeze", "view"})
 LABEL_VIEWS = frozenset({"values", "data"})  # attributes that give the same labels (pandas, torch)
+TENSOR_VIEWS = frozenset({"data"})  # attributes that give the same tensor (output.data.max(1))
 
 ARGMAX = "argmax"
 SUM = "sum"

@@ -38,7 +38,9 @@ SAMPLERS = {f"{NP}.random.choice": Sampler(Param(None, "p"))}  # `choice(n, p=np
 
 ONE_HOT_FUNCTIONS = frozenset({"pandas.get_dummies"})
 ARGMAX_FUNCTIONS = frozenset({f"{NP}.argmax"})
+CLASS_PICK_FUNCTIONS = {f"{NP}.argmax": Param(1, "axis")}  # np.argmax(probs, axis=1): the class of each row
 EYE = frozenset({f"{NP}.eye", f"{NP}.identity"})  # `np.eye(n)[labels]`: one-hot rows
+STACKS = frozenset({f"{NP}.stack", f"{NP}.vstack"})  # samples stacked into a batch (as torch.stack)
 RANDINT = f"{NP}.random.randint"
 RANDINT_SIZE = Param(2, "size")
 CONVERSIONS = {

@@ -11,6 +11,9 @@ MATH = "math"
 ZIP = f"{BUILTINS}.zip"  # a comprehension over zip(a, b) binds an entry of each
 DICT = f"{BUILTINS}.dict"
 ENUMERATE = f"{BUILTINS}.enumerate"
+LEN = f"{BUILTINS}.len"
+SETATTR = f"{BUILTINS}.setattr"
+MAPPINGS = frozenset({DICT, "collections.OrderedDict"})  # calls that build a dict
 # An array library for the numerics: `sum(...)` is a reduction by its name, as `np.sum` is.
 LIBRARY = Library(PY, roots=(BUILTINS, MATH), gate=(f"{MATH}.log(", f"from {MATH} import"), arrays=True)
 

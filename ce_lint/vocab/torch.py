@@ -36,7 +36,8 @@ LIBRARY = Library(
     "torch", roots=("torch",), gate=("torch", "cross_entropy"), arrays=True, traced=True,
     spellings=(Spelling("torch.nn.modules", NN, last_only=True, alone=False),  # torch.nn.modules.loss.BCELoss
                *(Spelling(root, "lightning", last_only=True, alone=False)
-                 for root in ("pytorch_lightning", "lightning.pytorch", "lightning"))))
+                 for root in ("pytorch_lightning", "lightning.pytorch", "lightning_fabric", "lightning")),
+               Spelling("skorch", "skorch", last_only=True, alone=False)))  # skorch.classifier.NeuralNetClassifier
 
 # How messages spell the usual aliases: `F.softmax`, `nn.Softmax`.
 _SHORT = {F: "F", NN: "nn"}
@@ -72,6 +73,7 @@ ARRAY_FUNCTIONS = {
     "torch.round": _fn(ROUND),
     "torch.mean": _fn(MEAN),
 }
+SUM_FUNCTIONS = frozenset({"torch.sum"})
 # Tensor methods that do the same (only torch tensors have them).
 _METHOD_DIM = Param(0, "dim")
 ARRAY_METHODS = {
@@ -125,6 +127,19 @@ CONVERSIONS = {
 # Modules (`torch.nn.X`), by name.
 LINEAR = "Linear"
 LINEAR_UNITS = Param(1, "out_features")
+# Layers whose output is as raw as a Linear's (logits of unknown width: the class axis of a conv is dim 1).
+RAW_MODULES = frozenset({"Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d",
+                         "LazyConv1d", "LazyConv2d", "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+                         "LazyConvTranspose3d", "Bilinear"})
+RAW_FUNCTIONS = frozenset({f"{F}.{name}" for name in ("linear", "bilinear", "conv1d", "conv2d", "conv3d",
+                                                       "conv_transpose1d", "conv_transpose2d", "conv_transpose3d")})
+# Resampling and reshaping keep what the values are (raw stays raw, probabilities stay probabilities).
+RESAMPLE_MODULES = frozenset({"Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d", "Flatten", "Unflatten"})
+RESAMPLE_FUNCTIONS = frozenset({f"{F}.interpolate", f"{F}.upsample", f"{F}.upsample_bilinear",
+                                f"{F}.upsample_nearest"})
+# torch.flatten(x, 1), torch.squeeze(x, 1): the tensor methods of the same names (arrays.RESHAPES) as functions.
+RESHAPE_FUNCTIONS = frozenset({f"torch.{name}" for name in ("reshape", "permute", "transpose", "flatten", "squeeze",
+                                                            "unsqueeze")})
 _MODULE_DIM = Param(0, "dim")
 ACTIVATION_MODULES = {  # what they do to the tensor they are applied to (`dim` may be left out, deprecated)
     "Softmax": _fn(SOFTMAX, _MODULE_DIM, implicit_axis=True),
@@ -135,6 +150,9 @@ ACTIVATION_MODULES = {  # what they do to the tensor they are applied to (`dim` 
 IDENTITY = "Identity"
 PASS_MODULES = frozenset({"Dropout", IDENTITY, "AlphaDropout", "Dropout1d"})  # they return their input's values
 SEQUENTIAL = "Sequential"
+ADD_MODULE = "add_module"  # Sequential.add_module(name, module): appended last
+ADD_MODULE_ARG = Param(1, "module")
+SEQUENTIAL_GROWS = frozenset({"append", "extend", "insert"})  # like a list's (they return the Sequential)
 
 
 def module_name(qname: str) -> str | None:
@@ -151,9 +169,19 @@ def activation_module(kind: Kind) -> str:
 MODULE_SELF_METHODS = frozenset({"to", "cuda", "cpu", "train", "eval", "float", "double", "half", "bfloat16",
                                  "requires_grad_", "type", "to_empty"})
 FORWARD = "forward"
-WRAPPERS = frozenset({f"{NN}.DataParallel", f"{NN}.parallel.DataParallel", f"{NN}.parallel.DistributedDataParallel",
-                      "torch.compile"})  # they call the module's forward
-WRAPPED = Param(0, "module")
+_MODULE = Param(0, "module")
+WRAPPERS = {  # they return a module that calls the wrapped module's forward (or the module itself)
+    f"{NN}.DataParallel": _MODULE, f"{NN}.parallel.DataParallel": _MODULE,
+    f"{NN}.parallel.DistributedDataParallel": _MODULE, f"{NN}.SyncBatchNorm.convert_sync_batchnorm": _MODULE,
+    "torch.compile": Param(0, "model"), "torch.jit.script": Param(0, "obj"), "torch.jit.trace": Param(0, "func"),
+    "torch.distributed.fsdp.FullyShardedDataParallel": _MODULE, "torch.distributed.fsdp.fully_shard": _MODULE,
+}
+# Objects whose methods return the modules (and optimizers, loaders) they are given, wrapped, in order:
+# one argument gives it alone, several a tuple (Fabric.setup, Accelerator.prepare).
+SETUP_METHODS = {"lightning.Fabric": frozenset({"setup", "setup_module"}),
+                 "accelerate.Accelerator": frozenset({"prepare", "prepare_model", "unwrap_model"})}
+WRAPPED_MODULE = "module"  # DataParallel(model).module, DDP's: the model itself
+TO_NUMPY = "numpy"  # probs.cpu().numpy(): the same values, as a NumPy array
 NO_GRAD = frozenset({"torch.no_grad", "torch.inference_mode"})
 
 # Mixed precision: autocast regions (and the argument naming their device; None: CUDA), gradient scalers.
@@ -173,8 +201,18 @@ HEADS = ("fc", "classifier", "head")
 # Element-wise accuracy: `(preds == y)`, `.eq(y)`, `.sum()`, `.mean()`, `/ y.numel()`.
 EQ = "eq"
 MEAN_METHOD = "mean"
+MEAN_DIM = "dim"  # (preds == y).float().mean(dim=1): a share per sample
 ITEM = "item"
 COUNTS = frozenset({"numel", "nelement"})
+COUNT_FUNCTIONS = frozenset({"torch.numel"})
+# y.size(0) * y.size(1), y.shape[0] * y.shape[1], len(y) * y.shape[1]: the cells of a (batch, labels) tensor.
+SIZE = "size"
+SHAPE = "shape"
+LEN = "len"
+# probs.gt(0.5), torch.eq(preds, y): the comparison operators as methods and functions.
+COMPARISONS = {"eq": "Equal", "gt": "GreaterThan", "ge": "GreaterThanEqual", "greater": "GreaterThan",
+               "greater_equal": "GreaterThanEqual"}
+COMPARE_FUNCTIONS = {"torch." + name: op for name, op in COMPARISONS.items()}
 TO_INT = frozenset({"int", "long"})
 TO_BOOL = "bool"
 
@@ -187,3 +225,30 @@ LOADERS = frozenset({"torch.utils.data.DataLoader"})  # batches of what its data
 LOADER_DATASET = Param(0, "dataset")
 GET_ITEM = "__getitem__"  # what a Dataset class gives for one sample
 ITERABLE_WRAPPERS = frozenset({"tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm"})  # iterate as what they wrap
+
+TO_NUMBER = frozenset({"builtins.float", "builtins.int"})  # float(correct): still the same count
+
+# Picking a class per row (argmax, max, topk, gather) over dim 1 shows a tensor is (batch, classes).
+CLASS_PICKS = {"argmax": Param(0, "dim"), "max": Param(0, "dim"), "topk": Param(1, "dim"), "gather": Param(0, "dim")}
+PICK_AXIS = "axis"  # NumPy's name for it: probs.numpy().argmax(axis=1)
+CLASS_PICK_FUNCTIONS = {"torch.argmax": Param(1, "dim"), "torch.max": Param(1, "dim"), "torch.topk": Param(2, "dim"),
+                        "torch.gather": Param(1, "dim")}
+MAX = "max"  # `values, indices = probs.max(dim=1)`: the indices are class ids
+# Functions that stack samples into a batch (a new first axis).
+STACKS = frozenset({"torch.stack", "torch.vstack"})
+
+# Trainer libraries that compute `criterion(model(x), y)` themselves.
+IGNITE_TRAINER = "ignite.engine.create_supervised_trainer"
+IGNITE_MODEL, IGNITE_LOSS = Param(0, "model"), Param(2, "loss_fn")
+IGNITE_MODEL_TRANSFORM = Param(None, "model_transform")  # applied to the model's output before the loss
+IGNITE_MODEL_FN = Param(None, "model_fn")  # replaces `model(x)`
+SKORCH_MODULE = Param(0, "module")
+SKORCH_CRITERION = Param(None, "criterion")
+SKORCH_MODULE_PARAMS = "module__"  # `module__hidden=64` is the module's `hidden=64`
+# skorch's nets and their criterion: where it is given, and the default (None: required).
+SKORCH_NETS: dict[str, tuple[Param, TensorLoss | None]] = {
+    "skorch.NeuralNet": (Param(1, "criterion"), None),
+    "skorch.NeuralNetClassifier": (SKORCH_CRITERION, NLL_LOSS),
+    "skorch.NeuralNetBinaryClassifier": (SKORCH_CRITERION, BCE_WITH_LOGITS_LOSS),
+}
+SKORCH_LOGS_FOR_NLL = "skorch.NeuralNetClassifier"  # get_loss: log(y_pred + eps) before an NLLLoss

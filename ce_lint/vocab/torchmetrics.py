@@ -10,6 +10,8 @@ LIBRARY = Library(TORCHMETRICS, roots=(TORCHMETRICS,), gate=(TORCHMETRICS,))
 TASKS = ("binary", "multiclass", "multilabel")
 # The class forms: `MulticlassAccuracy` is `Accuracy` for task="multiclass".
 TASK_PREFIXES = {"Binary": "binary", "Multiclass": "multiclass", "Multilabel": "multilabel"}
+# ... and the functional forms: `binary_f1_score` is `f1_score` for task="binary" (its class count third).
+FUNCTIONAL_TASK_PREFIXES = {"binary_": "binary", "multiclass_": "multiclass", "multilabel_": "multilabel"}
 # Wrappers whose `average` default is "micro" while their Multiclass*/Multilabel* classes default to "macro".
 MICRO_WRAPPERS = frozenset({"Accuracy", "F1Score", "FBetaScore", "HammingDistance", "NegativePredictiveValue",
                             "Precision", "Recall", "Specificity", "StatScores"})

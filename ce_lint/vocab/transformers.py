@@ -16,6 +16,7 @@ FROM_PRETRAINED = "from_pretrained"
 FROM_CONFIG = "from_config"
 PRETRAINED_CONFIG = f"{TRANSFORMERS}.PretrainedConfig"
 SETTINGS = ("num_labels", "problem_type", "id2label", "label2id")  # what the config says about the labels
+UPDATE = "update"  # config.update({...}) sets them after construction
 LABEL_MAPS = ("id2label", "label2id")
 DEFAULT_NUM_LABELS = 2  # PretrainedConfig's
 REGRESSION = "regression"

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+import libcst as cst
+
+from ... import vocab
 from ...facts import ModuleFacts
 from ...facts.torch import TTensor
-from ...fixes import edits, with_keyword
+from ...fixes import code, edits, with_keyword
 from ...vocab import torch as tv
-from ...vocab.symbols import CROSS_ENTROPY
+from ...vocab.symbols import CROSS_ENTROPY, Param
 from .. import ERROR, WARNING, Finding, Message, rule, safe, unsafe
 from .common import fed, swap_loss
 
@@ -19,17 +22,27 @@ CE205_IMPLICIT = Message(WARNING, _IMPLICIT, unsafe("Pass dim=-1"))
 CE205_BATCH = Message(WARNING, "{act} over dim=0 of a Linear layer's output that reaches {loss} ({call}), so it is "
                       "(batch, classes): it normalises across the batch, not across classes; use dim=1",
                       unsafe("Use dim=1"))
+CE205_PICKED = Message(WARNING, "{act} over dim=0 of a Linear layer's output whose class is then picked per row over "
+                       "dim 1 ({picked}), so it is (batch, classes): it normalises across the batch, not across "
+                       "classes; use dim=1", unsafe("Use dim=1"))
+CE205_STACKED = Message(WARNING, "{act} over dim=0 of a Linear layer's output, applied to a stacked batch ({stacked}): "
+                        "it normalises across the batch, not across classes; use dim=-1 (right for one sample and for "
+                        "a batch)", unsafe("Use dim=-1"))
 
 
 @rule("CE205", "softmax-implicit-dim", "softmax without dim, or over the batch axis", CE205_IMPLICIT_2D,
-      CE205_IMPLICIT, CE205_BATCH)
+      CE205_IMPLICIT, CE205_BATCH, CE205_PICKED, CE205_STACKED)
 def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
     Checks for `F.softmax`, `F.log_softmax`, `F.softmin`, `nn.Softmax()`, `nn.LogSoftmax()` and
-    `nn.Softmin()` without `dim`, and for a softmax over `dim=0` of a `Linear` layer's output that
-    then reaches a classification loss, which shows it is (batch, classes). (`dim=0` on a single
-    unbatched sample, common in reinforcement-learning code, is correct and not reported.)
+    `nn.Softmin()` without `dim`, and for a softmax over `dim=0` of a `Linear` layer's output where
+    the module shows that output is (batch, classes): it reaches a classification loss; its class
+    is picked per row over dim 1 (`probs.argmax(dim=1)`, `torch.max(probs, 1)`, `.gather(1, ...)`,
+    `output.data.max(1, keepdim=True)[1]`, as in an evaluation loop); or the model is applied to a
+    stacked batch (`torch.stack(states)`, `np.vstack(states)`, a policy network written with
+    `nn.Softmax(dim=0)` for one state). (`dim=0` on a single unbatched sample, common in
+    reinforcement-learning code, is correct and not reported.)
 
     ## Why is this bad?
     Without `dim`, PyTorch picks the axis itself (and warns that this is deprecated): dim 0 for 0-,
@@ -59,7 +72,8 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
     When the input is visibly the 2-D output of a `Linear` layer, the fix passes `dim=1`, which
     is what PyTorch picks implicitly: safe, nothing changes but the warning. Otherwise it passes
     `dim=-1`, unsafe because for 1-D and 3-D inputs that changes the axis (to the one that was
-    almost certainly meant). For `dim=0` over the batch the fix uses `dim=1`, unsafe.
+    almost certainly meant). For `dim=0` over the batch the fix uses `dim=1` (`dim=-1` for a model
+    applied to a stacked batch, which is right for one sample too), unsafe.
 
     ## References
     - FACTS F6.7; `torch/nn/functional.py::_get_softmax_dim`
@@ -73,11 +87,48 @@ def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
         message, dim = (CE205_IMPLICIT_2D, "1") if two_d else (CE205_IMPLICIT, "-1")
         yield message.at(facts, node, edits((node, with_keyword(facts, node, "dim", dim))),
                          function=tv.spelled(call.qname))
+    over_batch: set[cst.CSTNode] = set()
     for loss_call in facts.torch.loss_calls:
         tensor = loss_call.input
-        if isinstance(tensor, TTensor) and tensor.batch_axis:
-            yield CE205_BATCH.at(facts, tensor.node, edits((tensor.node, with_keyword(facts, tensor.node, "dim", "1"))),
+        if isinstance(tensor, TTensor) and tensor.batch_axis and tensor.node not in over_batch:
+            over_batch.add(tensor.node)
+            yield CE205_BATCH.at(facts, tensor.node, edits((tensor.node, _with_dim(facts, tensor.node, "1"))),
                                  act=tensor.act, loss=loss_call.loss.name, call=loss_call.node)
+    for at, shown in facts.torch.batch_softmax.items():
+        if at in over_batch:
+            continue
+        if shown.kind == "picked":
+            yield CE205_PICKED.at(facts, at, edits((at, _with_dim(facts, at, "1"))), act=shown.act,
+                                  picked=shown.node)
+        else:
+            yield CE205_STACKED.at(facts, at, edits((at, _with_dim(facts, at, "-1"))), act=shown.act,
+                                   stacked=shown.node)
+
+
+
+
+def _with_dim(facts: ModuleFacts, node: cst.CSTNode, dim: str) -> str | None:
+    """The softmax call with another dim: its positional dim replaced (`torch.softmax(x, 0)`), else `dim=`."""
+    if not isinstance(node, cst.Call) or any(arg.star for arg in node.args):
+        return None
+    axis = _dim_param(facts, node)
+    positional = [arg for arg in node.args if arg.keyword is None]
+    if axis is not None and axis.index is not None and axis.index < len(positional):
+        given = positional[axis.index]
+        args = [arg.with_changes(value=cst.parse_expression(dim)) if arg is given else arg for arg in node.args]
+        return code(facts, node.with_changes(args=args))
+    return with_keyword(facts, node, "dim", dim)
+
+
+def _dim_param(facts: ModuleFacts, node: cst.Call) -> Param | None:
+    """Where the softmax written at `node` takes its dim: a function's, a module's, or a tensor method's."""
+    qname = next((n.qname for n in facts.torch.normalisations if n.node is node), None)
+    if qname is not None:
+        module = tv.module_name(qname)
+        fn = tv.ACTIVATION_MODULES.get(module) if module else vocab.ARRAY_FUNCTIONS.get(qname)
+    else:
+        fn = vocab.ARRAY_METHODS.get(node.func.attr.value) if isinstance(node.func, cst.Attribute) else None
+    return fn.axis if fn is not None else None
 
 
 CE207 = Message(ERROR, "{loss} over the single output unit of the Linear layer on {layer}: log_softmax over one class "

@@ -29,11 +29,18 @@ def sigmoid_into_bce(facts: ModuleFacts) -> Iterator[tuple[LossCall, TTensor]]:
 
 
 def swap_loss(facts: ModuleFacts, call: LossCall, new: TensorLoss) -> Replacement:
-    """The criterion constructor (or functional call) renamed to another loss."""
+    """The criterion constructor (or class, or functional call) renamed to another loss; nothing for a
+    trainer's default loss, which is written nowhere."""
     node = call.criterion_node
-    functional = node is call.node and not isinstance(getattr(node, "func", None), cst.Name)
-    name = new.function if functional else new.criterion
+    if call.form == "default":
+        return node, None
+    name = new.function if call.form == "function" else new.criterion
     return node, renamed(facts, node, name) if name else None
+
+
+def raw_output(tensor: TTensor) -> str:
+    """How a message names what made a raw output: "a Linear layer", "a Conv2d layer", "F.conv2d"."""
+    return tensor.layer if "." in tensor.layer else f"a {tensor.layer} layer"
 
 
 def drop(facts: ModuleFacts, tensor: TTensor) -> Replacement:

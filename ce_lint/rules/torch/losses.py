@@ -10,7 +10,7 @@ from ...fixes import edits
 from ...vocab import torch as tv
 from ...vocab.symbols import BCE, BCE_LOGITS, CROSS_ENTROPY, LOG_SOFTMAX, NLL, SIGMOID, SOFTMAX
 from .. import ERROR, Finding, Message, rule, unsafe
-from .common import drop, fed, swap_loss, to_activation
+from .common import drop, fed, raw_output, swap_loss, to_activation
 
 CE201 = Message(ERROR, "this softmax output reaches {loss} ({call}), which applies log_softmax itself: the loss is "
                 "bounded and its gradients vanish on confident mistakes; feed the logits and apply softmax only at "
@@ -27,6 +27,18 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     last module of an `nn.Sequential`) or in the training loop. The same in JAX:
     `optax.softmax_cross_entropy` or `optax.softmax_cross_entropy_with_integer_labels` fed the
     output of `jax.nn.softmax`.
+
+    It follows the model the way training code builds and wraps it: an `nn.Sequential` built from
+    `*layers` (a list filled with `append`/`extend`/`+=`, a starred comprehension in the middle),
+    from an `OrderedDict` or with `add_module`, where the last module decides; a tensor-method
+    softmax after layers it doesn't know (graph convolutions, custom blocks); outputs indexed by a
+    mask before the loss (`out[data.train_mask]`); models returned by `nn.DataParallel`,
+    `DistributedDataParallel`, FSDP (`FullyShardedDataParallel`, `fully_shard`), `torch.compile`,
+    `torch.jit`, Lightning Fabric's `setup` and
+    Accelerate's `prepare`; and losses computed by a trainer library from the model it is given
+    (ignite's `create_supervised_trainer(model, optimizer, criterion)`, skorch's
+    `NeuralNetClassifier(module, criterion=...)`). A list appended to in a loop or an `if` is
+    counted only from what is added after it.
 
     ## Why is this bad?
     `CrossEntropyLoss` expects logits: it applies `log_softmax` itself (so do optax's
@@ -91,7 +103,7 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
 CE202_PROBABILITIES = Message(ERROR, "softmax probabilities reach {loss} ({call}), which expects log-probabilities: "
                               "the loss is -p, between -1 and 0, with weak gradients; use log_softmax",
                               unsafe("Use log_softmax"))
-CE202_LOGITS = Message(ERROR, "{loss} is fed the raw output of a Linear layer ({layer}), not log-probabilities: the "
+CE202_LOGITS = Message(ERROR, "{loss} is fed the raw output of {raw} ({layer}), not log-probabilities: the "
                        "loss is -logit, unbounded below, and training diverges; use CrossEntropyLoss, or log_softmax "
                        "before NLLLoss", unsafe("Use CrossEntropyLoss"))
 
@@ -146,10 +158,10 @@ def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
                                          loss=call.loss.name, call=call.node)
         elif tensor.act == "linear":
             yield CE202_LOGITS.at(facts, call.criterion_node, edits(swap_loss(facts, call, tv.CROSS_ENTROPY_LOSS)),
-                                  loss=call.loss.name, layer=tensor.node)
+                                  loss=call.loss.name, raw=raw_output(tensor), layer=tensor.node)
 
 
-CE203 = Message(ERROR, "{loss} is fed the raw output of a Linear layer ({layer}): it fails with 'all elements of "
+CE203 = Message(ERROR, "{loss} is fed the raw output of {raw} ({layer}): it fails with 'all elements of "
                 "input should be between 0 and 1' as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the "
                 "logits", unsafe("Use BCEWithLogitsLoss"))
 
@@ -158,7 +170,12 @@ CE203 = Message(ERROR, "{loss} is fed the raw output of a Linear layer ({layer})
 def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
-    Checks for `nn.BCELoss` or `F.binary_cross_entropy` fed the raw output of a `Linear` layer.
+    Checks for `nn.BCELoss` or `F.binary_cross_entropy` fed the raw output of a `Linear` layer,
+    or of a fully-convolutional head: `Conv1d`/`Conv2d`/`Conv3d`, `ConvTranspose*d` (or their
+    functional forms) as the last layer, also when the output is then upsampled (`F.interpolate`,
+    `nn.Upsample`), reshaped (`.squeeze(1)`, `torch.flatten(x, 1)`) or cut to one channel
+    (`out[:, 0]`). The loss may be called
+    directly or by a trainer library (ignite's `create_supervised_trainer`, skorch).
 
     ## Why is this bad?
     `BCELoss` expects probabilities in [0, 1]. As soon as one output leaves that range, PyTorch stops
@@ -197,7 +214,7 @@ def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     for call, tensor in fed(facts, (BCE,), "linear"):
         yield CE203.at(facts, call.criterion_node, edits(swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS)),
-                       loss=call.loss.name, layer=tensor.node)
+                       loss=call.loss.name, raw=raw_output(tensor), layer=tensor.node)
 
 
 CE204 = Message(ERROR, "this sigmoid output reaches {loss} ({call}), which applies a sigmoid itself: the sigmoid is "

@@ -29,8 +29,9 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
     """
     ## What it does
     Checks for targets that are visibly multi-hot (`MultiLabelBinarizer`, `F.one_hot(...).sum(...)`,
-    literal rows with several ones) fed to `CrossEntropyLoss`, and for a softmax output fed to
-    `BCELoss` or `BCEWithLogitsLoss`.
+    literal rows with several ones), also once converted to a float tensor, fed to
+    `CrossEntropyLoss` or `F.cross_entropy`, and for a softmax output fed to `BCELoss` or
+    `BCEWithLogitsLoss`.
 
     ## Why is this bad?
     Since PyTorch 1.10, `CrossEntropyLoss` accepts float class-probability targets and does not check
@@ -83,19 +84,27 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
                                    call=call.node)
 
 
+_CE208_ADVICE = ("is inflated by the negative labels; use exact-match accuracy (.all(dim=1)), F1, or torchmetrics' "
+                 "MultilabelF1Score")
 CE208 = Message(WARNING, "accuracy averaged over every (sample, label) cell of the {units}-unit prediction "
-                "({prediction}) is inflated by the negative labels; use exact-match accuracy (.all(dim=1)), F1, or "
-                "torchmetrics' MultilabelF1Score")
+                "({prediction}) " + _CE208_ADVICE)
+CE208_TARGETS = Message(WARNING, "accuracy averaged over every (sample, label) cell of the prediction ({prediction}) "
+                        "against multi-hot targets ({shown_by}, {targets}) " + _CE208_ADVICE)
 
 
 @rule("CE208", "elementwise-multilabel-accuracy",
-      "accuracy averaged over every cell of a multi-label prediction matrix", CE208)
+      "accuracy averaged over every cell of a multi-label prediction matrix", CE208, CE208_TARGETS)
 def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
     Checks for accuracy computed element-wise over a thresholded multi-unit prediction:
     `(torch.sigmoid(out) > 0.5).eq(y).float().mean()`, `(preds == y).sum() / y.numel()`, where the
-    output has several units.
+    output has several units, or where its width is unknown but the targets it is compared with
+    are visibly multi-hot (`MultiLabelBinarizer`). The function and method forms count too
+    (`torch.eq(preds, y)`, `probs.gt(0.5)`), and so do counts summed over an evaluation loop
+    (`correct += (preds == y).sum().item()`, `total += y.numel()` or `y.size(0) * y.size(1)`,
+    then `correct / total`) and the mean of per-sample shares (`.mean(dim=1).mean()`). A mean
+    over `dim=0` (one accuracy per label) is another metric and is not reported.
 
     ## Why is this bad?
     With many labels and few positives per sample, the negative cells dominate: a model that never
@@ -133,4 +142,8 @@ def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     - FACTS F1.6 (the same inflation in Keras' binary_accuracy)
     """
     for node, match in facts.torch.elementwise_accuracy.items():
-        yield CE208.at(facts, node, units=match.source.units, prediction=match.source.node)
+        if isinstance(match.targets, Target):
+            yield CE208_TARGETS.at(facts, node, prediction=match.source.node, shown_by=shown_by(match.targets),
+                                   targets=match.targets.node)
+        else:
+            yield CE208.at(facts, node, units=match.source.units, prediction=match.source.node)
