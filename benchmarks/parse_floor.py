@@ -1,18 +1,23 @@
 """The floor of any libcst-based analysis: read and `libcst.parse_module` each file named in a list,
-nothing else. Run by speed.py as its own process, like the tools it is compared with.
+nothing else (`--ast`: CPython's `ast.parse` instead). Run by speed.py as its own process, like the
+tools it is compared with.
 
-    python benchmarks/parse_floor.py FILE_LIST
+    python benchmarks/parse_floor.py [--ast] FILE_LIST
 """
 
+import ast
 import sys
 
-import libcst
-
 if __name__ == "__main__":
-    with open(sys.argv[1], encoding="utf-8") as listing:
+    use_ast = sys.argv[1] == "--ast"
+    if not use_ast:
+        import libcst
+    refused = (SyntaxError, ValueError) if use_ast else (libcst.ParserSyntaxError,)
+    with open(sys.argv[-1], encoding="utf-8") as listing:
         for name in listing.read().splitlines():
             with open(name, "rb") as handle:
-                try:
-                    libcst.parse_module(handle.read())
-                except libcst.ParserSyntaxError:
-                    pass  # ce-lint reports these too; both pay for the attempt
+                data = handle.read()
+            try:
+                ast.parse(data) if use_ast else libcst.parse_module(data)
+            except refused:
+                pass  # ce-lint reports these too; both pay for the attempt

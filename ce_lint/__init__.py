@@ -1,3 +1,49 @@
 """ce-lint: static checks for how classifiers wire activations, losses and metrics."""
 
+import importlib.util
+import sys
+import threading
+import types
+
 __version__ = "0.1.0"
+
+
+class _Deferred(types.ModuleType):
+    """A module imported but not yet run: its code runs on the first attribute it doesn't have
+    (`cst.parse_module`), in this same module object. `import libcst` only reads `__spec__`, which
+    it has, so every module of ce_lint may import libcst at the top and pay for it only on use."""
+
+    def __getattr__(self, name: str):
+        with _LOADING:  # another thread waits here until the module has run, then finds what it wants
+            if type(self) is _Deferred:
+                if self.__dict__.get("__ce_lint_running__"):  # asked while it runs: not there yet
+                    raise AttributeError(f"partially initialized module {self.__name__!r} has no attribute {name!r}")
+                self.__dict__["__ce_lint_running__"] = True
+                try:
+                    self.__spec__.loader.exec_module(self)
+                except BaseException:
+                    sys.modules.pop(self.__name__, None)  # a later import tries again, and says why
+                    raise
+                finally:
+                    del self.__dict__["__ce_lint_running__"]
+                self.__class__ = types.ModuleType
+        return getattr(self, name)
+
+
+_LOADING = threading.RLock()
+
+
+def _defer(name: str) -> None:
+    """Import `name` lazily: a run whose files are all cached or gated out never pays for libcst
+    (most of a cached run's time), and the rule table loads without it."""
+    if name in sys.modules:
+        return
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.loader is None:
+        return  # not installed: the first real import says so
+    module = importlib.util.module_from_spec(spec)
+    module.__class__ = _Deferred
+    sys.modules[name] = module
+
+
+_defer("libcst")

@@ -8,6 +8,7 @@ that collects facts, the rules, then `# noqa`. Nothing here imports or executes 
 
 from __future__ import annotations
 
+import functools
 import gc
 import sys
 import threading
@@ -23,10 +24,11 @@ from . import limits, vocab
 from .config import Settings
 from .diagnostics import Diagnostic, FileError
 from .fixes import to_fix
-from .noqa import Suppressions
+from .gate import gate_for
+from .noqa import NAMES_OURS, Suppressions
 from .rules import Rule, all_rules
 
-# Every rule needs one of the vocabulary's gate words in the file; anything else can't produce a finding.
+# Every rule needs one of the vocabulary's gate words in the file (gate.py narrows it to the enabled rules').
 GATE = vocab.GATE
 
 T = TypeVar("T")
@@ -54,7 +56,12 @@ def decode(data: bytes) -> str:
 
 
 def enabled_rules(settings: Settings) -> list[Rule]:
-    return [r for r in all_rules() if settings.enabled(r.code, r.default_enabled)]
+    return list(_enabled(settings))
+
+
+@functools.lru_cache(maxsize=64)  # settings are few, files many (flake8 asks for each file)
+def _enabled(settings: Settings) -> tuple[Rule, ...]:
+    return tuple(r for r in all_rules() if settings.enabled(r.code, r.default_enabled))
 
 
 # The analysis recurses once per nesting level of an expression; long operator chains are valid Python.
@@ -126,11 +133,12 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
     if "\0" in source:
         raise FileError("source contains a NUL byte")
     tree = limits.parse(source, path, cell_map is not None)  # every file is Python, or gets Python's one line
-    if not GATE.search(source):
+    if GATE.search(source):
+        limits.check_budget(tree)  # a framework file libcst can't take is told so, findings possible or not
+    del tree
+    if not gate_for(rules).passes(source):  # no enabled rule could find anything here
         _report_unused_noqa(result, source, path, rules, set(), apply_noqa)
         return result
-    limits.check_budget(tree)
-    del tree
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError) as exc:
@@ -176,7 +184,7 @@ def _report_unused_noqa(result: Result, source: str, path: str, rules: list[Rule
     """CE902 (off by default) needs every other rule's findings, so the engine runs it last."""
     from .rules.suppressions import CODE, unused_noqa
 
-    if not any(r.code == CODE for r in rules):
+    if not any(r.code == CODE for r in rules) or not NAMES_OURS.search(source):
         return
     suppressions = Suppressions(source) if apply_noqa else None
     for diagnostic in unused_noqa(source, path, found, [r.code for r in rules]):

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .diagnostics import Applicability, Diagnostic, Edit, Fix
-from .imports import ABSENT, TAKEN, binding, insertion_line, parse_import
 from .lines import line_starts
 
 if TYPE_CHECKING:
@@ -95,7 +94,7 @@ class Edits:
     imports: tuple[str, ...] = ()
 
 
-Replacement = tuple[cst.CSTNode | None, str | None]  # (what to replace, by what); None: couldn't be made
+Replacement = tuple["cst.CSTNode | None", "str | None"]  # (what to replace, by what); None: couldn't be made
 
 
 def edits(*replacements: Replacement | None, imports: tuple[str, ...] = ()) -> Edits | None:
@@ -139,6 +138,8 @@ def to_fix(facts: ModuleFacts, rule_code: str, proposal_: Proposal) -> Fix | Non
 def _import_edits(facts: ModuleFacts, lines: tuple[str, ...]) -> tuple[Edit, ...] | None:
     """The insertion of the import lines the module lacks, in the file's own newline; None if a name
     they bind is already bound to something else."""
+    from .imports import ABSENT, TAKEN, binding, insertion_line, parse_import  # its visitor class needs libcst loaded
+
     missing = []
     for statement in lines:
         verdict = binding(facts.module, *parse_import(statement))

@@ -1,8 +1,10 @@
 """flake8 plugin: the same findings as `ce-lint check`, through flake8.
 
 flake8 wants 0-based columns from plugins (it adds 1), applies `# noqa` and `--select` itself,
-and runs every installed plugin on every file: the engine's textual gate keeps that cheap. flake8
-only ever reads Python files, never notebooks (the README says what works for those).
+and runs every installed plugin on every file, so every flake8 user pays for this one: a file that
+mentions no framework (and names no ce-lint code in a `# noqa`) is passed over before anything else,
+and the analysis (rules, facts, libcst) is imported only when a file needs it. flake8 only ever
+reads Python files, never notebooks (the README says what works for those).
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from typing import Iterator
 
 from . import __version__
 from .config import ConfigError, Settings, validate_keras_version
-from .diagnostics import FileError
-from .core import check_text
-from .noqa import file_exemption
-from .rules import all_rules
+from .noqa import NAMES_OURS, file_exemption
+from .vocab import GATE
+
+OFF_BY_DEFAULT = "CE9"  # the opinionated family (docs/rules): flake8 ignores it unless selected
 
 
 def _keras_version(text: str) -> str:
@@ -39,7 +41,7 @@ class Flake8Plugin:
     def add_options(cls, manager) -> None:
         manager.add_option("--keras-version", parse_from_config=True, default=None, type=_keras_version,
                            help="Keras version the code targets, e.g. 3, 2.3 or tf-2.1 (ce-lint)")
-        manager.extend_default_ignore([r.code for r in all_rules() if not r.default_enabled])
+        manager.extend_default_ignore([OFF_BY_DEFAULT])
 
     @classmethod
     def parse_options(cls, options) -> None:
@@ -47,13 +49,18 @@ class Flake8Plugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         # Every rule runs: flake8 filters by --select/--ignore and the default-ignore list itself.
+        text = "".join(self.lines)
+        if not GATE.search(text) and not NAMES_OURS.search(text):
+            return
+        from .core import check_text
+        from .diagnostics import FileError
+
         settings = Settings(select=("",), keras_version=self.keras_version)
         try:
-            source = "".join(self.lines)
-            result = check_text(source, self.filename, settings, apply_noqa=False)
+            result = check_text(text, self.filename, settings, apply_noqa=False)
         except FileError:
             return  # flake8 reports files it can't parse (E999)
-        exempt = file_exemption(source)  # `# ce-lint: noqa[: CODES]`: flake8 knows only its own spelling
+        exempt = file_exemption(text)  # `# ce-lint: noqa[: CODES]`: flake8 knows only its own spelling
         for d in result.diagnostics:
             if exempt is None or exempt and not d.code.startswith(tuple(exempt)):
                 yield d.line, d.col, f"{d.code} {d.message}", type(self)

@@ -170,7 +170,8 @@ def check_beside_a_culprit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, good
     """Check `good` copies of GOOD and culprit.py, whose analysis calls `failure`; (culprit's outcome, the others')."""
     for i in range(good):
         (tmp_path / f"good{i:02}.py").write_text(GOOD, encoding="utf-8")
-    (tmp_path / "culprit.py").write_text("import torch\nCULPRIT = 1\n", encoding="utf-8")
+    # analysed, not gated out: a softmax without dim could be a finding
+    (tmp_path / "culprit.py").write_text("import torch\nCULPRIT = torch.softmax(x)\n", encoding="utf-8")
     real = engine._lint
 
     def analyse(source, *args):

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from ..config import Settings
 from ..names import canonical
@@ -24,7 +22,10 @@ from .torch import TorchFacts, TorchModuleFacts
 from .values import Ext, Value
 
 if TYPE_CHECKING:
+    from libcst.metadata import CodeRange
+
     from ..notebooks import CellMap
+    from .positions import Positions
 
 PLUGINS = (KerasFacts, MetricsFacts, NumericsFacts, TargetFacts, TorchFacts)  # in any order
 
@@ -38,7 +39,7 @@ class ModuleFacts:
     numerics: NumericsModuleFacts
     imported: set[str]
     globals: dict[str, Value]  # the module's names and what they are bound to
-    _positions: Mapping[cst.CSTNode, CodeRange] | None = field(default=None, repr=False)
+    _positions: Positions | None = field(default=None, repr=False)
     metrics: MetricsModuleFacts = field(default_factory=MetricsModuleFacts)  # torchmetrics, HuggingFace
     cell_map: CellMap | None = field(default=None, repr=False)  # a notebook's cells; None for a script
 
@@ -46,7 +47,9 @@ class ModuleFacts:
         """The CodeRange of a node (1-based lines, 0-based columns), computed on first use only:
         files without findings never pay for it."""
         if self._positions is None:
-            self._positions = MetadataWrapper(self.module, unsafe_skip_copy=True).resolve(PositionProvider)
+            from .positions import Positions
+
+            self._positions = Positions(self.module)
         return self._positions[node]
 
     def line(self, node: cst.CSTNode) -> int:

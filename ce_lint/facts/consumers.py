@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ParentNodeProvider
 
 from .. import vocab
 from ..vocab import arrays
@@ -20,11 +19,12 @@ from ..vocab.symbols import EXP
 from .numerics import Sampling
 
 _DEPTH = 4  # how many names and wrappers a value is followed through
-_SCOPES = (cst.FunctionDef, cst.Lambda, cst.Module)
 
 
 class Consumers:
     def __init__(self, module: cst.Module, samplings: list[Sampling]) -> None:
+        from libcst.metadata import MetadataWrapper, ParentNodeProvider  # here: libcst loads on first use
+
         self.parents: Mapping[cst.CSTNode, cst.CSTNode] = MetadataWrapper(
             module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
         self.samplers = {s.logits for s in samplings if not s.distribution}
@@ -93,7 +93,7 @@ class Consumers:
         return loads.found
 
     def _scope(self, node: cst.CSTNode | None) -> cst.CSTNode | None:
-        while node is not None and not isinstance(node, _SCOPES):
+        while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.Module)):
             node = self.parents.get(node)
         return node
 

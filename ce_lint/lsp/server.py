@@ -2,7 +2,8 @@
 
 It reports the findings of core.py as diagnostics: answering textDocument/diagnostic when the client
 pulls them, else published (on open and save at once, on change after a short pause so typing stays
-smooth). Code actions (actions.py) reuse the analysis of the file's current text (analysis.py). A
+smooth), always off the event loop; an analysis still waiting when a newer edit arrives is skipped.
+Code actions (actions.py) reuse the analysis of the file's current text (analysis.py). A
 text that does not parse keeps its last good diagnostics. Notebooks come through LSP 3.17 notebook
 sync (notebooks.py): the cells are analysed as one module and each finding is shown on its cell's
 document. Options come pushed (initializationOptions, didChangeConfiguration) and, from clients that
@@ -53,6 +54,10 @@ class _Protocol(LanguageServerProtocol):
         yield from super().lsp_text_document__did_change(params)
 
 
+class Superseded(Exception):
+    """An analysis skipped because a newer text of its file arrived while it waited."""
+
+
 class CeLintServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("ce-lint", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Full,
@@ -63,6 +68,7 @@ class CeLintServer(LanguageServer):
         self.pending: dict[str, asyncio.Task] = {}
         self.analyses: dict[str, Analysis] = {}  # file key (a script's or a notebook's URI) -> its latest analysis
         self.running: dict[str, tuple[tuple, asyncio.Future]] = {}  # file key -> the analysis under way
+        self.newest: dict[str, tuple] = {}  # file key -> the state (text, settings) last asked to be analysed
         self.views: dict[str, dict[str, View]] = {}  # file key -> document URI -> what it shows
         self.published: dict[str, set[str]] = {}  # file key -> the document URIs diagnostics were published on
         self.answered: dict[str, str] = {}  # document URI -> the result id last answered to a pull
@@ -92,13 +98,21 @@ class CeLintServer(LanguageServer):
         return Snapshot(uri, document.path or uri, fs_path,
                         {None: Document(uri, document.version, self.text_of(document.source))})
 
-    async def check(self, snapshot: Snapshot, settings: Settings, mode: str = "check") -> Report:
-        """The core's report on a snapshot, computed off the event loop. Raises FileError."""
+    async def check(self, snapshot: Snapshot, settings: Settings, mode: str = "check",
+                    state: tuple | None = None) -> Report:
+        """The core's report on a snapshot, computed off the event loop. Raises FileError, and
+        Superseded when a newer `state` of the file was asked for before this one's turn came."""
         if snapshot.notebook is not None:
             call = (check_notebook, snapshot.notebook, snapshot.path, settings, mode)
         else:
             call = (check_text, snapshot.documents[None].text.source, snapshot.path, settings, mode)
-        return await asyncio.get_running_loop().run_in_executor(self.executor, *call)
+
+        def run() -> Report:
+            if state is not None and self.newest.get(snapshot.key) != state:
+                raise Superseded
+            return call[0](*call[1:])
+
+        return await asyncio.get_running_loop().run_in_executor(self.executor, run)
 
     async def analyse(self, uri: str) -> tuple[Snapshot, Analysis, EditorOptions] | None:
         """The file `uri` belongs to as it is now, and its analysis: the latest one while its state and
@@ -113,18 +127,21 @@ class CeLintServer(LanguageServer):
             return snapshot, latest, options
         running = self.running.get(snapshot.key)
         if running is None or running[0] != state:
-            running = (state, asyncio.ensure_future(self._analyse(snapshot, settings)))
+            self.newest[snapshot.key] = state  # an older analysis still waiting for its turn is skipped
+            running = (state, asyncio.ensure_future(self._analyse(snapshot, settings, state)))
             self.running[snapshot.key] = running
         analysis = await asyncio.shield(running[1])
         if self.running.get(snapshot.key) is running:
             del self.running[snapshot.key]
         return snapshot, analysis, options
 
-    async def _analyse(self, snapshot: Snapshot, settings: Settings) -> Analysis:
+    async def _analyse(self, snapshot: Snapshot, settings: Settings, state: tuple) -> Analysis:
         self.log_trace_line(f"analysing {snapshot.path}")
         report = None
         try:
-            report = await self.check(snapshot, settings)
+            report = await self.check(snapshot, settings, state=state)
+        except Superseded:  # the newer text's analysis shows its findings; this one keeps nothing
+            return Analysis(snapshot.state, settings, None)
         except FileError as exc:  # the text doesn't parse: its documents keep what they show
             logger.debug("%s: %s", snapshot.path, exc)
         except Exception as exc:  # noqa: BLE001 - the server must survive an analysis bug
@@ -248,7 +265,7 @@ class CeLintServer(LanguageServer):
 
     def close(self, key: str, documents: set[str]) -> None:
         """Drop what is kept for a closed script or notebook, and (pushing) clear its diagnostics."""
-        for kept in (self.analyses, self.running):
+        for kept in (self.analyses, self.running, self.newest):
             kept.pop(key, None)
         self.configuration.forget(key)
         shown = set(self.views.pop(key, {})) | self.published.pop(key, set()) | documents

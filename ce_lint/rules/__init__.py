@@ -18,6 +18,7 @@ import libcst as cst
 
 from ..diagnostics import Applicability, Severity
 from ..fixes import Edits, Proposal
+from ..vocab.anchors import Anchor
 
 if TYPE_CHECKING:
     from ..facts import ModuleFacts
@@ -79,9 +80,9 @@ class Rule:
     check: Callable[[ModuleFacts], Iterable[Finding]]
     default_enabled: bool = True
     messages: tuple[Message, ...] = ()
-    # Words a file must contain for this rule to find anything, to narrow the textual gate to the
-    # enabled rules' (the performance work, issue 18). Not read yet: the gate is the vocabulary's.
-    anchors: tuple[str, ...] = ()
+    # What a file must contain for this rule to find anything, all of it (vocab/anchors.py derives the
+    # words from the vocabulary): gate.py parses only files where some enabled rule's anchors are found.
+    anchors: tuple[Anchor, ...] = ()
 
     @property
     def doc(self) -> str:
@@ -102,7 +103,7 @@ Check = Callable[["ModuleFacts"], Iterable[Finding]]
 
 
 def rule(code: str, name: str, summary: str, *messages: Message, default_enabled: bool = True,
-         anchors: tuple[str, ...] = ()) -> Callable[[Check], Check]:
+         anchors: tuple[Anchor, ...] = ()) -> Callable[[Check], Check]:
     """Register a check as rule `code`, reporting only `messages`."""
     if not messages:
         raise ValueError(f"{code} declares no message")

@@ -12,6 +12,7 @@ from ..facts.metrics import HFModel
 from ..facts.targets import Target
 from ..facts.values import UNKNOWN, Const, Mapping, Value
 from ..fixes import Edits, code, edits, parenthesised, string_with, with_keyword
+from ..vocab import anchors as a
 from ..vocab import transformers as hf
 from ..vocab.symbols import FLOAT, INT, INTEGER, MULTI_HOT, DType
 from . import ERROR, Finding, Message, rule, unsafe
@@ -141,8 +142,11 @@ def _with_new_keyword(facts: ModuleFacts, call: cst.Call, key: str, value: str) 
     return code(facts, call.with_changes(args=[*args, added]))
 
 
+CE402_ANCHORS = (a.library(hf.LIBRARY), a.hf_models())
+
+
 @rule("CE402", "hf-problem-type-mismatch", "HuggingFace problem_type inferred from the labels is not the task",
-      CE402_ONE_LABEL, CE402_INTEGER_MULTI_HOT, CE402_CLASS_IDS)
+      CE402_ONE_LABEL, CE402_INTEGER_MULTI_HOT, CE402_CLASS_IDS, anchors=CE402_ANCHORS)
 def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -8,10 +8,10 @@ import libcst as cst
 
 from .. import vocab
 from ..facts import ModuleFacts
-from ..facts.consumers import Consumers
 from ..facts.numeric_syntax import is_one
 from ..facts.tags import LogUse, Numeric
 from ..fixes import Replacement, code, edits, parenthesised, renamed
+from ..vocab import anchors as a
 from ..vocab import jax, keras, numpy
 from ..vocab.symbols import LOG_SOFTMAX
 from ..vocab.torch import CLAMP
@@ -37,7 +37,11 @@ CE301 = Message(WARNING, "`{log}` of a softmax: a probability that underflows to
                 "`log_softmax` computes the same values stably", safe("Use log_softmax"))
 
 
-@rule("CE301", "log-of-softmax", "log taken of softmax probabilities instead of log_softmax", CE301)
+CE301_ANCHORS = (a.activation(a.LOG), a.activation(a.SOFTMAX, a.EXP))  # exp(x) / sum(exp(x)) is a softmax too
+
+
+@rule("CE301", "log-of-softmax", "log taken of softmax probabilities instead of log_softmax", CE301,
+      anchors=CE301_ANCHORS)
 def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -97,6 +101,8 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     - [tf.nn.log_softmax](https://www.tensorflow.org/api_docs/python/tf/nn/log_softmax)
     - [scipy.special.log_softmax](https://docs.scipy.org/doc/scipy/reference/generated/scipy.special.log_softmax.html)
     """
+    from ..facts.consumers import Consumers  # here: its visitor class needs libcst loaded
+
     consumers = Consumers(facts.module, facts.numerics.samplings) if facts.numerics.samplings else None
     for use, prob in _first_logs(facts, ("softmax",)):
         if consumers is not None and consumers.only_sampled(use.node):
@@ -120,7 +126,11 @@ CE302_COMPLEMENT = Message(WARNING, _CE302.format(log="{log}", what="1 - sigmoid
                            safe("Use {function}"))
 
 
-@rule("CE302", "log-of-sigmoid", "log taken of sigmoid probabilities instead of logsigmoid", CE302, CE302_COMPLEMENT)
+CE302_ANCHORS = (a.activation(a.LOG), a.activation(a.SIGMOID, a.EXP))
+
+
+@rule("CE302", "log-of-sigmoid", "log taken of sigmoid probabilities instead of logsigmoid", CE302, CE302_COMPLEMENT,
+      anchors=CE302_ANCHORS)
 def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -222,8 +232,11 @@ CE303_ROUNDED = Message(WARNING, "hand-written cross-entropy takes the log of `1
                         "p is 1; add the epsilon after the subtraction (`1 - p + eps`) or clip p", _CLIP)
 
 
+CE303_ANCHORS = (a.activation(a.LOG), a.words("*"), a.words("-"), a.words(*a.REDUCTIONS))  # -mean(y * log(p))
+
+
 @rule("CE303", "unclipped-log-in-cross-entropy", "hand-written cross-entropy takes the log of an unclipped probability",
-      CE303, CE303_ROUNDED)
+      CE303, CE303_ROUNDED, anchors=CE303_ANCHORS)
 def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -12,6 +12,7 @@ from ..facts.targets import Target
 from ..facts.torch import TTensor
 from ..facts.values import Value
 from ..fixes import Edits, code, edits, string_with, with_keyword
+from ..vocab import anchors as a
 from ..vocab import torchmetrics as tm
 from ..vocab.symbols import (
     BCE,
@@ -185,8 +186,11 @@ def _average_pairs(facts: ModuleFacts) -> Iterator[tuple[TMetric, TMetric]]:
             yield metric, partner
 
 
+CE401_ANCHORS = (a.library(tm.LIBRARY),)
+
+
 @rule("CE401", "torchmetrics-task-mismatch", "torchmetrics task contradicts the predictions or targets",
-      CE401_MULTI_HOT, CE401_SIGMOID, CE401_BINARY, CE401_BINARY_IDS, CE401_BINARY_COUNT, CE401_AVERAGES)
+      CE401_MULTI_HOT, CE401_SIGMOID, CE401_BINARY, CE401_BINARY_IDS, CE401_BINARY_COUNT, CE401_AVERAGES, anchors=CE401_ANCHORS)
 def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -215,6 +215,11 @@ LOSS_FUNCTION_FROM_LOGITS = Param(2, "from_logits")
 PORTABLE_LOSS_ARGUMENTS = frozenset({"y_true", "y_pred", "target", "output", "from_logits"})
 
 
+def loss_aliases() -> frozenset[str]:
+    """Every other name of a loss: "bce", "BinaryCrossentropy"..."""
+    return frozenset(_ALIASES)
+
+
 def loss_name(name: str) -> str | None:
     """Canonical Keras loss name for a string or symbol name, or None if it is not a known loss."""
     name = _ALIASES.get(name, name)

@@ -10,7 +10,8 @@ from .symbols import Library
 TRANSFORMERS = "transformers"
 LIBRARY = Library(TRANSFORMERS, roots=(TRANSFORMERS, "datasets", "evaluate"), gate=(TRANSFORMERS,))
 
-MODEL = re.compile(r"^(?!TF|Flax)\w*ForSequenceClassification$")  # PyTorch classes only
+MODEL_SUFFIX = "ForSequenceClassification"
+MODEL = re.compile(rf"^(?!TF|Flax)\w*{MODEL_SUFFIX}$")  # PyTorch classes only
 CONFIG = re.compile(r"^(?!TF|Flax)\w*Config$")
 FROM_PRETRAINED = "from_pretrained"
 FROM_CONFIG = "from_config"

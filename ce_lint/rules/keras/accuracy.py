@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...facts import ModuleFacts
 from ...fixes import edits, string_with
 from ...versions import accepts_zero_threshold, has_loss_and_metric_classes, loss_based_accuracy
+from ...vocab import anchors as a
 from ...vocab import keras as k
 from ...vocab.symbols import MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, SIGMOID, SOFTMAX
 from .. import WARNING, Finding, Message, rule, safe, unsafe
@@ -43,8 +44,11 @@ _LOGITS_REMEDY = {"zero": _AT_ZERO, "classes": f"{_AT_ZERO} from Keras 3.5 on (3
                   "none": "a metric function that thresholds the logits at 0"}
 
 
+CE104_ANCHORS = (a.words(a.COMPILE), a.keras_loss("bce"), a.words(*a.ACCURACY_STRINGS))
+
+
 @rule("CE104", "ambiguous-accuracy", "a bare 'accuracy' metric that resolves to a misleading metric",
-      CE104_MULTILABEL, CE104_MULTIHOT, CE104_LEGACY, CE104_LOGITS)
+      CE104_MULTILABEL, CE104_MULTIHOT, CE104_LEGACY, CE104_LOGITS, anchors=CE104_ANCHORS)
 def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

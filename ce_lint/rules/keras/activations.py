@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...facts import ModuleFacts
 from ...facts.keras_values import Act
 from ...fixes import edits
+from ...vocab import anchors as a
 from ...vocab import keras as k
 from ...vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, SIGMOID, SOFTMAX
 from .. import ERROR, WARNING, Finding, Message, rule, unsafe
@@ -16,7 +17,11 @@ CE101 = Message(ERROR, "softmax over a single unit always outputs 1.0, whatever 
                 "changes; use a sigmoid for one binary output", unsafe("Use a sigmoid"))
 
 
-@rule("CE101", "softmax-single-unit", "softmax over a single output unit always outputs 1.0", CE101)
+CE101_ANCHORS = (a.activation(a.SOFTMAX), a.words(*a.UNIT_LAYERS))
+
+
+@rule("CE101", "softmax-single-unit", "softmax over a single output unit always outputs 1.0", CE101,
+      anchors=CE101_ANCHORS)
 def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -85,8 +90,11 @@ CE102_TWO_UNITS = Message(WARNING, _CE102.replace(
     "trains two independent sigmoids on the pre-softmax logits on TensorFlow-backed Keras >= 2.4"), _CE102_FIX)
 
 
+CE102_ANCHORS = (a.words(a.COMPILE), a.activation(a.SOFTMAX), a.keras_loss("bce"))
+
+
 @rule("CE102", "softmax-with-binary-crossentropy", "a multi-unit softmax output trained with binary cross-entropy",
-      CE102, CE102_TWO_UNITS)
+      CE102, CE102_TWO_UNITS, anchors=CE102_ANCHORS)
 def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -183,9 +191,12 @@ CE103_SIGMOID = Message(WARNING, _CE103.replace("{how}", "renormalised by their 
 CE103 = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum"), _CE103_FIX)
 
 
+CE103_ANCHORS = (a.words(a.COMPILE), a.keras_loss("cce"))
+
+
 @rule("CE103", "categorical-crossentropy-on-non-softmax",
       "categorical cross-entropy on an output that is not a softmax distribution", CE103_ONE_UNIT,
-      CE103_SPARSE_ONE_UNIT, CE103_SIGMOID, CE103)
+      CE103_SPARSE_ONE_UNIT, CE103_SIGMOID, CE103, anchors=CE103_ANCHORS)
 def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

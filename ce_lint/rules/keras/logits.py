@@ -9,6 +9,7 @@ import libcst as cst
 from ...facts import ModuleFacts
 from ...fixes import Replacement, edits
 from ...versions import accepts_zero_threshold, has_loss_and_metric_classes
+from ...vocab import anchors as a
 from ...vocab import keras as k
 from ...vocab.symbols import SIGMOID, SOFTMAX
 from .. import ERROR, Finding, Message, rule, safe
@@ -20,8 +21,11 @@ CE105 = Message(ERROR, "from_logits=True but the output already applies {act} ({
                 safe("Set from_logits=False"))
 
 
+CE105_ANCHORS = (a.words(a.COMPILE), a.activation(a.SOFTMAX, a.SIGMOID), a.keras_loss("bce", "cce", "scce"))
+
+
 @rule("CE105", "from-logits-after-activation", "from_logits=True on an output that already applies softmax or sigmoid",
-      CE105)
+      CE105, anchors=CE105_ANCHORS)
 def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -97,8 +101,11 @@ CE106_CATEGORICAL = Message(ERROR, _CE106.replace("{consequence}", "outputs are 
                                                                  "were probabilities"), _CE106_FIX)
 
 
+CE106_ANCHORS = (a.words(a.COMPILE), a.keras_loss("bce", "cce", "scce"))
+
+
 @rule("CE106", "probabilities-loss-on-logits", "a probability-expecting loss on a linear (logit) output",
-      CE106_BINARY, CE106_CATEGORICAL)
+      CE106_BINARY, CE106_CATEGORICAL, anchors=CE106_ANCHORS)
 def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...facts import ModuleFacts
 from ...facts.keras_values import Act
 from ...fixes import Replacement, edits
+from ...vocab import anchors as a
 from ...vocab import keras as k
 from ...vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, SIGMOID, SOFTMAX
 from .. import ERROR, Finding, Message, rule, safe, unsafe
@@ -21,9 +22,12 @@ CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but the targets a
                         safe("Use sparse_categorical_crossentropy"))
 
 
+CE107_ANCHORS = (a.words(a.COMPILE), a.words(*a.FIT), a.keras_loss("cce", "scce"))
+
+
 @rule("CE107", "label-encoding-mismatch",
       "sparse categorical cross-entropy on one-hot targets, or categorical on integer targets", CE107_ONE_HOT,
-      CE107_INTEGER)
+      CE107_INTEGER, anchors=CE107_ANCHORS)
 def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -116,8 +120,11 @@ CE108_LOSS = Message(ERROR, "the targets are multi-hot ({shown_by}, {targets}) b
                      "class distribution; use a sigmoid output with binary_crossentropy", _CE108_FIX)
 
 
+CE108_ANCHORS = (a.words(a.COMPILE), a.words(*a.FIT), a.activation(a.SOFTMAX) | a.keras_loss("cce", "scce"))
+
+
 @rule("CE108", "multilabel-targets-with-softmax", "multi-hot targets on a softmax output or a categorical loss",
-      CE108_SOFTMAX, CE108_LOSS)
+      CE108_SOFTMAX, CE108_LOSS, anchors=CE108_ANCHORS)
 def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

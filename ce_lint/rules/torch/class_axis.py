@@ -10,6 +10,7 @@ from ... import vocab
 from ...facts import ModuleFacts
 from ...facts.torch import TTensor
 from ...fixes import code, edits, with_keyword
+from ...vocab import anchors as a
 from ...vocab import torch as tv
 from ...vocab.symbols import CROSS_ENTROPY, Param
 from .. import ERROR, WARNING, Finding, Message, rule, safe, unsafe
@@ -30,8 +31,11 @@ CE205_STACKED = Message(WARNING, "{act} over dim=0 of a Linear layer's output, a
                         "a batch)", unsafe("Use dim=-1"))
 
 
+CE205_ANCHORS = (a.unaxed(a.activation(a.SOFTMAX, a.LOG_SOFTMAX, a.SOFTMIN), "dim"),)  # no dim, or dim=0
+
+
 @rule("CE205", "softmax-implicit-dim", "softmax without dim, or over the batch axis", CE205_IMPLICIT_2D,
-      CE205_IMPLICIT, CE205_BATCH, CE205_PICKED, CE205_STACKED)
+      CE205_IMPLICIT, CE205_BATCH, CE205_PICKED, CE205_STACKED, anchors=CE205_ANCHORS)
 def softmax_implicit_dim(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -136,7 +140,10 @@ CE207 = Message(ERROR, "{loss} over the single output unit of the Linear layer o
                 "BCEWithLogitsLoss with float targets", unsafe("Use BCEWithLogitsLoss (with float targets)"))
 
 
-@rule("CE207", "cross-entropy-single-logit", "CrossEntropyLoss over a single output unit", CE207)
+CE207_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY),)
+
+
+@rule("CE207", "cross-entropy-single-logit", "CrossEntropyLoss over a single output unit", CE207, anchors=CE207_ANCHORS)
 def cross_entropy_single_logit(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 from ...facts import ModuleFacts
 from ...fixes import edits
+from ...vocab import anchors as a
 from ...vocab import torch as tv
 from ...vocab.symbols import BCE, BCE_LOGITS, CROSS_ENTROPY, LOG_SOFTMAX, NLL, SIGMOID, SOFTMAX
 from .. import ERROR, Finding, Message, rule, unsafe
@@ -17,8 +18,12 @@ CE201 = Message(ERROR, "this softmax output reaches {loss} ({call}), which appli
                 "inference", unsafe("Remove the softmax (apply it at inference only)"))
 
 
+CE201_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY), a.activation(a.SOFTMAX))
+
+
 @rule("CE201", "softmax-before-cross-entropy",
-      "a cross-entropy on logits (CrossEntropyLoss, optax.softmax_cross_entropy) fed softmax probabilities", CE201)
+      "a cross-entropy on logits (CrossEntropyLoss, optax.softmax_cross_entropy) fed softmax probabilities", CE201,
+      anchors=CE201_ANCHORS)
 def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -108,8 +113,11 @@ CE202_LOGITS = Message(ERROR, "{loss} is fed the raw output of {raw} ({layer}), 
                        "before NLLLoss", unsafe("Use CrossEntropyLoss"))
 
 
+CE202_ANCHORS = (a.tensor_loss(a.NLL),)
+
+
 @rule("CE202", "nll-loss-without-log-softmax", "NLLLoss fed probabilities or raw logits", CE202_PROBABILITIES,
-      CE202_LOGITS)
+      CE202_LOGITS, anchors=CE202_ANCHORS)
 def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -166,7 +174,10 @@ CE203 = Message(ERROR, "{loss} is fed the raw output of {raw} ({layer}): it fail
                 "logits", unsafe("Use BCEWithLogitsLoss"))
 
 
-@rule("CE203", "bce-loss-on-logits", "BCELoss fed raw logits", CE203)
+CE203_ANCHORS = (a.tensor_loss(a.BCE),)
+
+
+@rule("CE203", "bce-loss-on-logits", "BCELoss fed raw logits", CE203, anchors=CE203_ANCHORS)
 def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -222,7 +233,10 @@ CE204 = Message(ERROR, "this sigmoid output reaches {loss} ({call}), which appli
                 unsafe("Remove the sigmoid (apply it at inference only)"))
 
 
-@rule("CE204", "sigmoid-before-bce-with-logits", "BCEWithLogitsLoss fed sigmoid outputs", CE204)
+CE204_ANCHORS = (a.tensor_loss(a.BCE_LOGITS), a.activation(a.SIGMOID))
+
+
+@rule("CE204", "sigmoid-before-bce-with-logits", "BCEWithLogitsLoss fed sigmoid outputs", CE204, anchors=CE204_ANCHORS)
 def sigmoid_before_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...facts import ModuleFacts
 from ...facts.targets import Target
 from ...fixes import edits
+from ...vocab import anchors as a
 from ...vocab import torch as tv
 from ...vocab.symbols import BCE, BCE_LOGITS, CROSS_ENTROPY, MULTI_HOT, SOFTMAX
 from .. import ERROR, WARNING, Finding, Message, rule, unsafe
@@ -22,9 +23,12 @@ CE206_SOFTMAX_LOGITS = Message(ERROR, _SOFTMAX, unsafe("Remove the softmax"))  #
 CE206_SOFTMAX = Message(ERROR, _SOFTMAX, unsafe("Use a sigmoid"))
 
 
+CE206_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY, a.BCE, a.BCE_LOGITS),)
+
+
 @rule("CE206", "multilabel-with-softmax-or-cross-entropy",
       "multi-hot targets with CrossEntropyLoss, or softmax fed to a binary cross-entropy loss", CE206_TARGETS,
-      CE206_SOFTMAX_LOGITS, CE206_SOFTMAX)
+      CE206_SOFTMAX_LOGITS, CE206_SOFTMAX, anchors=CE206_ANCHORS)
 def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -92,8 +96,13 @@ CE208_TARGETS = Message(WARNING, "accuracy averaged over every (sample, label) c
                         "against multi-hot targets ({shown_by}, {targets}) " + _CE208_ADVICE)
 
 
+CE208_ANCHORS = (a.words("==", a.EQ), a.activation(a.MEAN) | a.words(a.MEAN_METHOD, a.SUM),
+                 a.activation(a.SIGMOID) | a.words(a.LINEAR),  # the output thresholded: a sigmoid's or a Linear's
+                 a.activation(a.ROUND) | a.greater_than())
+
+
 @rule("CE208", "elementwise-multilabel-accuracy",
-      "accuracy averaged over every cell of a multi-label prediction matrix", CE208, CE208_TARGETS)
+      "accuracy averaged over every cell of a multi-label prediction matrix", CE208, CE208_TARGETS, anchors=CE208_ANCHORS)
 def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from ...facts import ModuleFacts
 from ...facts.torch import LossCall, TTensor
 from ...fixes import Edits, edits
+from ...vocab import anchors as a
 from ...vocab import torch as tv
 from .. import ERROR, WARNING, Finding, Message, rule, unsafe
 from .common import drop, sigmoid_into_bce, swap_loss
@@ -21,7 +22,11 @@ def _to_logits(facts: ModuleFacts, call: LossCall, tensor: TTensor) -> Edits | N
     return edits(drop(facts, tensor), swap_loss(facts, call, tv.BCE_WITH_LOGITS_LOSS))
 
 
-@rule("CE209", "bce-loss-under-autocast", "sigmoid + BCELoss where mixed precision is used", CE209)
+CE209_ANCHORS = (a.tensor_loss(a.BCE), a.activation(a.SIGMOID), a.mixed_precision())
+
+
+@rule("CE209", "bce-loss-under-autocast", "sigmoid + BCELoss where mixed precision is used", CE209,
+      anchors=CE209_ANCHORS)
 def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -81,8 +86,11 @@ CE901 = Message(WARNING, "sigmoid output ({sigmoid}) fed to {loss}: it works, bu
                 "numerically stable where BCELoss clamps its log at -100", _TO_LOGITS)
 
 
+CE901_ANCHORS = (a.tensor_loss(a.BCE), a.activation(a.SIGMOID))
+
+
 @rule("CE901", "prefer-bce-with-logits", "sigmoid + BCELoss where BCEWithLogitsLoss is more stable", CE901,
-      default_enabled=False)
+      default_enabled=False, anchors=CE901_ANCHORS)
 def prefer_bce_with_logits(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
