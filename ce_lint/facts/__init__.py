@@ -16,7 +16,6 @@ from .keras import KerasFacts
 from .keras_values import KerasModuleFacts
 from .metrics import MetricsFacts, MetricsModuleFacts
 from .numerics import NumericsFacts, NumericsModuleFacts
-from .snippets import implicit_keras
 from .targets import TargetFacts
 from .torch import TorchFacts, TorchModuleFacts
 from .values import Ext, Value
@@ -82,7 +81,11 @@ class ModuleFacts:
 def collect(module: cst.Module, settings: Settings) -> ModuleFacts:
     ev = Evaluator(module, PLUGINS)
     ev.run()
-    implicit = implicit_keras(module, ev.unbound) if ev.unbound else {}
+    implicit = {}
+    if ev.unbound:
+        from .snippets import implicit_keras  # here: its visitor class would load libcst on import
+
+        implicit = implicit_keras(module, ev.unbound)
     if implicit:  # a snippet that uses Keras without importing it: run again with its names bound
         ev = Evaluator(module, PLUGINS)
         ev.module_scope.vars.update({name: Ext(qname) for name, qname in implicit.items()})

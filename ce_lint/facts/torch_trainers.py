@@ -21,10 +21,10 @@ from .plugin import Args
 from .torch_values import Criterion, LossCall, LossForm
 from .values import UNKNOWN, ClassVal, Ext, Func, Instance, Seq, Value
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # (only in annotations: evaluating cst.CSTNode here would load libcst on import)
     from .torch import TorchFacts
 
-Chosen = tuple[TensorLoss, cst.CSTNode, LossForm]  # a loss, where it is written, and how
+    Chosen = tuple[TensorLoss, cst.CSTNode, LossForm]  # a loss, where it is written, and how
 
 
 def set_up(obj: Value, name: str, call: cst.Call, args: Args) -> Value | None:

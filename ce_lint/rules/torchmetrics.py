@@ -190,7 +190,8 @@ CE401_ANCHORS = (a.library(tm.LIBRARY),)
 
 
 @rule("CE401", "torchmetrics-task-mismatch", "torchmetrics task contradicts the predictions or targets",
-      CE401_MULTI_HOT, CE401_SIGMOID, CE401_BINARY, CE401_BINARY_IDS, CE401_BINARY_COUNT, CE401_AVERAGES, anchors=CE401_ANCHORS)
+      CE401_MULTI_HOT, CE401_SIGMOID, CE401_BINARY, CE401_BINARY_IDS, CE401_BINARY_COUNT, CE401_AVERAGES,
+      anchors=CE401_ANCHORS)
 def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does

@@ -202,7 +202,10 @@ def activation(*kinds: Kind) -> Words:
 def tensor_loss(*kinds: LossKind) -> Words:
     """The criterion classes and functions that compute these losses on tensors."""
     losses = [loss for loss in (*LOSS_FUNCTIONS.values(), *tv.CRITERIA.values()) if loss.kind in kinds]
-    return any_of(name for loss in losses for name in (loss.criterion, loss.function))
+    # skorch's nets whose default criterion is one of them: `NeuralNetBinaryClassifier(module)`
+    nets = [qname.rsplit(".", 1)[-1] for qname, (_, default) in tv.SKORCH_NETS.items()
+            if default is not None and default.kind in kinds]
+    return any_of([*(name for loss in losses for name in (loss.criterion, loss.function)), *nets])
 
 
 def keras_loss(*families: str) -> Words:

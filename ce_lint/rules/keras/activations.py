@@ -191,7 +191,7 @@ CE103_SIGMOID = Message(WARNING, _CE103.replace("{how}", "renormalised by their 
 CE103 = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum"), _CE103_FIX)
 
 
-CE103_ANCHORS = (a.words(a.COMPILE), a.keras_loss("cce"))
+CE103_ANCHORS = (a.words(a.COMPILE), a.keras_loss("cce", "scce"))
 
 
 @rule("CE103", "categorical-crossentropy-on-non-softmax",

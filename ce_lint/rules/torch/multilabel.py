@@ -102,7 +102,8 @@ CE208_ANCHORS = (a.words("==", a.EQ), a.activation(a.MEAN) | a.words(a.MEAN_METH
 
 
 @rule("CE208", "elementwise-multilabel-accuracy",
-      "accuracy averaged over every cell of a multi-label prediction matrix", CE208, CE208_TARGETS, anchors=CE208_ANCHORS)
+      "accuracy averaged over every cell of a multi-label prediction matrix", CE208, CE208_TARGETS,
+      anchors=CE208_ANCHORS)
 def elementwise_multilabel_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
