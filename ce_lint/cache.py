@@ -24,16 +24,16 @@ from typing import Any
 
 from . import __version__
 from .config import Settings
-from .diagnostics import Applicability, Diagnostic, Edit, Fix, Severity
+from .diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
 from .output import printable
 from .versions import installed
 
 FOLDER = ".ce_lint_cache"
-_FORMAT = 3  # bump when the entry layout changes
+_FORMAT = 4  # bump when the entry layout changes
 _MAX_ENTRY = 16 * 1024 * 1024  # bytes; a bigger entry is not one ce-lint wrote
 _MAX_POSITION = 10 ** 9
 _RECORD = {"key", "file", "diagnostics", "errors"}
-_DIAGNOSTIC = {"path", "range", "code", "message", "severity", "fix", "cell"}
+_DIAGNOSTIC = {"path", "range", "code", "message", "severity", "fix", "cell", "fix_title", "related"}
 _FIX = {"applicability", "message", "edits"}
 _STALE_SECONDS = 3600  # a temporary file this old was left by a killed run
 
@@ -191,7 +191,9 @@ def _record(d: Diagnostic) -> dict[str, Any]:
         fix = {"applicability": d.fix.applicability.value, "message": d.fix.message,
                "edits": [[e.content, e.line, e.col, e.end_line, e.end_col, e.cell] for e in d.fix.edits]}
     return {"path": d.path, "range": [d.line, d.col, d.end_line, d.end_col], "code": d.code,
-            "message": d.message, "severity": d.severity.value, "fix": fix, "cell": [d.cell, d.file_line]}
+            "message": d.message, "severity": d.severity.value, "fix": fix, "cell": [d.cell, d.file_line],
+            "fix_title": d.fix_title,
+            "related": [[r.message, r.line, r.col, r.end_line, r.end_col, r.cell, r.file_line] for r in d.related]}
 
 
 # -- strict validation of what is read back ------------------------------------------------------------
@@ -234,8 +236,29 @@ def _diagnostic(record: Any, path: str) -> Diagnostic:
     where = record["cell"]
     if not isinstance(where, list) or len(where) != 2:
         raise Invalid("cell is [cell, line in the file]")
+    title = record["fix_title"]
     return Diagnostic(path, line, col, end_line, end_col, record["code"], message,
-                      Severity(_text(record["severity"])), fix, _cell(where[0]), _cell(where[1]))
+                      Severity(_text(record["severity"])), fix, _cell(where[0]), _cell(where[1]),
+                      None if title is None else _line(title), _related(record["related"]))
+
+
+def _line(value: object) -> str:
+    text = _text(value)
+    if printable(text) != text:
+        raise Invalid("a text that is not one printable line")
+    return text
+
+
+def _related(values: object) -> tuple[Related, ...]:
+    """The related places of a finding in its own file: [message, line, col, end_line, end_col, cell, file line]."""
+    if not isinstance(values, list):
+        raise Invalid("related is a list")
+    places = []
+    for value in values:
+        if not isinstance(value, list) or len(value) != 7:
+            raise Invalid("a related place is [message, line, col, end_line, end_col, cell, file line]")
+        places.append(Related(_line(value[0]), *_range(value[1:5]), _cell(value[5]), file_line=_cell(value[6])))
+    return tuple(places)
 
 
 def _cell(value: object) -> int | None:

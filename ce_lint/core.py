@@ -189,8 +189,9 @@ class _Cells:
 
     def _related_in_cell(self, related: Related) -> Related:
         part = self.cells.part_at_line(related.line)
-        return dataclasses.replace(related, line=related.line - part.line + 1,
-                                   end_line=related.end_line - part.line + 1, cell=part.cell.number)
+        line = related.line - part.line + 1
+        return dataclasses.replace(related, line=line, end_line=related.end_line - part.line + 1, cell=part.cell.number,
+                                   file_line=self.file.file_line(part.cell.number, line) if self.file is not None else None)
 
     def _edit_in_cell(self, edit: Edit) -> Edit:
         part = self.cells.part_at_line(edit.line)

@@ -37,8 +37,9 @@ class Fix:
 
 @dataclass(frozen=True)
 class Related:
-    """Another place a finding involves (the other half of a pair: the softmax a loss receives), in
-    the finding's own file unless `path` says otherwise; positions as the finding's."""
+    """Another place a finding involves (the other half of a pair: the output layer of a loss
+    finding, the loss of an activation finding, the targets that show the encoding), with what it
+    is; in the finding's own file unless `path` says otherwise; positions as the finding's."""
 
     message: str
     line: int
@@ -47,13 +48,16 @@ class Related:
     end_col: int
     cell: int | None = None
     path: str | None = None
+    file_line: int | None = None  # in a notebook, as Diagnostic's
 
 
 @dataclass(frozen=True)
 class Diagnostic:
     """One finding. Lines are 1-based, columns 0-based; front ends convert at their edge. In a
     notebook, `cell` is the cell's number (1-based among all cells), lines count within the cell,
-    and `file_line` is the line of the .ipynb file where the finding's first line is written."""
+    and `file_line` is the line of the .ipynb file where the finding's first line is written.
+    `message` says what is wrong and what follows from it; `fix_title` what to do; `related` the
+    other places the message names."""
 
     path: str
     line: int
@@ -66,7 +70,7 @@ class Diagnostic:
     fix: Fix | None = None
     cell: int | None = None
     file_line: int | None = None
-    title: str | None = None  # what to do ("use categorical_crossentropy"), where no fix says it
+    fix_title: str | None = None  # what to do (Ruff's "help:"); the fix's title when there is a fix
     related: tuple[Related, ...] = ()
 
     def sort_key(self) -> tuple[str, int, int, int, str]:

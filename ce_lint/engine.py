@@ -16,17 +16,20 @@ import tokenize
 import warnings
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import libcst as cst
 
 from . import limits, vocab
 from .config import Settings
-from .diagnostics import Diagnostic, FileError
+from .diagnostics import Diagnostic, FileError, Related
 from .fixes import to_fix
 from .gate import gate_for
 from .noqa import NAMES_OURS, Suppressions
-from .rules import Rule, all_rules
+from .rules import Finding, Rule, all_rules
+
+if TYPE_CHECKING:
+    from .facts import ModuleFacts
 
 # Every rule needs one of the vocabulary's gate words in the file (gate.py narrows it to the enabled rules').
 GATE = vocab.GATE
@@ -169,7 +172,8 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
                     fix = None
                 result.diagnostics.append(Diagnostic(
                     path, where.start.line, where.start.column, where.end.line, where.end.column,
-                    rule.code, finding.message, finding.severity or rule.severity, fix))
+                    rule.code, finding.message, finding.severity or rule.severity, fix,
+                    fix_title=finding.fix_title, related=_related(facts, finding)))
         except RecursionError:
             result.errors.append(f"internal error in rule {rule.code}: too deeply nested; {REPORT_HINT}")
         except Exception as exc:  # noqa: BLE001 - one rule's bug must not cost the others
@@ -177,6 +181,21 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
     _report_unused_noqa(result, source, path, rules, found, apply_noqa)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
+
+
+def _related(facts: ModuleFacts, finding: Finding) -> tuple[Related, ...]:
+    """The finding's related places, each once, in the order the message names them; one written
+    inside the finding's own range (`log(softmax(x))`) adds nothing and is left out."""
+    own = facts.position(finding.node)
+    places: dict[tuple[int, int, int, int], Related] = {}
+    for node, label in finding.related:
+        at = facts.position(node)
+        if (own.start.line, own.start.column) <= (at.start.line, at.start.column) and \
+                (at.end.line, at.end.column) <= (own.end.line, own.end.column):
+            continue
+        key = (at.start.line, at.start.column, at.end.line, at.end.column)
+        places.setdefault(key, Related(label, *key))
+    return tuple(places.values())
 
 
 def _report_unused_noqa(result: Result, source: str, path: str, rules: list[Rule], found: set[tuple[int, str]],

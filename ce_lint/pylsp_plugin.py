@@ -127,8 +127,8 @@ def pylsp_lint(config: Any, workspace: Any, document: Any) -> list[dict[str, Any
     analysis = _analyse(workspace, document, settings)
     if analysis is None:
         return []
-    text = Text(analysis.source)
-    return [_converter.unstructure(to_lsp(d, text)) for d in analysis.diagnostics]
+    documents = {None: Document(str(document.uri), document.version, Text(analysis.source))}
+    return [_converter.unstructure(to_lsp(d, documents)) for d in analysis.diagnostics]
 
 
 @hookimpl

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from lsprotocol import types as lsp
 
 from ..config import Settings
-from ..diagnostics import Applicability, Diagnostic, Severity
+from ..diagnostics import Applicability, Diagnostic, Related, Severity
 from ..fixes import applicable
 from ..lines import tokenizer_readline
 from ..noqa import NOQA
@@ -23,18 +23,28 @@ NOTEBOOK_FIX_ALL = f"notebook.{FIX_ALL}"  # what VS Code asks for on a whole not
 QUICK_FIX = lsp.CodeActionKind.QuickFix.value
 
 
-def to_lsp(diagnostic: Diagnostic, text: Text) -> lsp.Diagnostic:
+def to_lsp(diagnostic: Diagnostic, documents: dict[int | None, Document]) -> lsp.Diagnostic:
+    """The finding as shown in its document (`documents`: the file's, by cell number; a related
+    place may be in another cell)."""
     rule = RULES[diagnostic.code]
+    text = documents[diagnostic.cell].text
+    related = [lsp.DiagnosticRelatedInformation(
+        location=lsp.Location(uri=documents[r.cell].uri, range=_range(documents[r.cell].text, r)), message=r.message)
+        for r in diagnostic.related if r.cell in documents]
     return lsp.Diagnostic(
-        range=text.range(text.offset(diagnostic.line, diagnostic.col),
-                         text.offset(diagnostic.end_line, diagnostic.end_col)),
+        range=_range(text, diagnostic),
         message=diagnostic.message,
         severity=lsp.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
         code=diagnostic.code,
         code_description=lsp.CodeDescription(href=rule.url),
         source=SOURCE,
-        data={"name": rule.name, "fixable": diagnostic.fix is not None},
+        related_information=related or None,
+        data={"name": rule.name, "fixable": diagnostic.fix is not None, "fix_title": diagnostic.fix_title},
     )
+
+
+def _range(text: Text, at: Diagnostic | Related) -> lsp.Range:
+    return text.range(text.offset(at.line, at.col), text.offset(at.end_line, at.end_col))
 
 
 def fix_edits(diagnostic: Diagnostic, documents: dict[int | None, Document]) -> dict[int | None, list[lsp.TextEdit]]:
@@ -170,7 +180,7 @@ def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None
         for diagnostic in data.diagnostics:
             if diagnostic.cell != data.cell:
                 continue
-            shown = to_lsp(diagnostic, document.text)
+            shown = to_lsp(diagnostic, data.documents)
             if not _overlaps(shown.range, requested) and (diagnostic.code, shown.range.start.line) not in data.mentioned:
                 continue
             if diagnostic.fix is not None:

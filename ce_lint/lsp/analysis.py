@@ -84,6 +84,6 @@ def views(snapshot: Snapshot, analysis: Analysis, before: dict[str, View], ids: 
             if old is not None:
                 after[document.uri] = old
             continue
-        items = [to_lsp(d, document.text) for d in by_cell.get(number, [])]
+        items = [to_lsp(d, snapshot.documents) for d in by_cell.get(number, [])]
         after[document.uri] = old if old is not None and old.items == items else View(items, str(next(ids)))
     return after

@@ -37,4 +37,4 @@ def message_in_file(d: Diagnostic) -> str:
 
 def help_text(d: Diagnostic) -> str | None:
     """What to do, when the finding says: its own title, else its fix's."""
-    return d.title or (d.fix.message if d.fix is not None else None)
+    return d.fix_title or (d.fix.message if d.fix is not None else None)

@@ -17,8 +17,8 @@ def _position(row: int, col: int) -> dict[str, int]:
 
 
 def _related(r: Related, d: Diagnostic) -> dict[str, Any]:
-    return {"filename": r.path or d.path, "message": r.message, "location": _position(r.line, r.col),
-            "end_location": _position(r.end_line, r.end_col), **({"cell": r.cell} if r.cell is not None else {})}
+    return {"message": r.message, "filename": r.path or d.path, "cell": r.cell, "location": _position(r.line, r.col),
+            "end_location": _position(r.end_line, r.end_col)}
 
 
 def as_object(d: Diagnostic) -> dict[str, Any]:
@@ -31,11 +31,6 @@ def as_object(d: Diagnostic) -> dict[str, Any]:
             {"content": e.content, "location": _position(e.line, e.col),
              "end_location": _position(e.end_line, e.end_col),
              **({"cell": e.cell} if e.cell is not None else {})} for e in d.fix.edits]}
-    extra: dict[str, Any] = {}
-    if d.title is not None:
-        extra["title"] = d.title
-    if d.related:
-        extra["related"] = [_related(r, d) for r in d.related]
     return {
         "cell": d.cell,
         "code": d.code,
@@ -46,8 +41,9 @@ def as_object(d: Diagnostic) -> dict[str, Any]:
         "location": _position(d.line, d.col),
         "end_location": _position(d.end_line, d.end_col),
         "fix": fix,
+        "fix_title": d.fix_title,  # what to do (the fix's title when there is a fix)
+        "related": [_related(r, d) for r in d.related],  # the other places the message names
         "url": RULES[d.code].url,
-        **extra,
     }
 
 

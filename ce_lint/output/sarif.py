@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import quote
 
 from .. import __version__
-from ..diagnostics import Diagnostic, Severity
+from ..diagnostics import Diagnostic, Related, Severity
 from .common import message_in_file
 
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -62,6 +62,12 @@ def to_sarif(diagnostics: list[Diagnostic], errors: Sequence[str] = ()) -> dict[
         "level": _level(d.severity),
         "message": {"text": message_in_file(d)},
         "locations": [{"physicalLocation": {"artifactLocation": _artifact(d.path), "region": _region(d)}}],
+        **({"relatedLocations": [{
+            "id": number,
+            "physicalLocation": {"artifactLocation": _artifact(r.path or d.path), "region": _region(r)},
+            "message": {"text": r.message if r.cell is None else f"cell {r.cell}, line {r.line}: {r.message}"},
+        } for number, r in enumerate(d.related, start=1)]} if d.related else {}),
+        **({"properties": {"fixTitle": d.fix_title}} if d.fix_title else {}),
     } for d in diagnostics]
     invocation = {
         "executionSuccessful": not errors,
@@ -80,9 +86,10 @@ def to_sarif(diagnostics: list[Diagnostic], errors: Sequence[str] = ()) -> dict[
     }
 
 
-def _region(d: Diagnostic) -> dict[str, Any]:
+def _region(d: Diagnostic | Related) -> dict[str, Any]:
     """Where in the file: for a notebook, the line of the .ipynb where the finding's line is written
-    (columns in the JSON text are not the code's, so none are given)."""
+    (columns in the JSON text are not the code's, so none are given; a related place names its cell
+    and line in its message)."""
     if d.cell is not None:
         return {"startLine": d.file_line or 1}
     return {"startLine": d.line, "startColumn": d.col + 1, "endLine": d.end_line, "endColumn": d.end_col + 1}

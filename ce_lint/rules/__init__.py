@@ -10,7 +10,7 @@ severity nor the safety of a fix is decided while checking.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,11 +45,17 @@ def unsafe(title: str) -> FixSpec:
 
 @dataclass(frozen=True, eq=False)
 class Message:
-    """One kind of finding of a rule. `text` is a template: a field given a node reads "line 12"."""
+    """One kind of finding of a rule. `text` is a template: a field given a node reads "line 12".
+    It says in one short sentence what is wrong and what follows, true on every version the
+    project targets (the version detail is on the rule page). What to do is `help` (shown as
+    "help:"; the fix's title instead when there is a fix), and every field given a node is a
+    related location, labelled by its template in `related`."""
 
     severity: Severity
     text: str
     fix: FixSpec | None = None
+    help: str | None = None  # when there is no fix; defaults to the fix's title
+    related: Mapping[str, str] = field(default_factory=dict)  # field -> what the place is
 
     def at(self, facts: ModuleFacts, node: cst.CSTNode, edits: Edits | None = None, **fields: object) -> Finding:
         """A finding of this message at `node`; its fix when the message has one and `edits` could be made."""
@@ -59,7 +65,14 @@ class Message:
         if self.fix is not None and edits is not None:
             proposal = Proposal(self.fix.applicability, self.fix.title.format(**words), edits.replacements,
                                 edits.imports)
-        return Finding(node, self.text.format(**words), self.severity, proposal, self)
+        if proposal is not None:
+            title: str | None = proposal.title
+        else:
+            help = self.help if self.help is not None else self.fix.title if self.fix is not None else None
+            title = help.format(**words) if help is not None else None
+        related = tuple((value, self.related[name].format(**words)) for name, value in fields.items()
+                        if isinstance(value, cst.CSTNode) and value is not node)
+        return Finding(node, self.text.format(**words), self.severity, proposal, self, title, related)
 
 
 @dataclass(frozen=True)
@@ -69,6 +82,8 @@ class Finding:
     severity: Severity
     fix: Proposal | None = None
     declared: Message | None = field(default=None, compare=False)  # what it was made from
+    fix_title: str | None = None
+    related: tuple[tuple[cst.CSTNode, str], ...] = ()  # (node, what it is)
 
 
 @dataclass(frozen=True)

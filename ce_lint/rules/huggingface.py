@@ -19,20 +19,14 @@ from . import ERROR, Finding, Message, rule, unsafe
 from .words import evidence, shown_by
 
 CE402_ONE_LABEL = Message(
-    ERROR, "num_labels=1 with classification labels ({evidence}): transformers infers problem_type='regression' and "
-    "trains MSELoss on the raw logit; for two classes use num_labels=2 with integer labels (or "
-    "problem_type='multi_label_classification' with float labels of shape (batch, 1) for one sigmoid output)",
-    unsafe("Set num_labels={count}"))
+    ERROR, "num_labels=1 with class labels ({evidence} on {labels}): transformers trains MSE regression "
+    "instead", unsafe("Set num_labels={count}"), related={"labels": "the labels ({evidence})"})
 CE402_INTEGER_MULTI_HOT = Message(
-    ERROR, "integer multi-hot labels ({shown_by}, {targets}): transformers infers single_label_classification from "
-    "integer labels and CrossEntropyLoss fails on the label matrix (and with problem_type='multi_label_classification' "
-    "BCEWithLogitsLoss rejects integer targets); cast the labels to float, from which multi-label is inferred",
-    unsafe("Cast the labels to float"))
+    ERROR, "integer multi-hot labels ({shown_by}, {targets}): transformers reads them as class ids and the loss fails",
+    unsafe("Cast the labels to float"), related={"targets": "the labels ({shown_by})"})
 CE402_CLASS_IDS = Message(
-    ERROR, "problem_type='multi_label_classification' with class ids ({shown_by}, {targets}): BCEWithLogitsLoss needs "
-    "a float (batch, num_labels) matrix and fails on class ids ('Target size ... must be the same as input size'); "
-    "use single_label_classification (or leave problem_type unset) for one label per sample",
-    unsafe(f'Set problem_type="{hf.SINGLE_LABEL}"'))
+    ERROR, "problem_type='multi_label_classification' with class ids ({shown_by}, {targets}): BCEWithLogitsLoss "
+    "fails on them", unsafe(f'Set problem_type="{hf.SINGLE_LABEL}"'), related={"targets": "the labels ({shown_by})"})
 
 
 def _fed(model: HFModel, facts: ModuleFacts) -> list[tuple[Value, cst.CSTNode, DType | None]]:
@@ -41,27 +35,27 @@ def _fed(model: HFModel, facts: ModuleFacts) -> list[tuple[Value, cst.CSTNode, D
     return [(value, node, dtype) for value, node, dtype in fed if isinstance(value, Target) or dtype is not None]
 
 
-def _class_labels(facts: ModuleFacts, model: HFModel) -> str | None:
-    """Evidence that the labels are classes, for a num_labels=1 model."""
+def _class_labels(facts: ModuleFacts, model: HFModel) -> tuple[str, cst.CSTNode] | None:
+    """Evidence that the labels are classes, for a num_labels=1 model: what it is, and where."""
     for value, node, dtype in _fed(model, facts):
         if dtype == FLOAT:
             return None  # float scores: a regression, as num_labels=1 says
         if isinstance(value, Target):
-            return f"{shown_by(value)} labels on {facts.where(value.node)}"
+            return f"{shown_by(value)} labels", value.node
         if dtype == INT:
-            return f"integer labels on {facts.where(getattr(value, 'node', None) or node)}"
+            return "integer labels", getattr(value, "node", None) or node
     for key in hf.LABEL_MAPS:
         written = model.setting_node(key)
         mapping = model.config.settings.get(key, (UNKNOWN, None))[0]
         if written is not None and isinstance(mapping, Mapping) and len(mapping.items) >= 2:
-            return f"{key} with {len(mapping.items)} classes on {facts.where(written)}"
+            return f"{key} with {len(mapping.items)} classes", written
     if _fed(model, facts):
         return None  # the labels it is called with are visible: they decide
     for target in facts.metrics.label_targets:
         if target.origin.kind != "literal":
-            return f"{shown_by(target)} labels on {facts.where(target.node)}"
+            return f"{shown_by(target)} labels", target.node
     for node, found in facts.metrics.classification_evidence.items():
-        return f"{evidence(found)} on {facts.where(node)}"
+        return evidence(found), node
     return None
 
 
@@ -208,7 +202,8 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     sets `problem_type="single_label_classification"` for class ids (where it is written, also in
     a later `config.problem_type = ...`). It is unsafe: the model's
     head, its output shape and the loss it trains change, and a checkpoint saved with the old
-    configuration no longer matches.
+    configuration no longer matches. For one sigmoid output instead, keep `num_labels=1` and set
+    `problem_type="multi_label_classification"` with float labels of shape (batch, 1).
 
     ## References
     - FACTS F7 (transformers 4.57.6): `models/bert/modeling_bert.py`, `BertForSequenceClassification.forward`
@@ -225,7 +220,7 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
             if found is not None:
                 count = _class_count(model)
                 yield CE402_ONE_LABEL.at(facts, model.node, _hf_fix(facts, model, "num_labels", str(count)),
-                                         evidence=found, count=count)
+                                         evidence=found[0], labels=found[1], count=count)
             continue
         target = None
         if problem_type in (None, hf.MULTI_LABEL) and (num_labels is UNKNOWN or (

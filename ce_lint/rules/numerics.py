@@ -33,8 +33,8 @@ def _log_name(use: LogUse) -> str:
     return ".log()" if use.method else "log"
 
 
-CE301 = Message(WARNING, "`{log}` of a softmax: a probability that underflows to 0 gives -inf and NaN gradients; "
-                "`log_softmax` computes the same values stably", safe("Use log_softmax"))
+CE301 = Message(WARNING, "`{log}` of a softmax: a probability that underflows to 0 gives -inf and NaN gradients",
+                safe("Use log_softmax"), related={"probabilities": "the softmax"})
 
 
 CE301_ANCHORS = (a.activation(a.LOG), a.activation(a.SOFTMAX, a.EXP))  # exp(x) / sum(exp(x)) is a softmax too
@@ -110,7 +110,7 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
         fix = None
         if prob.fixable and use.arg is prob.node and prob.node is not None:  # `log(softmax(x))`
             fix = edits((use.node, renamed(facts, prob.node, LOG_SOFTMAX)))
-        yield CE301.at(facts, use.node, fix, log=_log_name(use))
+        yield CE301.at(facts, use.node, fix, log=_log_name(use), probabilities=prob.node)
 
 
 def _logsigmoid(facts: ModuleFacts, lib: str) -> str | None:
@@ -120,10 +120,12 @@ def _logsigmoid(facts: ModuleFacts, lib: str) -> str | None:
     return f"{module}.{function.name}" if function is not None and module else None
 
 
-_CE302 = "`{log}` of {what}: a probability that rounds to 0 gives -inf and NaN gradients; `{better}` computes it stably"
-CE302 = Message(WARNING, _CE302.format(log="{log}", what="a sigmoid", better="logsigmoid(x)"), safe("Use {function}"))
-CE302_COMPLEMENT = Message(WARNING, _CE302.format(log="{log}", what="1 - sigmoid", better="logsigmoid(-x)"),
-                           safe("Use {function}"))
+_CE302 = "`{log}` of {what}: a probability that rounds to 0 gives -inf and NaN gradients"
+_SIGMOID = {"probabilities": "the sigmoid"}
+CE302 = Message(WARNING, _CE302.format(log="{log}", what="a sigmoid"), safe("Use {function}"), "Use logsigmoid(x)",
+                _SIGMOID)
+CE302_COMPLEMENT = Message(WARNING, _CE302.format(log="{log}", what="1 - sigmoid"), safe("Use {function}"),
+                           "Use logsigmoid(-x)", _SIGMOID)
 
 
 CE302_ANCHORS = (a.activation(a.LOG), a.activation(a.SIGMOID, a.EXP))
@@ -192,7 +194,8 @@ def log_of_sigmoid(facts: ModuleFacts) -> Iterator[Finding]:
             argument = f"-{parenthesised(facts, operand)}" if complement else code(facts, operand)
             fix = edits((use.node, f"{function}({argument})"))
         message = CE302_COMPLEMENT if complement else CE302
-        yield message.at(facts, use.node, fix, log=_log_name(use), function=(function or "").rsplit(".", 1)[-1])
+        yield message.at(facts, use.node, fix, log=_log_name(use), function=(function or "").rsplit(".", 1)[-1],
+                         probabilities=sigmoid.node)
 
 
 # np.log -> np.clip, keras.ops.log -> keras.ops.clip, K.log -> K.clip, jnp.log -> jnp.clip
@@ -225,11 +228,11 @@ def _clipped(facts: ModuleFacts, use: LogUse) -> Replacement | None:
 
 
 _CLIP = unsafe("Clip the probability to [1e-7, 1 - 1e-7]")
-CE303 = Message(WARNING, "hand-written cross-entropy takes the log of a probability that is not clipped: log(0) "
-                "gives -inf and NaN gradients; clip it to [eps, 1 - eps] or work on logits", _CLIP)
-CE303_ROUNDED = Message(WARNING, "hand-written cross-entropy takes the log of `1 - p` offset by an epsilon ({eps}) "
-                        "that float32 rounds away (1 + {eps} is 1 there): log(0) gives -inf and NaN gradients when "
-                        "p is 1; add the epsilon after the subtraction (`1 - p + eps`) or clip p", _CLIP)
+CE303 = Message(WARNING, "hand-written cross-entropy takes the log of an unclipped probability: log(0) gives -inf "
+                "and NaN gradients", _CLIP, "Clip the probability to [eps, 1 - eps], or work on logits")
+CE303_ROUNDED = Message(WARNING, "hand-written cross-entropy offsets `1 - p` by an epsilon ({eps}) that float32 rounds "
+                        "away: log(0) gives -inf when p is 1", _CLIP,
+                        "Add the epsilon after the subtraction (`1 - p + eps`), or clip p")
 
 
 CE303_ANCHORS = (a.activation(a.LOG), a.words("*"), a.words("-"), a.words(*a.REDUCTIONS))  # -mean(y * log(p))

@@ -99,7 +99,8 @@ def unused_noqa(source: str, path: str, found: set[tuple[int, str]], enabled: li
         declared = CE902_CODES if keep else CE902_DIRECTIVE
         message = declared.text.format(details=details) + ("" if directive.effective else _NOT_READ)
         yield Diagnostic(path, directive.line, directive.col, directive.line, directive.end_col, CODE,
-                         message, declared.severity, _fix(declared, lines[directive.line - 1], directive, keep))
+                         message, declared.severity, _fix(declared, lines[directive.line - 1], directive, keep),
+                         fix_title=declared.fix.title if declared.fix is not None else None)
 
 
 def _fix(declared: Message, text: str, directive: Directive, keep: list[str]) -> Fix | None:

@@ -30,29 +30,24 @@ from .words import shown_by
 
 _RETASK = unsafe("Use {replacement}")  # the reported number changes, and another reading of the data may be meant
 CE401_MULTI_HOT = Message(
-    ERROR, "task='multiclass' with multi-hot targets ({shown_by}, {targets}): torchmetrics takes predictions of the "
-    "targets' shape as class ids and compares them cell by cell, so the score is meaningless (0.0 for probabilities) "
-    "without any error; use task='multilabel' with num_labels=", _RETASK)
+    ERROR, "task='multiclass' with multi-hot targets ({shown_by}, {targets}): the score is meaningless, without any "
+    "error", _RETASK, related={"targets": "the targets ({shown_by})"})
 CE401_SIGMOID = Message(
-    ERROR, "task='multiclass' on sigmoid outputs ({use}, sigmoid on {sigmoid}): torchmetrics takes float predictions "
-    "of the targets' shape as class ids, so sigmoid probabilities score 0.0 without any error; use task='binary' "
-    "(one score per sample) or task='multilabel' (one per label)", _RETASK)
+    ERROR, "task='multiclass' on sigmoid outputs ({sigmoid}): the probabilities are read as class ids and score 0.0",
+    _RETASK, related={"use": "the metric's update", "sigmoid": "the sigmoid"})
 CE401_BINARY = Message(
-    ERROR, "task='binary' on a {units}-unit {what} output ({output}): binary metrics want one score per sample, so "
-    "against class ids this fails ('Predictions and targets are expected to have the same shape') and against "
-    "one-hot targets every cell is scored as its own sample; use task='multiclass', num_classes={units}", _RETASK)
+    ERROR, "task='binary' on a {units}-unit {what} output ({output}): it fails, or scores each class as a sample",
+    _RETASK, related={"output": "the {units}-unit {what} output"})
 CE401_BINARY_IDS = Message(
-    ERROR, "task='binary' on the class ids of a {units}-unit {what} output ({output}): binary metrics expect 0/1 "
-    "predictions and fail ('Detected the following values in `preds`') at the first class id above 1; use "
-    "task='multiclass', num_classes={units}", _RETASK)
+    ERROR, "task='binary' on the class ids of a {units}-unit {what} output ({output}): it fails at the first id above 1",
+    _RETASK, related={"output": "the {units}-unit {what} output"})
 CE401_BINARY_COUNT = Message(
-    ERROR, "task='binary' with num_classes={count}: binary metrics ignore num_classes and expect 0/1 targets, so they "
-    "fail ('Detected the following values in `target`') at the first class id above 1; use task='multiclass'",
-    _RETASK)
+    ERROR, "task='binary' with num_classes={count}: the metric ignores num_classes and fails at the first class id "
+    "above 1", _RETASK)
 CE401_AVERAGES = Message(
-    WARNING, "{metric} averages over classes ('macro') by default, but {wrapper}(task=\"{task}\") on {wrapper_at} "
-    "averages over samples ('micro'): the two report different numbers for the same predictions; pass the same "
-    "average= to both")  # which average is meant is the user's choice: no fix
+    WARNING, "{metric} (macro by default) and {wrapper}(task=\"{task}\") ({wrapper_at}, micro) report different "
+    "numbers", help="Pass the same average= to both",  # which one is the user's choice
+    related={"wrapper_at": "{wrapper}(task=\"{task}\")"})
 
 
 def _retasked(facts: ModuleFacts, metric: TMetric, task: str, count: int | None = None) -> tuple[Edits | None, str]:
@@ -216,10 +211,11 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     `task="multiclass"`, predictions that have the targets' shape are taken as class ids: float
     probabilities never equal a class id, so the score is 0.0 with no error, and multi-hot rows
     are compared cell by cell as if each cell were a sample. With `task="binary"`, an output of C
-    columns either fails the shape check against class ids or is scored cell by cell against
-    one-hot targets. And the `task=` wrappers default to `average="micro"` while the
-    `Multiclass*`/`Multilabel*` classes default to `average="macro"`: always predicting the
-    majority class on 8/1/1 labels gives 0.80 from one and 0.33 from the other.
+    columns either fails the shape check against class ids ("Predictions and targets are expected
+    to have the same shape") or is scored cell by cell against one-hot targets. And the `task=`
+    wrappers default to `average="micro"` while the `Multiclass*`/`Multilabel*` classes default to
+    `average="macro"`: always predicting the majority class on 8/1/1 labels gives 0.80 from one
+    and 0.33 from the other.
 
     ## Example
     ```python

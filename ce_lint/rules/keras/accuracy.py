@@ -12,36 +12,29 @@ from ...vocab import keras as k
 from ...vocab.symbols import MULTI_HOT, ONE_HOT, ONE_HOT_OR_BINARY, SIGMOID, SOFTMAX
 from .. import WARNING, Finding, Message, rule, safe, unsafe
 from ..words import shown_by
-from .common import outputs, units
+from .common import output_node, outputs, units
 
+_PAIR = {"output_at": "the output layer", "loss_at": "the {loss} loss"}
 CE104_MULTILABEL = Message(
-    WARNING, "'accuracy' on a multi-label sigmoid output resolves to categorical accuracy in tf.keras >= 2.2 and "
-    "Keras 3 (argmax of the prediction against the first positive label) and to element-wise binary accuracy, "
-    "inflated by the negative labels, in Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode; use "
-    "keras.metrics.BinaryAccuracy() with a per-sample metric such as AUC(multi_label=True)",
-    unsafe("Use {replacement}"))  # the right multi-label metric depends on intent
+    WARNING, "'accuracy' on a multi-label sigmoid output resolves to a misleading metric in every Keras version",
+    unsafe("Use {replacement}"),  # the right multi-label metric depends on intent
+    "Use a per-label metric: binary accuracy, AUC(multi_label=True) or F1", _PAIR)
 CE104_LEGACY = Message(
-    WARNING, "'accuracy' resolves to binary_accuracy here (Keras <= 2.3, tf.keras <= 2.1 or TF1 graph mode, loss "
-    "{loss}): it scores every class cell, so a useless model reaches (N-1)/N; use 'categorical_accuracy'",
-    safe("Use {replacement}"))
+    WARNING, "'accuracy' with {loss} resolves to binary_accuracy on the targeted Keras: a useless model scores (N-1)/N",
+    safe("Use {replacement}"), related=_PAIR)
 CE104_LOGITS = Message(
-    WARNING, "'accuracy' on a single linear (logit) output resolves to binary accuracy, which reads the logits as "
-    "probabilities (threshold 0.5; Keras <= 2.3 rounds them); use {remedy}",
-    safe("Use {replacement}"))
+    WARNING, "'accuracy' on a single logit output resolves to binary accuracy, which reads the logits as probabilities",
+    safe("Use {replacement}"), "Use {remedy}", _PAIR)
 CE104_MULTIHOT = Message(
-    WARNING, "'accuracy' with multi-hot targets ({shown_by}, {targets}) resolves to categorical accuracy in "
-    "tf.keras >= 2.2 and Keras 3, which compares the argmax of the prediction with the first positive label only"
-    "{older}; use {remedy} with a per-sample metric such as AUC(multi_label=True)",
-    unsafe("Use {replacement}"))  # the right multi-label metric depends on intent
-# What Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode pick instead, by the loss they pick it from (F1.1, F1.2).
-_OLD = "Keras <= 2.3, tf.keras <= 2.1 and TF1 graph mode"
-_OLDER = {"cce": f"; {_OLD} pick it too, from the categorical loss",
-          "scce": f"; {_OLD} pick sparse categorical accuracy, which can't score several labels either",
-          "bce": f"; {_OLD} pick element-wise binary accuracy, inflated by the negative labels"}
-# What to use instead on a logit output, by what the Keras the code runs on accepts.
+    WARNING, "'accuracy' with multi-hot targets ({shown_by}, {targets}) resolves to a misleading metric in every Keras "
+    "version", unsafe("Use {replacement}"),  # the right multi-label metric depends on intent
+    "Use {remedy} with a per-sample metric such as AUC(multi_label=True)",
+    {**_PAIR, "targets": "the targets ({shown_by})"})
+# The losses from which old Keras picks a metric that can't score several labels either (the page says which).
+_OLDER = ("cce", "scce", "bce")
+# What to use instead on a logit output, by what the Keras the code runs on accepts (the page says why).
 _AT_ZERO = f"{k.spelled(k.KERAS, k.BINARY_ACCURACY)}(threshold=0.0)"
-_LOGITS_REMEDY = {"zero": _AT_ZERO, "classes": f"{_AT_ZERO} from Keras 3.5 on (3.0-3.4 reject it)",
-                  "none": "a metric function that thresholds the logits at 0"}
+_LOGITS_REMEDY = {"zero": _AT_ZERO, "none": "a metric function that thresholds the logits at 0"}
 
 
 CE104_ANCHORS = (a.words(a.COMPILE), a.keras_loss("bce"), a.words(*a.ACCURACY_STRINGS))
@@ -139,15 +132,16 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
         one_hot = bool(targets) and all(t.encoding == ONE_HOT or (t.encoding == ONE_HOT_OR_BINARY and (count or 0) > 2)
                                         for t in targets)
         logits = act == k.LINEAR and loss.from_logits is True
-        fields: dict[str, object] = {"loss": loss.name, "remedy": ""}
+        fields: dict[str, object] = {"loss": loss.name, "remedy": "", "output_at": output_node(tensor),
+                                     "loss_at": loss.node}
         if multi_hot is not None and act == SIGMOID and loss.family == "bce":
             message, replacement = CE104_MULTILABEL, f"{metric}()" if metric and classes else None
         elif multi_hot is not None and loss.family in _OLDER:
             message = CE104_MULTIHOT
             replacement = (f"{metric}(threshold=0.0)" if zero else None) if logits else f"{metric}()"
             replacement = replacement if metric and classes else None
-            fields.update(shown_by=shown_by(multi_hot), targets=multi_hot.node, older=_OLDER[loss.family],
-                          remedy=_LOGITS_REMEDY["zero" if zero else "classes" if classes else "none"] if logits
+            fields.update(shown_by=shown_by(multi_hot), targets=multi_hot.node,
+                          remedy=_LOGITS_REMEDY["zero" if zero else "none"] if logits
                           else f"{k.spelled(k.KERAS, k.BINARY_ACCURACY)}()")
         elif loss.family != "bce":
             continue
@@ -157,7 +151,7 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
             message, replacement = CE104_LEGACY, k.CATEGORICAL_ACCURACY
         elif act == k.LINEAR and count == 1 and loss.from_logits is True:
             message, replacement = CE104_LOGITS, f"{metric}(threshold=0.0)" if metric and zero else None
-            fields["remedy"] = _LOGITS_REMEDY["zero" if zero else "classes" if classes else "none"]
+            fields["remedy"] = _LOGITS_REMEDY["zero" if zero else "none"]
         else:
             continue
         for found in bare:

@@ -13,8 +13,7 @@ from ...vocab.symbols import INTEGER, MULTI_HOT, ONE_HOT, SIGMOID, SOFTMAX
 from .. import ERROR, WARNING, Finding, Message, rule, unsafe
 from .common import act_swap, fails, loss_swap, output_node, output_words, outputs, units
 
-CE101 = Message(ERROR, "softmax over a single unit always outputs 1.0, whatever the input, so the prediction never "
-                "changes; use a sigmoid for one binary output", unsafe("Use a sigmoid"))
+CE101 = Message(ERROR, "softmax over a single unit always outputs 1.0, whatever the input", unsafe("Use a sigmoid"))
 
 
 CE101_ANCHORS = (a.activation(a.SOFTMAX), a.words(*a.UNIT_LAYERS))
@@ -80,14 +79,13 @@ def softmax_single_unit(facts: ModuleFacts) -> Iterator[Finding]:
             yield CE101.at(facts, use.act_node, fix)
 
 
-_CE102 = ("{loss} on the {output} ({where}) {what}; for one label per sample use categorical_crossentropy (one-hot "
-          "targets) or sparse_categorical_crossentropy (integer targets), for several labels per sample use a sigmoid "
-          "output")
 _CE102_FIX = unsafe("Use {replacement}")  # only where the targets show the intent
-CE102 = Message(WARNING, _CE102.replace("{what}", "scores each class as an independent yes/no label"), _CE102_FIX)
-CE102_TWO_UNITS = Message(WARNING, _CE102.replace(
-    "{what}", "equals categorical cross-entropy on Keras 3 torch/JAX/NumPy, Keras <= 2.3 and tf.keras <= 2.3 but "
-    "trains two independent sigmoids on the pre-softmax logits on TensorFlow-backed Keras >= 2.4"), _CE102_FIX)
+_CE102_HELP = "Use (sparse_)categorical_crossentropy for one label per sample, a sigmoid output for several"
+_CE102_RELATED = {"where": "the {output}"}
+CE102 = Message(WARNING, "{loss} on the {output} ({where}) scores each class as an independent yes/no label",
+                _CE102_FIX, _CE102_HELP, _CE102_RELATED)
+CE102_TWO_UNITS = Message(WARNING, "{loss} on the {output} ({where}) trains differently per Keras version and "
+                          "backend", _CE102_FIX, _CE102_HELP, _CE102_RELATED)
 
 
 CE102_ANCHORS = (a.words(a.COMPILE), a.activation(a.SOFTMAX), a.keras_loss("bce"))
@@ -175,20 +173,13 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
                          where=output_node(tensor), replacement=replacement)
 
 
-CE103_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) is constant (about 0): the model cannot "
-                         "learn from it{stops}; use "
-                         "binary_crossentropy with a sigmoid output", unsafe("Use binary_crossentropy"))
+_ONE_UNIT = {"where": "the single-unit output"}
+CE103_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) is meaningless: the loss is 0 or {fails}",
+                         unsafe("Use binary_crossentropy"), related=_ONE_UNIT)
 CE103_SPARSE_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) accepts only the label 0: any other "
-                                "label is out of range and {fails} (IndexError on Keras 3's torch backend, "
-                                "InvalidArgumentError on TensorFlow-backed Keras, which returns NaN instead on a GPU); "
-                                "use binary_crossentropy with a sigmoid output", unsafe("Use binary_crossentropy"))
-_CE103 = ("{act} output trained with {loss} ({loss_at}), which expects softmax probabilities: the outputs are {how} "
-          "and the predictions are not a class distribution; use a softmax output")
-_CE103_FIX = unsafe("Use a softmax output")
-CE103_SIGMOID = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum (or, on TensorFlow-backed Keras "
-                                                       ">= 2.4, the pre-sigmoid logits are read as softmax logits)"),
-                        _CE103_FIX)
-CE103 = Message(WARNING, _CE103.replace("{how}", "renormalised by their sum"), _CE103_FIX)
+                                "label is out of range", unsafe("Use binary_crossentropy"), related=_ONE_UNIT)
+CE103 = Message(WARNING, "{act} output trained with {loss} ({loss_at}): the loss misreads outputs that are not a "
+                "softmax", unsafe("Use a softmax output"), related={"loss_at": "the {loss} loss"})
 
 
 CE103_ANCHORS = (a.words(a.COMPILE), a.keras_loss("cce", "scce"))
@@ -196,7 +187,7 @@ CE103_ANCHORS = (a.words(a.COMPILE), a.keras_loss("cce", "scce"))
 
 @rule("CE103", "categorical-crossentropy-on-non-softmax",
       "categorical cross-entropy on an output that is not a softmax distribution", CE103_ONE_UNIT,
-      CE103_SPARSE_ONE_UNIT, CE103_SIGMOID, CE103, anchors=CE103_ANCHORS)
+      CE103_SPARSE_ONE_UNIT, CE103, anchors=CE103_ANCHORS)
 def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -262,13 +253,10 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
             continue
         if units(tensor) == 1:
             message = CE103_ONE_UNIT if loss.family == "cce" else CE103_SPARSE_ONE_UNIT
-            # Old Keras checks the targets' shape in fit() (F2.3): not in a loop that calls the loss itself.
-            stops = "" if out.direct else " (Keras <= 2.3 and tf.keras <= 2.1 stop in fit() instead)"
             yield message.at(facts, loss.node, edits(loss_swap(facts, loss, k.BINARY_CROSSENTROPY.name)),
-                             loss=loss.name, where=output_node(tensor), stops=stops, fails=fails(out))
+                             loss=loss.name, where=output_node(tensor), fails=fails(out))
         elif act not in (None, SOFTMAX, k.LINEAR) and loss.from_logits is False and isinstance(tensor.act, Act):
             if act == SIGMOID and tensor.after is not None:
                 continue  # what TF does after an identity layer is not known (F2.2), and that is the message
-            message = CE103_SIGMOID if act == SIGMOID else CE103
-            yield message.at(facts, tensor.act.node, edits(act_swap(facts, tensor.act, SOFTMAX)), act=act,
+            yield CE103.at(facts, tensor.act.node, edits(act_swap(facts, tensor.act, SOFTMAX)), act=act,
                              loss=loss.name, loss_at=loss.node)

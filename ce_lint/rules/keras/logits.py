@@ -15,10 +15,8 @@ from ...vocab.symbols import SIGMOID, SOFTMAX
 from .. import ERROR, Finding, Message, rule, safe
 from .common import loss_class, loss_from_logits, output_node, outputs, trained_acts, units
 
-CE105 = Message(ERROR, "from_logits=True but the output already applies {act} ({where}): Keras 3 on torch/JAX/NumPy, "
-                "Keras <= 2.3 and tf.keras <= 2.3 apply it twice and train on the wrong values, TensorFlow-backed "
-                "Keras >= 2.4 ignores the flag (with a UserWarning since 2.5); use from_logits=False",
-                safe("Set from_logits=False"))
+CE105 = Message(ERROR, "from_logits=True on a {act} output ({where}): Keras applies the {act} twice or ignores the "
+                "flag", safe("Set from_logits=False"), related={"where": "the {act} activation"})
 
 
 CE105_ANCHORS = (a.words(a.COMPILE), a.activation(a.SOFTMAX, a.SIGMOID), a.keras_loss("bce", "cce", "scce"))
@@ -93,12 +91,13 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
             yield CE105.at(facts, flag or loss.node, fix, act=act, where=output_node(tensor))
 
 
-_CE106 = "{loss} expects probabilities but the output layer ({where}) is linear: {consequence}; use {remedy}"
-_CE106_FIX = safe("Pass from_logits=True")
-CE106_BINARY = Message(ERROR, _CE106.replace("{consequence}", "outputs outside [0, 1] are clipped and get no "
-                                                            "gradient"), _CE106_FIX)
-CE106_CATEGORICAL = Message(ERROR, _CE106.replace("{consequence}", "outputs are renormalised and clipped as if they "
-                                                                 "were probabilities"), _CE106_FIX)
+_CE106 = "{loss} on a linear output ({where}) "
+_CE106_FIX = safe("Pass from_logits=True")  # and, on one unit, name the metric for logits (CE104)
+_CE106_RELATED = {"where": "the linear output"}
+CE106_BINARY = Message(ERROR, _CE106 + "clips the logits to [0, 1]: beyond it they get no gradient", _CE106_FIX,
+                       "Use {remedy}", _CE106_RELATED)
+CE106_CATEGORICAL = Message(ERROR, _CE106 + "renormalises and clips the logits as probabilities", _CE106_FIX,
+                            "Use {remedy}", _CE106_RELATED)
 
 
 CE106_ANCHORS = (a.words(a.COMPILE), a.keras_loss("bce", "cce", "scce"))
@@ -155,7 +154,9 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     The fix passes `from_logits=True` (turning a string loss into its class). It is safe: the
     model's outputs are unchanged, and the loss now reads them as what they are. The fix needs a
     name bound to the keras module for string losses; a loss object that also trains an output
-    with an activation gets none.
+    with an activation gets none. Keras < 2.3 has no loss classes: there the fix is not offered,
+    and the help names a loss function calling
+    `keras.backend.binary_crossentropy(y_true, y_pred, from_logits=True)` instead.
 
     ## References
     - FACTS F3.2
@@ -172,9 +173,8 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
             continue
         words = f"{loss_class(k.KERAS, remedy)}(from_logits=True)"
         classes = has_loss_and_metric_classes(facts.settings.keras_version)
-        if not classes:
-            words = (f"a loss function that calls keras.backend.{loss.name}(y_true, y_pred, from_logits=True) "
-                     "(Keras < 2.3 has no loss classes)")
+        if not classes:  # Keras < 2.3 has no loss classes
+            words = f"a loss function calling keras.backend.{loss.name}(y_true, y_pred, from_logits=True)"
         replacements: list[Replacement] = [loss_from_logits(facts, loss)]
         keras = facts.alias(k.KERAS)
         bare = [m for m in out.metrics if getattr(m.value, "value", None) in k.ACCURACY_STRINGS]

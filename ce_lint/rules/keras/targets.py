@@ -14,12 +14,11 @@ from .. import ERROR, Finding, Message, rule, safe, unsafe
 from ..words import shown_by
 from .common import act_swap, fails, loss_swap, outputs, units
 
-CE107_ONE_HOT = Message(ERROR, "{loss} expects integer class ids but the targets are one-hot ({shown_by}, {targets}): "
-                        "{fails} with a shape error; use categorical_crossentropy",
-                        safe("Use categorical_crossentropy"))
-CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but the targets are integer class ids ({shown_by}, "
-                        "{targets}): {fails} with a shape error; use sparse_categorical_crossentropy",
-                        safe("Use sparse_categorical_crossentropy"))
+_TARGETS = {"targets": "the targets ({shown_by})"}
+CE107_ONE_HOT = Message(ERROR, "{loss} expects class ids but gets one-hot targets ({shown_by}, {targets}): {fails}",
+                        safe("Use categorical_crossentropy"), related=_TARGETS)
+CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but gets class ids ({shown_by}, {targets}): {fails}",
+                        safe("Use sparse_categorical_crossentropy"), related=_TARGETS)
 
 
 CE107_ANCHORS = (a.words(a.COMPILE), a.words(*a.FIT), a.keras_loss("cce", "scce"))
@@ -113,11 +112,10 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
 
 
 _CE108_FIX = unsafe("Use a sigmoid output with binary_crossentropy")
-CE108_SOFTMAX = Message(ERROR, "the targets are multi-hot ({shown_by}, {targets}) but the output uses softmax, which "
-                        "makes the labels compete for one unit of probability; use a sigmoid output with "
-                        "binary_crossentropy", _CE108_FIX)
-CE108_LOSS = Message(ERROR, "the targets are multi-hot ({shown_by}, {targets}) but {loss} treats each row as one "
-                     "class distribution; use a sigmoid output with binary_crossentropy", _CE108_FIX)
+CE108_SOFTMAX = Message(ERROR, "multi-hot targets ({shown_by}, {targets}) on a softmax output: the labels compete for "
+                        "one unit of probability", _CE108_FIX, related={**_TARGETS, "loss_at": "the {loss} loss"})
+CE108_LOSS = Message(ERROR, "multi-hot targets ({shown_by}, {targets}) with {loss}: the labels share one unit of "
+                     "probability", _CE108_FIX, related=_TARGETS)
 
 
 CE108_ANCHORS = (a.words(a.COMPILE), a.words(*a.FIT), a.activation(a.SOFTMAX) | a.keras_loss("cce", "scce"))
@@ -179,6 +177,7 @@ def multilabel_targets_with_softmax(facts: ModuleFacts) -> Iterator[Finding]:
             replacements.append(loss_swap(facts, categorical, k.BINARY_CROSSENTROPY.name))
         fields = {"shown_by": shown_by(target), "targets": target.node}
         if softmax is not None:
-            yield CE108_SOFTMAX.at(facts, softmax.node, edits(*replacements), **fields)
+            yield CE108_SOFTMAX.at(facts, softmax.node, edits(*replacements), loss=loss.name if loss else None,
+                                   loss_at=loss.node if loss else None, **fields)
         elif categorical is not None:
             yield CE108_LOSS.at(facts, categorical.node, edits(*replacements), loss=categorical.name, **fields)

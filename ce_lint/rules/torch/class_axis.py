@@ -16,19 +16,17 @@ from ...vocab.symbols import CROSS_ENTROPY, Param
 from .. import ERROR, WARNING, Finding, Message, rule, safe, unsafe
 from .common import fed, swap_loss
 
-_IMPLICIT = ("{function}() without dim picks the axis implicitly (deprecated): dim 0 for 1-D and 3-D inputs, so a "
-             "(batch, sequence, classes) tensor is normalised over the batch; pass dim explicitly")
-CE205_IMPLICIT_2D = Message(WARNING, _IMPLICIT, safe("Pass dim=1"))  # dim=1 is what PyTorch picks for 2-D
-CE205_IMPLICIT = Message(WARNING, _IMPLICIT, unsafe("Pass dim=-1"))
-CE205_BATCH = Message(WARNING, "{act} over dim=0 of a Linear layer's output that reaches {loss} ({call}), so it is "
-                      "(batch, classes): it normalises across the batch, not across classes; use dim=1",
-                      unsafe("Use dim=1"))
-CE205_PICKED = Message(WARNING, "{act} over dim=0 of a Linear layer's output whose class is then picked per row over "
-                       "dim 1 ({picked}), so it is (batch, classes): it normalises across the batch, not across "
-                       "classes; use dim=1", unsafe("Use dim=1"))
-CE205_STACKED = Message(WARNING, "{act} over dim=0 of a Linear layer's output, applied to a stacked batch ({stacked}): "
-                        "it normalises across the batch, not across classes; use dim=-1 (right for one sample and for "
-                        "a batch)", unsafe("Use dim=-1"))
+CE205_IMPLICIT_2D = Message(WARNING, "{function}() without dim relies on PyTorch's deprecated implicit axis (dim 1 "
+                            "for this 2-D input)", safe("Pass dim=1"))  # what PyTorch picks for 2-D
+CE205_IMPLICIT = Message(WARNING, "{function}() without dim normalises a 3-D (batch, sequence, classes) input over "
+                         "the batch", unsafe("Pass dim=-1"))
+CE205_BATCH = Message(WARNING, "{act} over dim=0 of a (batch, classes) output fed to {loss} ({call}) normalises "
+                      "across the batch", unsafe("Use dim=1"), related={"call": "the {loss} call"})
+CE205_PICKED = Message(WARNING, "{act} over dim=0 of a (batch, classes) output whose class is picked per row "
+                       "({picked}) normalises across the batch", unsafe("Use dim=1"),
+                       related={"picked": "the class picked per row"})
+CE205_STACKED = Message(WARNING, "{act} over dim=0 of a stacked batch ({stacked}) normalises across the batch, not the "
+                        "classes", unsafe("Use dim=-1"), related={"stacked": "the stacked batch"})
 
 
 CE205_ANCHORS = (a.unaxed(a.activation(a.SOFTMAX, a.LOG_SOFTMAX, a.SOFTMIN), "dim"),)  # no dim, or dim=0
@@ -135,9 +133,9 @@ def _dim_param(facts: ModuleFacts, node: cst.Call) -> Param | None:
     return fn.axis if fn is not None else None
 
 
-CE207 = Message(ERROR, "{loss} over the single output unit of the Linear layer on {layer}: log_softmax over one class "
-                "is 0, so the loss is always 0 (or an IndexError for label 1) and nothing is learned; use "
-                "BCEWithLogitsLoss with float targets", unsafe("Use BCEWithLogitsLoss (with float targets)"))
+CE207 = Message(ERROR, "{loss} over a single output unit ({layer}): the loss is always 0 (or an IndexError), so "
+                "nothing is learned", unsafe("Use BCEWithLogitsLoss (with float targets)"),
+                related={"layer": "the single-unit Linear layer"})
 
 
 CE207_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY),)

@@ -13,9 +13,8 @@ from ...vocab.symbols import BCE, BCE_LOGITS, CROSS_ENTROPY, LOG_SOFTMAX, NLL, S
 from .. import ERROR, Finding, Message, rule, unsafe
 from .common import drop, fed, raw_output, swap_loss, to_activation
 
-CE201 = Message(ERROR, "this softmax output reaches {loss} ({call}), which applies log_softmax itself: the loss is "
-                "bounded and its gradients vanish on confident mistakes; feed the logits and apply softmax only at "
-                "inference", unsafe("Remove the softmax (apply it at inference only)"))
+CE201 = Message(ERROR, "softmax before {loss} ({call}), which applies softmax again: gradients vanish",
+                unsafe("Remove the softmax (apply it at inference only)"), related={"call": "the {loss} call"})
 
 
 CE201_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY), a.activation(a.SOFTMAX))
@@ -105,12 +104,12 @@ def softmax_before_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
         yield CE201.at(facts, tensor.node, edits(drop(facts, tensor)), loss=call.loss.name, call=call.node)
 
 
-CE202_PROBABILITIES = Message(ERROR, "softmax probabilities reach {loss} ({call}), which expects log-probabilities: "
-                              "the loss is -p, between -1 and 0, with weak gradients; use log_softmax",
-                              unsafe("Use log_softmax"))
-CE202_LOGITS = Message(ERROR, "{loss} is fed the raw output of {raw} ({layer}), not log-probabilities: the "
-                       "loss is -logit, unbounded below, and training diverges; use CrossEntropyLoss, or log_softmax "
-                       "before NLLLoss", unsafe("Use CrossEntropyLoss"))
+CE202_PROBABILITIES = Message(ERROR, "softmax probabilities fed to {loss} ({call}), which expects log-probabilities: "
+                              "the loss is -p, with weak gradients", unsafe("Use log_softmax"),
+                              related={"call": "the {loss} call"})
+CE202_LOGITS = Message(ERROR, "{loss} fed raw outputs of {raw} ({layer}), not log-probabilities: the loss is unbounded "
+                       "below", unsafe("Use CrossEntropyLoss"), "Use CrossEntropyLoss, or log_softmax before {loss}",
+                       {"layer": "the raw output"})
 
 
 CE202_ANCHORS = (a.tensor_loss(a.NLL),)
@@ -169,9 +168,8 @@ def nll_loss_without_log_softmax(facts: ModuleFacts) -> Iterator[Finding]:
                                   loss=call.loss.name, raw=raw_output(tensor), layer=tensor.node)
 
 
-CE203 = Message(ERROR, "{loss} is fed the raw output of {raw} ({layer}): it fails with 'all elements of "
-                "input should be between 0 and 1' as soon as an output leaves [0, 1]; use BCEWithLogitsLoss on the "
-                "logits", unsafe("Use BCEWithLogitsLoss"))
+CE203 = Message(ERROR, "{loss} fed raw outputs of {raw} ({layer}): it raises a RuntimeError once an output leaves "
+                "[0, 1]", unsafe("Use BCEWithLogitsLoss"), related={"layer": "the raw output"})
 
 
 CE203_ANCHORS = (a.tensor_loss(a.BCE),)
@@ -228,9 +226,9 @@ def bce_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
                        loss=call.loss.name, raw=raw_output(tensor), layer=tensor.node)
 
 
-CE204 = Message(ERROR, "this sigmoid output reaches {loss} ({call}), which applies a sigmoid itself: the sigmoid is "
-                "applied twice, the loss is bounded and gradients vanish; feed the logits",
-                unsafe("Remove the sigmoid (apply it at inference only)"))
+CE204 = Message(ERROR, "sigmoid before {loss} ({call}), which applies a sigmoid again: the loss is bounded and "
+                "gradients vanish", unsafe("Remove the sigmoid (apply it at inference only)"),
+                related={"call": "the {loss} call"})
 
 
 CE204_ANCHORS = (a.tensor_loss(a.BCE_LOGITS), a.activation(a.SIGMOID))

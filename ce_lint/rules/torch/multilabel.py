@@ -14,13 +14,14 @@ from .. import ERROR, WARNING, Finding, Message, rule, unsafe
 from ..words import shown_by
 from .common import drop, fed, swap_loss, to_sigmoid
 
-CE206_TARGETS = Message(ERROR, "the targets are multi-hot ({shown_by}, {targets}) but {loss} treats each row as one "
-                        "class distribution and trains the mass split among the positive labels; use "
-                        "BCEWithLogitsLoss on the logits", unsafe("Use BCEWithLogitsLoss"))
-_SOFTMAX = ("this softmax output reaches {loss} ({call}): softmax makes the labels compete, so several can't all be "
-            "predicted; use one sigmoid per label (BCEWithLogitsLoss on the logits)")
-CE206_SOFTMAX_LOGITS = Message(ERROR, _SOFTMAX, unsafe("Remove the softmax"))  # BCEWithLogitsLoss applies a sigmoid
-CE206_SOFTMAX = Message(ERROR, _SOFTMAX, unsafe("Use a sigmoid"))
+CE206_TARGETS = Message(ERROR, "multi-hot targets ({shown_by}, {targets}) with {loss}: the labels share one unit of "
+                        "probability", unsafe("Use BCEWithLogitsLoss"),
+                        related={"targets": "the targets ({shown_by})"})
+_SOFTMAX = "softmax output fed to {loss} ({call}): the labels compete, so several can't all be predicted"
+_SOFTMAX_HELP = "Use one sigmoid per label (BCEWithLogitsLoss on the logits)"
+CE206_SOFTMAX_LOGITS = Message(ERROR, _SOFTMAX, unsafe("Remove the softmax"),  # BCEWithLogitsLoss applies a sigmoid
+                               _SOFTMAX_HELP, {"call": "the {loss} call"})
+CE206_SOFTMAX = Message(ERROR, _SOFTMAX, unsafe("Use a sigmoid"), _SOFTMAX_HELP, {"call": "the {loss} call"})
 
 
 CE206_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY, a.BCE, a.BCE_LOGITS),)
@@ -88,12 +89,13 @@ def multilabel_with_softmax_or_cross_entropy(facts: ModuleFacts) -> Iterator[Fin
                                    call=call.node)
 
 
-_CE208_ADVICE = ("is inflated by the negative labels; use exact-match accuracy (.all(dim=1)), F1, or torchmetrics' "
-                 "MultilabelF1Score")
-CE208 = Message(WARNING, "accuracy averaged over every (sample, label) cell of the {units}-unit prediction "
-                "({prediction}) " + _CE208_ADVICE)
-CE208_TARGETS = Message(WARNING, "accuracy averaged over every (sample, label) cell of the prediction ({prediction}) "
-                        "against multi-hot targets ({shown_by}, {targets}) " + _CE208_ADVICE)
+_CE208_HELP = "Use exact-match accuracy (.all(dim=1)), F1, or torchmetrics' MultilabelF1Score"
+CE208 = Message(WARNING, "accuracy averaged over every cell of the {units}-unit multi-label prediction ({prediction}) "
+                "is inflated by the negative labels", help=_CE208_HELP,
+                related={"prediction": "the {units}-unit prediction"})
+CE208_TARGETS = Message(WARNING, "element-wise accuracy against multi-hot targets ({targets}) is inflated by the "
+                        "negative labels", help=_CE208_HELP,
+                        related={"prediction": "the prediction", "targets": "the targets ({shown_by})"})
 
 
 CE208_ANCHORS = (a.words("==", a.EQ), a.activation(a.MEAN) | a.words(a.MEAN_METHOD, a.SUM),

@@ -13,9 +13,9 @@ from .. import ERROR, WARNING, Finding, Message, rule, unsafe
 from .common import drop, sigmoid_into_bce, swap_loss
 
 _TO_LOGITS = unsafe("Remove the sigmoid and use BCEWithLogitsLoss")
-CE209 = Message(ERROR, "sigmoid output ({sigmoid}) fed to {loss} with mixed precision in this module ({mixed}): "
-                "PyTorch refuses binary_cross_entropy inside CUDA autocast regions ('unsafe to autocast'); remove "
-                "the sigmoid and use BCEWithLogitsLoss", _TO_LOGITS)
+CE209 = Message(ERROR, "sigmoid output ({sigmoid}) fed to {loss} under mixed precision ({mixed}): PyTorch refuses "
+                "BCELoss in CUDA autocast", _TO_LOGITS,
+                related={"sigmoid": "the sigmoid", "mixed": "mixed precision"})
 
 
 def _to_logits(facts: ModuleFacts, call: LossCall, tensor: TTensor) -> Edits | None:
@@ -82,8 +82,8 @@ def bce_loss_under_autocast(facts: ModuleFacts) -> Iterator[Finding]:
                        loss=call.loss.name, mixed=mixed)
 
 
-CE901 = Message(WARNING, "sigmoid output ({sigmoid}) fed to {loss}: it works, but BCEWithLogitsLoss on the logits is "
-                "numerically stable where BCELoss clamps its log at -100", _TO_LOGITS)
+CE901 = Message(WARNING, "sigmoid output ({sigmoid}) fed to {loss}, which clamps its log at -100 where "
+                "BCEWithLogitsLoss is numerically stable", _TO_LOGITS, related={"sigmoid": "the sigmoid"})
 
 
 CE901_ANCHORS = (a.tensor_loss(a.BCE), a.activation(a.SIGMOID))
