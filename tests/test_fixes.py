@@ -61,6 +61,8 @@ def render_findings(path: Path) -> str:
     for d in lint(source, str(path), SETTINGS).diagnostics:
         block = [f"{path.name}:{d.line}:{d.col + 1}-{d.end_line}:{d.end_col + 1} {d.code} {d.severity.value}",
                  f"  {d.message}"]
+        block += [f"  related {r.line}:{r.col + 1}-{r.end_line}:{r.end_col + 1}: {r.message}" for r in d.related]
+        block += [f"  help: {d.fix_title}"] if d.fix_title and d.fix is None else []
         block += _fix_lines(source, d)
         blocks.append("\n".join(block))
     return "\n\n".join(blocks) + "\n"
