@@ -200,6 +200,30 @@ def test_sarif_is_valid_and_carries_the_findings(json_findings: list[dict], tmp_
         (os.path.normpath(d["filename"]), d["location"]["row"], d["code"]) for d in json_findings)
 
 
+def test_json_and_sarif_carry_fix_titles_and_related_locations(json_findings: list[dict]) -> None:
+    assert all(d["fix_title"] for d in json_findings)
+    assert all(d["fix_title"] == d["fix"]["message"] for d in json_findings if d["fix"] is not None)
+    [ce102] = [d for d in json_findings if d["code"] == "CE102" and d["filename"].endswith("CE102.py")
+               and d["location"]["row"] == 7]
+    assert ce102["related"] == [{"message": "the 3-unit softmax output", "filename": ce102["filename"], "cell": None,
+                                 "location": {"row": 16, "column": 64}, "end_location": {"row": 16, "column": 73}}]
+    assert ce102["message"] == "binary_crossentropy on the 3-unit softmax output (line 16) scores each class as an " \
+                               "independent yes/no label"
+    assert sum(bool(d["related"]) for d in json_findings) > 50
+
+    log = json.loads(_findings_of("sarif", "fixtures").stdout)  # valid: test_sarif_is_valid_and_carries_the_findings
+    from_sarif = {}
+    for res in log["runs"][0]["results"]:
+        region = res["locations"][0]["physicalLocation"]["region"]
+        related = [(r["id"], r["message"]["text"], r["physicalLocation"]["region"]["startLine"],
+                    r["physicalLocation"]["region"]["startColumn"]) for r in res.get("relatedLocations", [])]
+        from_sarif[(res["ruleId"], region["startLine"], region["startColumn"], res["message"]["text"])] = (
+            res["properties"]["fixTitle"], related)
+    assert from_sarif == {(d["code"], d["location"]["row"], d["location"]["column"], d["message"]): (
+        d["fix_title"], [(i, r["message"], r["location"]["row"], r["location"]["column"])
+                         for i, r in enumerate(d["related"], start=1)]) for d in json_findings}
+
+
 def test_sarif_of_a_clean_run_and_of_unreadable_files(tmp_path: Path) -> None:
     from pydantic_sarif.model import StaticAnalysisResultsFormatSarifVersion210JsonSchema as SarifLog
 
@@ -245,7 +269,7 @@ def test_github_annotation_escapes() -> None:
 
 def test_text_output_is_unchanged_by_the_move(json_findings: list[dict]) -> None:
     text = ce_lint("check", "--extend-select", "CE", "--keras-version", "3", "--exclude", "notebooks", "fixtures")
-    rows = {tuple(line.split(":", 3)[:3]) for line in text.stdout.splitlines()}
+    rows = {tuple(line.split(":", 3)[:3]) for line in text.stdout.splitlines() if not line.startswith("  help: ")}
     assert rows == {(d["filename"], str(d["location"]["row"]), str(d["location"]["column"])) for d in json_findings}
 
 

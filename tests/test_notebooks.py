@@ -65,7 +65,8 @@ def test_text_output_is_ruffs_notebook_form() -> None:
     lines = run.stdout.splitlines()
     assert lines[0].startswith(f"{NOTEBOOKS / 'keras_mnist.ipynb'}:cell 9:4:10: CE102 binary_crossentropy on the "
                                "10-unit softmax output (cell 7, line 5) ")
-    assert lines[1].startswith(f"{NOTEBOOKS / 'keras_mnist.ipynb'}:cell 15:5:32: CE101 ")
+    assert lines[1].startswith("  help: ")
+    assert lines[2].startswith(f"{NOTEBOOKS / 'keras_mnist.ipynb'}:cell 15:5:32: CE101 ")
 
 
 def test_json_adds_the_cell_and_counts_rows_in_it() -> None:
@@ -75,6 +76,8 @@ def test_json_adds_the_cell_and_counts_rows_in_it() -> None:
     assert ce102["filename"].endswith("keras_mnist.ipynb")
     (script,) = findings(str(ROOT / "examples" / "train_buggy.py"), options=("--select", "CE102"))
     assert script["cell"] is None
+    assert [(r["cell"], r["location"]["row"], r["message"]) for r in ce102["related"]] == [
+        (7, 5, "the 10-unit softmax output")]
     (ce401,) = [d for d in findings(str(NOTEBOOKS / "fixable.ipynb")) if d["code"] == "CE401"]
     assert [(e["cell"], e["location"]["row"]) for e in ce401["fix"]["edits"]] == [(5, 3), (2, 5)]
 
@@ -152,7 +155,7 @@ def test_a_cell_that_does_not_parse_is_one_line_and_the_others_are_still_checked
     run = ce_lint("check", "--no-cache", str(path))
     assert run.returncode == 2
     assert run.stderr.splitlines()[0] == f"{path}: error: cell 4: syntax error at line 2, column 26: '(' was never closed"
-    assert f"{path}:cell 3:9:16: CE201 this softmax output reaches CrossEntropyLoss (cell 6, line 5)" in run.stdout
+    assert f"{path}:cell 3:9:16: CE201 softmax before CrossEntropyLoss (cell 6, line 5)" in run.stdout
     assert f"{path}:cell 8:" in run.stdout
 
 
@@ -231,6 +234,10 @@ def test_sarif_and_github_point_at_the_notebook_and_name_the_cell() -> None:
     assert location["artifactLocation"]["uri"].endswith("keras_mnist.ipynb")
     assert result["message"]["text"].startswith("cell 9, line 4, column 10: binary_crossentropy on the 10-unit")
     assert 'loss=\\"binary_crossentropy\\"' in lines[location["region"]["startLine"] - 1]
+    [related] = result["relatedLocations"]  # the softmax output, two cells up
+    assert related["message"]["text"] == "cell 7, line 5: the 10-unit softmax output"
+    assert 'activation=\\"softmax\\"' in lines[related["physicalLocation"]["region"]["startLine"] - 1]
+    assert result["properties"]["fixTitle"] == "Use categorical_crossentropy"
     github = ce_lint("check", "--no-cache", "--output-format", "github", str(path)).stdout.splitlines()[0]
     assert github.startswith(f"::warning title=ce-lint (CE102),file={path},line={location['region']['startLine']}::"
                              "cell 9, line 4, column 10: binary_crossentropy")

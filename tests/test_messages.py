@@ -1,0 +1,75 @@
+"""What every finding says, Ruff's way: a message of one short sentence (what is wrong and what
+follows), what to do as a separate fix title, and the other places the message names as related
+locations. Checked on every finding of every fixture, scripts and notebooks, under the Keras
+versions whose messages differ; the version detail is on the rule pages (test_version_matrix.py
+holds the pages and the messages to the matrix)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+import pytest
+
+from ce_lint.config import Settings
+from ce_lint.core import check_bytes
+from ce_lint.diagnostics import Diagnostic, FileError
+
+from support import FIXTURES, ROOT
+
+MAX_LENGTH = 120
+VERSIONS = ("3", "3.4", "2.3", "2.2", "tf-2.1")  # each message variant appears under one of them
+PATHS = sorted(p for p in FIXTURES.rglob("*") if p.suffix in (".py", ".ipynb") and not p.name.endswith(".fixed.py"))
+LINE = re.compile(r"\b(?:cell (\d+), )?line (\d+)\b")
+
+
+@lru_cache(maxsize=None)
+def findings(version: str) -> tuple[Diagnostic, ...]:
+    found = []
+    for path in PATHS:
+        try:
+            found += check_bytes(path.read_bytes(), str(path.relative_to(ROOT)), Settings(select=("",),
+                                 keras_version=version)).diagnostics
+        except FileError:
+            continue  # the deliberately broken notebooks
+    return tuple(found)
+
+
+def test_the_fixtures_report_every_rule() -> None:
+    from ce_lint.rules import all_rules
+
+    assert {d.code for v in VERSIONS for d in findings(v)} == {r.code for r in all_rules()}
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_messages_are_one_short_sentence(version: str) -> None:
+    for d in findings(version):
+        where = f"{d.path}:{d.line} {d.code}: {d.message}"
+        assert len(d.message) <= MAX_LENGTH, where
+        assert ";" not in d.message and ". " not in d.message and not d.message.endswith("."), where
+        assert not re.search(r"\b(use|pass|remove)\b", d.message), where  # what to do is the fix title
+        assert not re.search(r"(Keras|TF|tf\.keras|TensorFlow) ?[<>]=", d.message), where  # version detail: the page
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_every_finding_says_what_to_do_and_a_fix_is_titled(version: str) -> None:
+    for d in findings(version):
+        where = f"{d.path}:{d.line} {d.code}"
+        assert d.fix_title, where
+        if d.fix is not None:
+            assert d.fix_title == d.fix.message, where
+        assert "{" not in d.fix_title and len(d.fix_title) <= MAX_LENGTH, (where, d.fix_title)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_the_places_a_message_names_are_related_locations(version: str) -> None:
+    named = 0
+    for d in findings(version):
+        related = {(r.cell, r.line) for r in d.related} | {(d.cell, d.line)}
+        for cell, line in LINE.findall(d.message):
+            named += 1
+            assert (int(cell) if cell else None, int(line)) in related, (d.path, d.line, d.code, d.message, d.related)
+        for r in d.related:
+            assert r.message and r.path == d.path and (r.cell is None) == (d.cell is None), (d.path, d.line, r)
+            assert (r.cell, r.line, r.col) != (d.cell, d.line, d.col), (d.path, d.line, d.code)
+    assert named > 50
