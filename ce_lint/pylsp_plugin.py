@@ -128,7 +128,11 @@ def pylsp_lint(config: Any, workspace: Any, document: Any) -> list[dict[str, Any
     if analysis is None:
         return []
     documents = {None: Document(str(document.uri), document.version, Text(analysis.source))}
-    return [_converter.unstructure(to_lsp(d, documents)) for d in analysis.diagnostics]
+    diagnostics = [to_lsp(d, documents) for d in analysis.diagnostics]
+    if ":" not in str(document.uri):  # pylsp's joined notebook (a bare uuid): it maps ranges to cells, not related places
+        for diagnostic in diagnostics:
+            diagnostic.related_information = None
+    return [_converter.unstructure(d) for d in diagnostics]
 
 
 @hookimpl

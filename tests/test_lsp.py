@@ -220,6 +220,12 @@ async def test_diagnostics_then_first_quick_fix_removes_the_finding(tmp_path: Pa
             expected["location"]["row"], expected["location"]["column"])
         assert diagnostic.severity.name.lower() == expected["severity"]
         assert diagnostic.message == expected["message"]
+        (related,) = diagnostic.related_information  # the other half of the pair: the softmax output
+        assert related.location.uri == uri and related.message == "the 10-unit softmax output"
+        assert text_in(BUGGY, related.location.range, client.encoding) == '"softmax"'
+        assert code_points(BUGGY, related.location.range.start, client.encoding) == (
+            expected["related"][0]["location"]["row"], expected["related"][0]["location"]["column"])
+        assert diagnostic.data["fix_title"] == expected["fix_title"] == "Use categorical_crossentropy"
 
         actions = await client.actions(uri, diagnostic.range)
         first = actions[0]
@@ -620,6 +626,9 @@ async def test_notebooks_get_the_command_s_findings_on_their_cells() -> None:
                 (ce102,) = published[9]
                 assert text_in(client.texts[notebook.cells[8]], ce102.range, client.encoding) == '"binary_crossentropy"'
                 assert "(cell 7, line 5)" in ce102.message
+                (related,) = ce102.related_information  # in the document of cell 7
+                assert related.location.uri == notebook.cells[6] and related.message == "the 10-unit softmax output"
+                assert text_in(client.texts[notebook.cells[6]], related.location.range, client.encoding) == '"softmax"'
     assert got == expected
 
 

@@ -127,6 +127,8 @@ async def test_pull_diagnostics_on_notebook_cells(tmp_path: Path) -> None:
         found = await client.pull(compile_cell)  # a cell's pull answers that cell's findings
         assert found.kind == "full" and [d.code for d in found.items] == ["CE102"]
         assert text_in(COMPILE_CELL, found.items[0].range, client.encoding) == '"binary_crossentropy"'
+        (related,) = found.items[0].related_information  # the softmax, in cell 1's document
+        assert related.location.uri == model and text_in(MODEL_CELL, related.location.range, client.encoding) == '"softmax"'
         clean = await client.pull(model)
         assert clean.kind == "full" and not clean.items
         assert not (await client.pull(markdown)).items

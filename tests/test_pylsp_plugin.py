@@ -123,6 +123,9 @@ async def test_findings_at_the_commands_positions_and_the_quick_fix_removes_them
         (expected,) = check_json(str(path))
         assert diagnostic.code == "CE102" and diagnostic.message == expected["message"]
         assert diagnostic.code_description.href.endswith("/docs/rules/CE102.md")
+        (related,) = diagnostic.related_information
+        assert related.location.uri == uri and text_in(NON_ASCII, related.location.range, "utf-16") == '"softmax"'
+        assert related.message == expected["related"][0]["message"] == "the 10-unit softmax output"
         assert text_in(NON_ASCII, diagnostic.range, "utf-16") == '"binary_crossentropy"'  # emoji before it
         assert code_points(NON_ASCII, diagnostic.range.start, "utf-16") == (
             expected["location"]["row"], expected["location"]["column"])
@@ -224,3 +227,4 @@ async def test_notebook_cells_through_pylsps_notebook_sync(tmp_path: Path) -> No
         assert diagnostic.code == "CE102"
         assert diagnostic.range.start.line == 0
         assert text_in(cells[2], diagnostic.range, "utf-16") == '"binary_crossentropy"'
+        assert diagnostic.related_information is None  # pylsp maps ranges back to cells, not related places
