@@ -70,6 +70,12 @@ def test_CE401_binary_task_rejects_three_classes(tm):
         tm.Accuracy(task="binary")(torch.tensor([0.2, 0.7, 0.9]), torch.tensor([0, 1, 2]))
 
 
+def test_CE401_binary_task_on_class_columns_fails_the_shape_check(tm):
+    # the page's words: an output of C columns fails the shape check against class ids
+    with pytest.raises(RuntimeError, match="Predictions and targets are expected to have the same shape"):
+        tm.Accuracy(task="binary")(torch.rand(4, 3), torch.tensor([0, 1, 2, 1]))
+
+
 def test_CE401_wrapper_micro_vs_class_macro_default_average(tm):
     from torchmetrics.classification import MulticlassAccuracy
 
