@@ -189,7 +189,7 @@ CLAIMS = [
     Claim("CE104", LOGIT, "resolves to binary accuracy, which reads the logits as probabilities", lambda c: True,
           lambda c: observed(c, "acc_logit")["accuracy_is"] in (["binary_accuracy"],
                                                                 ["binary_accuracy (rounded outputs)"])),
-    Claim("CE105", FROM_LOGITS, "the loss may apply it a second time", lambda c: True,
+    Claim("CE105", FROM_LOGITS, "Keras applies the softmax twice or ignores the flag", lambda c: True,
           either(matches("cce_logits_softmax", "double softmax"),
                  matches("cce_logits_softmax", "corrected (pre-softmax logits)"))),
     Claim("CE106", LINEAR_BCE, "clips the logits to [0, 1]: beyond it they get no gradient",
