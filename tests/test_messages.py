@@ -73,3 +73,20 @@ def test_the_places_a_message_names_are_related_locations(version: str) -> None:
             assert r.message and r.path == d.path and (r.cell is None) == (d.cell is None), (d.path, d.line, r)
             assert (r.cell, r.line, r.col) != (d.cell, d.line, d.col), (d.path, d.line, d.code)
     assert named > 50
+
+
+def _titles(version: str, path: str, code: str) -> set[str]:
+    return {d.fix_title for d in findings(version) if d.path == path and d.code == code}
+
+
+def test_what_to_do_is_what_the_targeted_version_runs() -> None:
+    """The message is the same on every version; the help names what the configured Keras accepts."""
+    logit = "fixtures/CE104.py"
+    assert "Use keras.metrics.BinaryAccuracy(threshold=0.0)" in _titles("3", logit, "CE104")
+    assert "Use a metric function that thresholds the logits at 0" in _titles("3.4", logit, "CE104")  # 3.0-3.4 refuse 0.0
+    assert not any("keras.backend" in t for t in _titles("3", "fixtures/CE106.py", "CE106"))
+    assert "Use a loss function calling keras.backend.binary_crossentropy(y_true, y_pred, from_logits=True)" in _titles(
+        "2.2", "fixtures/CE106.py", "CE106")  # Keras < 2.3 has no loss classes
+    for code, path, other in (("CE104", logit, "3.4"), ("CE106", "fixtures/CE106.py", "2.2")):
+        messages = {v: {d.message for d in findings(v) if d.path == path and d.code == code} for v in ("3", other)}
+        assert messages["3"] == messages[other], code
