@@ -59,6 +59,7 @@ def test_every_finding_says_what_to_do_and_a_fix_is_titled(version: str) -> None
         if d.fix is not None:
             assert d.fix_title == d.fix.message, where
         assert "{" not in d.fix_title and len(d.fix_title) <= MAX_LENGTH, (where, d.fix_title)
+        assert d.fix_title[0].isupper() and not d.fix_title.endswith("."), (where, d.fix_title)  # "Use ...", as Ruff
 
 
 @pytest.mark.parametrize("version", VERSIONS)
