@@ -198,9 +198,9 @@ def test_full_prints_a_findings_title_and_related_lines_when_it_has_them(tmp_pat
 
     lines = BUGGY.splitlines(keepends=True)
     d = Diagnostic("b.py", 5, 38, 5, 59, "CE102", "binary cross-entropy on a softmax", Severity.ERROR,
-                   title="use categorical_crossentropy", related=(Related("the softmax output", 4, 45, 4, 64),))
+                   fix_title="Use categorical_crossentropy", related=(Related("the softmax output", 4, 45, 4, 64),))
     text = finding(d, lambda path, cell: lines)
-    assert "  = help: use categorical_crossentropy" in text
+    assert "  = help: Use categorical_crossentropy" in text
     assert "  = related: b.py:4:46: the softmax output" in text and "4 | model = keras.Sequential" in text
 
 
