@@ -176,8 +176,8 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
 _ONE_UNIT = {"where": "the single-unit output"}
 CE103_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) is meaningless: the loss is 0 or {fails}",
                          unsafe("Use binary_crossentropy"), related=_ONE_UNIT)
-CE103_SPARSE_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) accepts only the label 0: any other "
-                                "label is out of range", unsafe("Use binary_crossentropy"), related=_ONE_UNIT)
+CE103_SPARSE_ONE_UNIT = Message(ERROR, "{loss} on a single output unit ({where}) takes only label 0: any other is out "
+                                "of range", unsafe("Use binary_crossentropy"), related=_ONE_UNIT)
 CE103 = Message(WARNING, "{act} output trained with {loss} ({loss_at}): the loss misreads outputs that are not a "
                 "softmax", unsafe("Use a softmax output"), related={"loss_at": "the {loss} loss"})
 

@@ -15,9 +15,9 @@ from ..words import shown_by
 from .common import act_swap, fails, loss_swap, outputs, units
 
 _TARGETS = {"targets": "the targets ({shown_by})"}
-CE107_ONE_HOT = Message(ERROR, "{loss} expects class ids but gets one-hot targets ({shown_by}, {targets}): {fails}",
+CE107_ONE_HOT = Message(ERROR, "{loss} expects class ids but gets one-hot targets ({targets}): {fails}",
                         safe("Use categorical_crossentropy"), related=_TARGETS)
-CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but gets class ids ({shown_by}, {targets}): {fails}",
+CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but gets class ids ({targets}): {fails}",
                         safe("Use sparse_categorical_crossentropy"), related=_TARGETS)
 
 
