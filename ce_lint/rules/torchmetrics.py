@@ -39,8 +39,8 @@ CE401_BINARY = Message(
     ERROR, "task='binary' on a {units}-unit {what} output ({output}): it fails, or scores each class as a sample",
     _RETASK, related={"output": "the {units}-unit {what} output"})
 CE401_BINARY_IDS = Message(
-    ERROR, "task='binary' on the class ids of a {units}-unit {what} output ({output}): it fails at the first id above 1",
-    _RETASK, related={"output": "the {units}-unit {what} output"})
+    ERROR, "task='binary' on the class ids of a {units}-unit {what} output ({output}): it fails at the first id "
+    "above 1", _RETASK, related={"output": "the {units}-unit {what} output"})
 CE401_BINARY_COUNT = Message(
     ERROR, "task='binary' with num_classes={count}: the metric ignores num_classes and fails at the first class id "
     "above 1", _RETASK)
