@@ -212,7 +212,10 @@ def torchmetrics_task_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     probabilities never equal a class id, so the score is 0.0 with no error, and multi-hot rows
     are compared cell by cell as if each cell were a sample. With `task="binary"`, an output of C
     columns either fails the shape check against class ids ("Predictions and targets are expected
-    to have the same shape") or is scored cell by cell against one-hot targets. And the `task=`
+    to have the same shape") or is scored cell by cell against one-hot targets; binary metrics
+    expect 0/1 predictions and targets (they ignore `num_classes`), so class ids of more than two
+    classes fail at the first id above 1 ("Detected the following values in `preds`", or in
+    `target`). And the `task=`
     wrappers default to `average="micro"` while the `Multiclass*`/`Multilabel*` classes default to
     `average="macro"`: always predicting the majority class on 8/1/1 labels gives 0.80 from one
     and 0.33 from the other.
