@@ -33,9 +33,12 @@ class _Deferred(types.ModuleType):
 _LOADING = threading.RLock()
 
 
-def _defer(name: str) -> None:
-    """Import `name` lazily: a run whose files are all cached or gated out never pays for libcst
-    (most of a cached run's time), and the rule table loads without it."""
+def defer_libcst(name: str = "libcst") -> None:
+    """Import libcst lazily: a run whose files are all cached or gated out never pays for it (most of
+    a cached run's time), and the rule table loads without it. Only the `ce-lint` command does this
+    (ce_lint.cli): in a process it doesn't own (flake8, pylint, pylsp, a user's script) another
+    importer of a libcst submodule (`import libcst._nodes.expression`, as hypothesmith does) would
+    meet a package that hasn't run."""
     if name in sys.modules:
         return
     spec = importlib.util.find_spec(name)
@@ -45,5 +48,3 @@ def _defer(name: str) -> None:
     module.__class__ = _Deferred
     sys.modules[name] = module
 
-
-_defer("libcst")

@@ -49,3 +49,12 @@ def test_the_flake8_plugin_loads_no_rule_for_a_file_without_ml_code() -> None:
               " 'ce_lint.rules' in sys.modules, 'ce_lint.core' in sys.modules)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "[] False False", result.stderr
+
+
+def test_outside_the_command_libcst_imports_as_usual() -> None:
+    # In flake8's, pylint's or pylsp's process another plugin may import a libcst submodule first.
+    script = ("import ce_lint.core, ce_lint.rules, ce_lint.flake8_plugin\n"
+              "from libcst._nodes.expression import Name\nimport libcst\n"
+              "print(libcst.parse_module('x = 1').code.strip(), libcst.Name is Name)\n")
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip() == "x = 1 True", result.stderr

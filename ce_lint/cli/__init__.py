@@ -6,11 +6,15 @@ from __future__ import annotations
 import os
 import sys
 
-from . import commands
-from .args import build_parser
-from .check import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
-from .check import main as check
-from .runner import Outcome, check_data, check_file, error_line, run_check
+from .. import defer_libcst
+
+defer_libcst()  # before the modules below import it
+
+from . import commands  # noqa: E402
+from .args import build_parser  # noqa: E402
+from .check import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS  # noqa: E402
+from .check import main as check  # noqa: E402
+from .runner import Outcome, check_data, check_file, error_line, run_check  # noqa: E402
 
 __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "Outcome", "build_parser", "check_data", "check_file",
            "error_line", "main", "run_check"]
