@@ -24,14 +24,19 @@ ratios of medians. Compared, on the pinned packages of corpus.py:
 - notebooks: the files of the smallest package made into notebooks (a cell per ~15 lines of
   top-level statements, each cell with a plot's worth of PNG output, about 5 MB in a notebook of
   60 cells), on one core, against the same files as scripts: outputs are never parsed as code.
+- the other libcst-based linters, TorchFix, Fixit and torch-preflight, each with its defaults (all
+  cores) on one folder (TOOLS_FOLDER), against ce-lint's default run there.
 flake8, pylint and Ruff are installed into a separate environment (benchmarks/corpus/peers), so that
-ce-lint's own flake8 plugin doesn't run inside that flake8. Not measured here yet: TorchFix, Fixit and
-torch-preflight (issue 18).
+ce-lint's own flake8 plugin doesn't run inside that flake8; TorchFix, Fixit and torch-preflight into
+another (benchmarks/corpus/linters: TorchFix pins an older libcst). Every process runs with its
+bytecode cached, as an installed package's is: ce-lint's own modules are byte-compiled first, and
+PYTHONDONTWRITEBYTECODE is unset (with it, each process would compile ce-lint's modules anew).
 """
 
 from __future__ import annotations
 
 import argparse
+import compileall
 import json
 import os
 import platform
@@ -58,18 +63,25 @@ from ce_lint.gate import gate_for  # noqa: E402
 
 PEERS = ("flake8==7.5.0", "pylint==4.1.4", "ruff==0.17.6")
 PEERS_ENV = CORPUS / "peers"
+LINTERS = ("TorchFix==0.7.0", "fixit==2.2.1", "torch-preflight==0.5.0")
+LINTERS_ENV = CORPUS / "linters"
 REPORT = HERE.parent / "docs" / "benchmark.md"
 # Real modules of about 2,000 and 5,000 lines for the language server (a fixture's findings are appended).
 LSP_FILES = ("transformers-4.57.6/transformers/models/bart/modeling_bart.py",
              "timm-1.0.31/timm/models/vision_transformer.py")
 PYLINT_PACKAGE = "pytorch-lightning"  # the smallest package: pylint on everything takes very long
+TOOLS_FOLDER = "pytorch-lightning-2.6.6/lightning_fabric"  # 92 files: TorchFix takes a second a file
 
 
-def peers_python() -> Path:
-    python = PEERS_ENV / "bin" / "python"
-    if not python.exists():
-        venv.create(PEERS_ENV, with_pip=True)
-        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *PEERS], check=True)
+def environment(folder: Path, requirements: tuple[str, ...]) -> Path:
+    """The python of a virtual environment with exactly these pins, made on first use."""
+    python = folder / "bin" / "python"
+    stamp = folder / "requirements.txt"
+    if not python.exists() or stamp.read_text(encoding="utf-8") != "\n".join(requirements):
+        shutil.rmtree(folder, ignore_errors=True)
+        venv.create(folder, with_pip=True)
+        subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirements], check=True)
+        stamp.write_text("\n".join(requirements), encoding="utf-8")
     return python
 
 
@@ -144,10 +156,15 @@ def main() -> int:
     no_ml = [f for f, text in texts.items() if not GATE.search(text)]
     lines = sum(Path(f).read_bytes().count(b"\n") for f in files)
     largest = max((Path(f) for f in parsed), key=lambda p: p.stat().st_size)
-    pylint_folder = [str(folder(p)) for p in PACKAGES if p.startswith(PYLINT_PACKAGE)]
-    peers = peers_python()
+    peers = environment(PEERS_ENV, PEERS)
+    linters = environment(LINTERS_ENV, LINTERS).parent
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # for every process measured, as said above
+    compileall.compile_dir(str(HERE.parent / "ce_lint"), quiet=1)
 
     work = Path(tempfile.mkdtemp(prefix="ce-lint-bench-"))
+    pylint_folder = [str(folder(p)) for p in PACKAGES if p.startswith(PYLINT_PACKAGE)]
+    # A copy outside this repository, whose .gitignore names the corpus: Fixit would skip every file.
+    tools_folder = str(shutil.copytree(CORPUS / "src" / TOOLS_FOLDER, work / Path(TOOLS_FOLDER).name))
     small = [f for root in pylint_folder for f in discover([root]) if f.endswith(".py")]
     (work / "notebooks").mkdir()
     notebooks, notebook_bytes = as_notebooks(small, work / "notebooks")
@@ -187,6 +204,11 @@ def main() -> int:
                                         "--persistent=n", *pylint_folder],
         f"ce-lint, 1 core, {PYLINT_PACKAGE} as scripts": [*ce_lint, "--no-cache", "--jobs", "1", *small],
         f"ce-lint, 1 core, {PYLINT_PACKAGE} as notebooks": [*ce_lint, "--no-cache", "--jobs", "1", str(work / "notebooks")],
+        "ce-lint on lightning_fabric": [*ce_lint, "--no-cache", tools_folder],
+        "torchfix on lightning_fabric": [str(linters / "torchfix"), tools_folder],
+        "fixit on lightning_fabric": [str(linters / "fixit"), "lint", tools_folder],
+        "torch-preflight on lightning_fabric": [str(linters / "torch-preflight"), "check", "--quiet", "--no-color",
+                                                tools_folder],
     }
     skipped = [word for word in args.skip.split(",") if word]
     commands = {name: command for name, command in commands.items() if not any(word in name for word in skipped)}
@@ -225,6 +247,8 @@ def main() -> int:
         *[f"| {name} | {summary(t)} | {memory[name]} MiB |" for name, t in times.items()],
     ]
     def spread(name: str) -> str:
+        if name not in times:
+            return "not measured (--skip)"
         low, middle, high = (1000 * f(times[name]) for f in (min, statistics.median, max))
         return f"{middle:.0f} ms ({low:.0f}-{high:.0f})"
 
@@ -245,6 +269,9 @@ def main() -> int:
         f"- ce-lint / flake8, both on all cores: **{ratio('ce-lint', 'flake8')}** (target: below 1x)",
         f"- ce-lint / pylint on {PYLINT_PACKAGE}, both on all cores: "
         f"**{ratio('ce-lint on ' + PYLINT_PACKAGE, 'pylint on ' + PYLINT_PACKAGE)}**",
+        "- ce-lint against the other libcst-based linters on " + TOOLS_FOLDER + ", each with its defaults (all "
+        "cores): " + "; ".join(f"/ {tool}: **{ratio('ce-lint on lightning_fabric', tool + ' on lightning_fabric')}**"
+                               for tool in ("torchfix", "fixit", "torch-preflight")),
         f"- warm cache / cold cache: **{ratio('ce-lint, warm cache', 'ce-lint, cold cache')}** (target: at most 0.10x)",
         f"- the same code as notebooks / as scripts, one core: **"
         f"{ratio(f'ce-lint, 1 core, {PYLINT_PACKAGE} as notebooks', f'ce-lint, 1 core, {PYLINT_PACKAGE} as scripts')}"
@@ -253,8 +280,8 @@ def main() -> int:
           f"{found['diagnostics']} findings at its end), debounce 0: **{found['median_ms']} ms ({found['min_ms']}-"
           f"{found['max_ms']})** (target: at most {150 if label == '2,000' else 400} ms); its libcst parse alone: "
           f"{found['parse_ms']} ms" for label, found in latency.items()),
-        f"- peak memory of ce-lint on one core: **{memory['ce-lint, 1 core']} MiB** (target: under 300 MiB); of the "
-        f"parse floor alone: {memory['floor']} MiB, which is the libcst tree of the largest file parsed "
+        f"- peak memory of ce-lint on one core: **{memory.get('ce-lint, 1 core', '?')} MiB** (target: under 300 MiB); of the "
+        f"parse floor alone: {memory.get('floor', '?')} MiB, which is the libcst tree of the largest file parsed "
         f"({largest.relative_to(CORPUS / 'src')}, {largest.stat().st_size // 1024:,} KB)",
     ]
     report = "\n".join([
@@ -267,7 +294,7 @@ def main() -> int:
         f"({platform.processor() or platform.machine()}), {time.strftime('%Y-%m-%d')}",
         f"- corpus: {', '.join(chosen)}: {len(files):,} files, {lines:,} lines; {len(mentioning):,} mention a "
         f"framework; ce-lint parses {len(parsed):,} (its gate keeps out those where no enabled rule can fire)",
-        f"- peers: {', '.join(PEERS)}",
+        f"- peers: {', '.join(PEERS + LINTERS)}",
         "",
         *table,
         "",
