@@ -280,7 +280,8 @@ def main() -> int:
           f"{found['diagnostics']} findings at its end), debounce 0: **{found['median_ms']} ms ({found['min_ms']}-"
           f"{found['max_ms']})** (target: at most {150 if label == '2,000' else 400} ms); its libcst parse alone: "
           f"{found['parse_ms']} ms" for label, found in latency.items()),
-        f"- peak memory of ce-lint on one core: **{memory.get('ce-lint, 1 core', '?')} MiB** (target: under 300 MiB); of the "
+        f"- peak memory of ce-lint on one core: **{memory.get('ce-lint, 1 core', '?')} MiB** (target: under 300 MiB); "
+        f"of the "
         f"parse floor alone: {memory.get('floor', '?')} MiB, which is the libcst tree of the largest file parsed "
         f"({largest.relative_to(CORPUS / 'src')}, {largest.stat().st_size // 1024:,} KB)",
     ]
