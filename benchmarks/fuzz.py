@@ -17,7 +17,6 @@ under benchmarks/fuzz-failures/, git-ignored, to replay, and so is the input tha
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import re
 import sys
@@ -34,21 +33,14 @@ from ce_lint.diagnostics import FileError  # noqa: E402
 from ce_lint.core import fix_text as fix  # noqa: E402
 from ce_lint.engine import lint  # noqa: E402
 
+sys.path.insert(0, str(HERE.parent / "tests"))
+from support import FUZZ_EDITS, mutate, undefined_names  # noqa: E402
+
 FIXTURES = HERE.parent / "fixtures"
 FAILURES = HERE / "fuzz-failures"
 HEADER = "import torch\nimport keras\nimport numpy as np\n"
 SETTINGS = Settings(select=("",))
 SLOWEST: list[str] = []  # the origin and text of the input that took longest, saved for a look
-
-
-def undefined(source: str) -> set[str]:
-    from pyflakes.api import check
-    from pyflakes.reporter import Reporter
-
-    out = io.StringIO()
-    check(source, "fuzzed.py", Reporter(out, io.StringIO()))
-    return {line.split("undefined name ")[1] for line in out.getvalue().splitlines()
-            if "undefined name '" in line}  # not "unable to detect undefined names" (a star import)
 
 
 def compiles(source: str) -> bool:
@@ -90,8 +82,8 @@ def examine(source: str, origin: str, stats: Counter) -> str | None:
             again, more = fix(fixed, "fuzzed.py", SETTINGS, unsafe=True)
             if more or again != fixed:
                 return "fixing again changed something (no convergence)"
-            if compiles(source) and not undefined(fixed) <= undefined(source):
-                return f"the fix left undefined names: {sorted(undefined(fixed) - undefined(source))}"
+            if compiles(source) and not undefined_names(fixed) <= undefined_names(source):
+                return f"the fix left undefined names: {sorted(undefined_names(fixed) - undefined_names(source))}"
     seconds = round(time.perf_counter() - started, 2)
     if seconds > stats["slowest (s)"]:
         stats["slowest (s)"] = seconds
@@ -119,33 +111,8 @@ def programs(count: int, seed: int, stats: Counter, failures: list) -> None:
         one()
 
 
-def mutate(lines: list[str], rng: random.Random) -> str:
-    mutated = list(lines)
-    for _ in range(rng.randint(1, 3)):
-        if not mutated:
-            break
-        i, j = rng.randrange(len(mutated)), rng.randrange(len(mutated))
-        kind = rng.choice(["drop", "duplicate", "swap", "truncate", "dedent", "cut", "char", "noqa", "formfeed"])
-        if kind == "drop":
-            del mutated[i]
-        elif kind == "duplicate":
-            mutated.insert(j, mutated[i])
-        elif kind == "swap":
-            mutated[i], mutated[j] = mutated[j], mutated[i]
-        elif kind == "truncate":
-            mutated[i] = mutated[i][: rng.randrange(len(mutated[i]) + 1)]
-        elif kind == "dedent":
-            mutated[i] = mutated[i].lstrip()
-        elif kind == "cut":
-            mutated = mutated[: max(i, j)]
-        elif kind == "char":
-            at = rng.randrange(len(mutated[i]) + 1)
-            mutated[i] = mutated[i][:at] + rng.choice("()[]{},:=.'\"#\\ \t\x0c+-*") + mutated[i][at:]
-        elif kind == "noqa":
-            mutated[i] = mutated[i].rstrip("\n") + rng.choice(["  # noqa", "  # noqa: CE101", "  # noqa: CE1"]) + "\n"
-        else:
-            mutated.insert(i, "\x0c\n")
-    text = "".join(mutated)
+def mutate_file(lines: list[str], rng: random.Random) -> str:
+    text = mutate(lines, rng, FUZZ_EDITS, rng.randint(1, 3))
     newline = rng.choice(["\n", "\n", "\r\n", "\r"])
     return text.replace("\n", newline) if newline != "\n" else text
 
@@ -156,7 +123,7 @@ def mutants(count: int, seed: int, stats: Counter, failures: list) -> None:
     rng = random.Random(seed)
     for index in range(count):
         path = sources[index % len(sources)]
-        source = mutate(path.read_text(encoding="utf-8").splitlines(keepends=True), rng)
+        source = mutate_file(path.read_text(encoding="utf-8").splitlines(keepends=True), rng)
         stats["mutants"] += 1
         problem = examine(source, "mutants", stats)
         if problem:

@@ -4,6 +4,7 @@ finding's fix is graded: `safe`, `unsafe`, or `no-fix`)."""
 
 from __future__ import annotations
 
+import random
 import re
 from pathlib import Path
 
@@ -51,3 +52,51 @@ def notebook_markers(path: Path) -> tuple[set[tuple[int, int, str]], set[tuple[i
                 target = expected if kind == "expect" else near
                 target.update((cell_number, number, code.strip().split("[")[0]) for code in codes.split(","))
     return expected, near
+
+
+def undefined_names(source: str) -> set[str]:
+    """The names pyflakes reports as undefined (not its notice that a star import hides them)."""
+    import io
+
+    from pyflakes.api import check
+    from pyflakes.reporter import Reporter
+
+    out = io.StringIO()
+    check(source, "x.py", Reporter(out, io.StringIO()))
+    return {line.split("undefined name ")[1].strip("'") for line in out.getvalue().splitlines()
+            if "undefined name '" in line}
+
+
+# How a file looks half-edited, as an editor sends it; the fuzzer adds stray characters and noqa comments.
+EDITS = ("drop", "duplicate", "swap", "truncate", "dedent", "cut")
+FUZZ_EDITS = (*EDITS, "char", "noqa", "formfeed")
+
+
+def mutate(lines: list[str], rng: random.Random, kinds: tuple[str, ...] = EDITS, edits: int = 1) -> str:
+    """The text of `lines` after `edits` random edits of the given kinds."""
+    mutated = list(lines)
+    for _ in range(edits):
+        if not mutated:
+            break
+        i, j = rng.randrange(len(mutated)), rng.randrange(len(mutated))
+        kind = rng.choice(kinds)
+        if kind == "drop":
+            del mutated[i]
+        elif kind == "duplicate":
+            mutated.insert(j, mutated[i])
+        elif kind == "swap":
+            mutated[i], mutated[j] = mutated[j], mutated[i]
+        elif kind == "truncate":
+            mutated[i] = mutated[i][: rng.randrange(len(mutated[i]) + 1)]
+        elif kind == "dedent":
+            mutated[i] = mutated[i].lstrip()
+        elif kind == "cut":
+            mutated = mutated[: max(i, j)]
+        elif kind == "char":
+            at = rng.randrange(len(mutated[i]) + 1)
+            mutated[i] = mutated[i][:at] + rng.choice("()[]{},:=.'\"#\\ \t\x0c+-*") + mutated[i][at:]
+        elif kind == "noqa":
+            mutated[i] = mutated[i].rstrip("\n") + rng.choice(["  # noqa", "  # noqa: CE101", "  # noqa: CE1"]) + "\n"
+        else:
+            mutated.insert(i, "\x0c\n")
+    return "".join(mutated)

@@ -9,13 +9,11 @@ from pathlib import Path
 
 import libcst as cst
 import pytest
-from pyflakes.api import check as pyflakes_check
-from pyflakes.reporter import Reporter
 
 from ce_lint.config import Settings
 from ce_lint.core import fix_text as fix
 from ce_lint.engine import lint
-from support import FIXTURES
+from support import FIXTURES, undefined_names
 
 SETTINGS = Settings(keras_version="3")  # the default rules: CE902 would remove an unused noqa
 IMPORT = "from torchmetrics.classification import MultilabelAccuracy"
@@ -46,16 +44,6 @@ def tagger_step(x, tags):
     tag_acc.update(torch.sigmoid(logits), tags)
     return loss
 '''
-
-
-def undefined_names(source: str) -> set[str]:
-    """The names pyflakes reports as undefined."""
-    import io
-
-    out = io.StringIO()
-    pyflakes_check(source, "x.py", Reporter(out, io.StringIO()))
-    return {line.split("undefined name ")[1].strip("'") for line in out.getvalue().splitlines()
-            if "undefined name '" in line}  # not "unable to detect undefined names" (a star import)
 
 
 def fixed(source: str) -> str:

@@ -21,7 +21,7 @@ from ce_lint.config import Settings
 from ce_lint.diagnostics import FileError
 from ce_lint.engine import lint
 
-from support import FIXTURES
+from support import FIXTURES, mutate
 
 # A file with a known finding: each bad file is checked beside it, and the finding must survive.
 GOOD = (FIXTURES / "CE201.py").read_text(encoding="utf-8")
@@ -250,22 +250,7 @@ def test_mutated_fixtures(path: Path) -> None:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     rng = random.Random(path.name)
     for _ in range(12):
-        mutated = list(lines)
-        i, j = rng.randrange(len(mutated)), rng.randrange(len(mutated))
-        kind = rng.choice(["drop", "duplicate", "swap", "truncate", "dedent", "cut"])
-        if kind == "drop":
-            del mutated[i]
-        elif kind == "duplicate":
-            mutated.insert(j, mutated[i])
-        elif kind == "swap":
-            mutated[i], mutated[j] = mutated[j], mutated[i]
-        elif kind == "truncate":
-            mutated[i] = mutated[i][: rng.randrange(len(mutated[i]) + 1)]
-        elif kind == "dedent":
-            mutated[i] = mutated[i].lstrip()
-        else:
-            mutated = mutated[: max(i, j)]
-        assert_never_raises("".join(mutated))
+        assert_never_raises(mutate(lines, rng))
 
 
 def test_several_crashing_rules_are_one_line_for_their_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
