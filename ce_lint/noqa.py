@@ -8,6 +8,7 @@ exempts the whole file; `# ce-lint: noqa: CE104` exempts it from those codes (pr
 
 from __future__ import annotations
 
+import functools
 import re
 import tokenize
 from dataclasses import dataclass
@@ -22,26 +23,43 @@ FILE_NOQA = re.compile(
     r"#\s*(?:ce-lint|flake8)\s*:\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?\s*$", re.IGNORECASE)
 
 
-def _line_texts(source: str) -> dict[int, str]:
-    lines = split_lines(source, keepends=True)
-    mapping: dict[int, str] = {}
-    start, end = len(lines) + 2, -1
+@functools.lru_cache(maxsize=2)  # add-noqa asks for a text's runs and its directives in turn
+def _runs(source: str) -> tuple[tuple[int, int, tuple[tokenize.TokenInfo, ...]], ...]:
+    """The token runs (up to each NEWLINE/NL token) of the source: first line, last line, comments.
+    None at all when the source doesn't tokenize."""
+    runs = []
+    start, end, comments = None, -1, []
     try:
         for token in tokenize.generate_tokens(tokenizer_readline(source)):
             if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
                 continue
-            start, end = min(start, token.start[0]), max(end, token.end[0])
-            if token.type in (tokenize.NL, tokenize.NEWLINE):
-                joined = "".join(lines[start - 1:end])
-                mapping.update(dict.fromkeys(range(start, end + 1), joined))
-                start, end = len(lines) + 2, -1
+            start = token.start[0] if start is None else start
+            end = max(end, token.end[0])
+            if token.type == tokenize.COMMENT:
+                comments.append(token)
+            elif token.type in (tokenize.NL, tokenize.NEWLINE):
+                runs.append((start, end, tuple(comments)))
+                start, end, comments = None, -1, []
     except (tokenize.TokenError, SyntaxError):
-        return {}
+        return ()
+    return tuple(runs)
+
+
+def _line_texts(source: str) -> dict[int, str]:
+    lines = split_lines(source, keepends=True)
+    mapping: dict[int, str] = {}
+    for start, end, _ in _runs(source):
+        mapping.update(dict.fromkeys(range(start, end + 1), "".join(lines[start - 1:end])))
     return mapping
 
 
+def _ordered(codes: str) -> tuple[str, ...]:
+    """The codes of a `noqa: ...` list, upper-cased, in order."""
+    return tuple(c for c in re.split(r"[,\s]+", codes.strip().upper()) if c)
+
+
 def _codes(text: str) -> frozenset[str]:
-    return frozenset(c for c in re.split(r"[,\s]+", text.strip().upper()) if c)
+    return frozenset(_ordered(text))
 
 
 def file_exemption(source: str) -> frozenset[str] | None:
@@ -51,16 +69,13 @@ def file_exemption(source: str) -> frozenset[str] | None:
         return None
     found: set[str] = set()
     everything = False
-    try:
-        for token in tokenize.generate_tokens(tokenizer_readline(source)):
-            if token.type == tokenize.COMMENT and not token.line[:token.start[1]].strip():
-                match = FILE_NOQA.match(token.string)
-                if match is not None:
-                    codes = match.group("codes")
-                    everything = everything or not codes
-                    found |= _codes(codes) if codes else set()
-    except (tokenize.TokenError, SyntaxError):
-        return None
+    for token in (comment for *_, comments in _runs(source) for comment in comments):
+        if not token.line[:token.start[1]].strip():
+            match = FILE_NOQA.match(token.string)
+            if match is not None:
+                codes = match.group("codes")
+                everything = everything or not codes
+                found |= _codes(codes) if codes else set()
     if everything:
         return frozenset()
     return frozenset(found) if found else None
@@ -123,28 +138,19 @@ def directives(source: str) -> list[Directive]:
     if "noqa" not in source.lower():
         return []
     found: list[Directive] = []
-    pending: list[tuple[int, int, int, tuple[str, ...]]] = []
-    start = None
-    try:
-        for token in tokenize.generate_tokens(tokenizer_readline(source)):
-            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+    for start, end, comments in _runs(source):
+        effective = True
+        for token in comments:
+            match = NOQA.search(token.string)
+            if match is None:
                 continue
-            start = token.start[0] if start is None else start
-            if token.type == tokenize.COMMENT:
-                match = NOQA.search(token.string)
-                if match is not None:
-                    codes = match.group("codes")
-                    end = token.start[1] + match.start() + len(match.group().rstrip(", \t"))
-                    pending.append((token.start[0], token.start[1] + match.start(), end,
-                                    tuple(c for c in re.split(r"[,\s]+", codes.strip().upper()) if c) if codes else ()))
-            if token.type in (tokenize.NL, tokenize.NEWLINE):
-                lines = range(start, token.end[0] + 1)
-                for index, (line, col, end_col, codes) in enumerate(pending):
-                    if codes:
-                        found.append(Directive(line, col, end_col, codes, lines, index == 0))
-                pending, start = [], None
-    except (tokenize.TokenError, SyntaxError):
-        return []
+            codes = match.group("codes")
+            if codes:
+                found.append(Directive(token.start[0], token.start[1] + match.start(),
+                                       token.start[1] + match.start() + len(match.group().rstrip(", \t")),
+                                       _ordered(codes),
+                                       range(start, end + 1), effective))
+            effective = False
     return found
 
 
@@ -152,15 +158,6 @@ def run_ends(source: str) -> dict[int, int]:
     """For each line, the last line of the token run it belongs to: where flake8 looks for its
     `# noqa` (a multi-line string's, a bracketed expression's last line)."""
     ends: dict[int, int] = {}
-    start = None
-    try:
-        for token in tokenize.generate_tokens(tokenizer_readline(source)):
-            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
-                continue
-            start = token.start[0] if start is None else start
-            if token.type in (tokenize.NL, tokenize.NEWLINE):
-                ends.update(dict.fromkeys(range(start, token.end[0] + 1), token.end[0]))
-                start = None
-    except (tokenize.TokenError, SyntaxError):
-        return {}
+    for start, end, _ in _runs(source):
+        ends.update(dict.fromkeys(range(start, end + 1), end))
     return ends
