@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from .diagnostics import Edit, Fix
 from .lines import split_lines, tokenizer_readline
 
-# A `# noqa` naming one of ce-lint's codes: without one, no CE902 can be reported (cheap to search for).
+# A noqa comment naming one of ce-lint's codes: without one, no CE902 can be reported (cheap to search for).
 NAMES_OURS = re.compile(r"noqa.*?ce", re.IGNORECASE)
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 FILE_NOQA = re.compile(

@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 from pylint.checkers import BaseRawFileChecker
 
 from .config import ConfigError, Settings, validate_keras_version
-from .diagnostics import FileError
 from .core import check_bytes
+from .diagnostics import FileError
 from .rules import Rule, all_rules
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -96,7 +96,7 @@ def _make_checkers() -> list[type[_FamilyChecker]]:
     by_family: dict[str, list[Rule]] = {}
     for r in all_rules():
         by_family.setdefault(r.code[2], []).append(r)
-    classes = []
+    classes: list[type[_FamilyChecker]] = []
     for digit, rules in sorted(by_family.items()):
         family = FAMILIES.get(digit, f"ce{digit}xx")
         msgs = {msgid(r.code): ("%s", r.name, f"{r.summary[0].upper()}{r.summary[1:]} (ce-lint {r.code}; {r.url}).",

@@ -127,9 +127,10 @@ def pylsp_lint(config: Any, workspace: Any, document: Any) -> list[dict[str, Any
     analysis = _analyse(workspace, document, settings)
     if analysis is None:
         return []
-    documents = {None: Document(str(document.uri), document.version, Text(analysis.source))}
+    documents: dict[int | None, Document] = {None: Document(str(document.uri), document.version,
+                                                             Text(analysis.source))}
     diagnostics = [to_lsp(d, documents) for d in analysis.diagnostics]
-    if ":" not in str(document.uri):  # pylsp's joined notebook (a bare uuid): it maps ranges to cells, not related places
+    if ":" not in str(document.uri):  # pylsp's joined notebook (a bare uuid): ranges map to cells, related places don't
         for diagnostic in diagnostics:
             diagnostic.related_information = None
     return [_converter.unstructure(d) for d in diagnostics]
@@ -144,12 +145,14 @@ def pylsp_code_actions(config: Any, workspace: Any, document: Any, range: dict[s
         return []  # the text doesn't parse: positions of older findings can't be trusted for edits
     mentioned = tuple((str(d.get("code")), d["range"]["start"]["line"]) for d in context.get("diagnostics") or ()
                       if d.get("source") == "ce-lint")
-    documents = {None: Document(str(document.uri), document.version, Text(analysis.source))}
+    documents: dict[int | None, Document] = {None: Document(str(document.uri), document.version,
+                                                             Text(analysis.source))}
     data = ActionInput(documents, None, _path(document), settings, analysis.diagnostics, versioned_edits=False,
                        mentioned=mentioned, fix_all=options.fix_all)
     requested = _converter.structure(range, lsp.Range)
     only = [str(k) for k in context.get("only") or ()] or None
-    fixed = None
+    fixed: dict[int | None, str] | None = None
     if wants_fix_all(data, only):
-        fixed = {None: c.after for c in check_text(analysis.source, data.path, settings, "diff").changes}
+        changes = check_text(analysis.source, data.path, settings, "diff").changes  # a script's: one at most
+        fixed = {None: changes[0].after} if changes else {}
     return [_converter.unstructure(a) for a in code_actions(data, requested, only, fixed)]

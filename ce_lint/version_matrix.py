@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 from .versions import loss_based_accuracy
 
@@ -19,11 +20,12 @@ SECTION = "## What happens per version and backend"
 
 
 @functools.cache
-def load() -> dict | None:
+def load() -> dict[str, Any] | None:
     """The committed observations (a source checkout's, else the copy a wheel carries), or None."""
     for path in (MATRIX_JSON, PACKAGED_JSON):
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return loaded
         except (OSError, ValueError):
             continue
     return None
@@ -33,7 +35,7 @@ def _cell(text: str) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
-def table(entry: dict) -> str:
+def table(entry: dict[str, Any]) -> str:
     lines = ["| version / backend | " + " | ".join(_cell(c) for c in entry["columns"]) + " |",
              "|---" * (len(entry["columns"]) + 1) + "|"]
     for row in entry["rows"]:
@@ -46,7 +48,7 @@ def rule_section(code: str, link: str = "../version-matrix.md") -> str:
     """The generated section of a rule page ('' when the matrix has nothing on the rule)."""
     matrix = load()
     entry = (matrix or {}).get("rules", {}).get(code)
-    if not entry or not entry["rows"]:
+    if matrix is None or not entry or not entry["rows"]:
         return ""
     when = matrix["run"].get("date", "?")
     return (f"{SECTION}\n"
@@ -54,7 +56,7 @@ def rule_section(code: str, link: str = "../version-matrix.md") -> str:
             "its own environment with the pins listed there.\n\n" + table(entry) + "\n")
 
 
-def assumption(cell: dict) -> str:
+def assumption(cell: dict[str, Any]) -> str:
     """How ce-lint resolves a bare 'accuracy' for code that targets the cell: from the cell's
     keras-version (and TF1 graph mode, which a module shows by disabling eager execution)."""
     loss = loss_based_accuracy(cell["keras_version"], cell["api"] != "keras", cell["graph"])
@@ -75,7 +77,7 @@ def render_page() -> str:
            f"first; with every environment cached in `.matrix/` a run is the cells' own time, "
            f"{round(sum(c.get('seconds', 0) for c in matrix['cells'].values()))} s.", "",
            "## Cells", "", "| cell | Python | pins | status |", "|---|---|---|---|"]
-    for cid, cell in matrix["cells"].items():
+    for cell in matrix["cells"].values():
         status = cell.get("status", "not run")
         if status != "ran":
             status = f"{status}: {cell.get('reason') or cell.get('not_run')}"

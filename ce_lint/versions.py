@@ -20,7 +20,7 @@ def _parse(version: str) -> tuple[int, ...]:
     return tuple(int(p) for p in re.findall(r"\d+", version)[:3])
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def installed(package: str) -> tuple[int, ...] | None:
     """The version of a distribution installed in this environment, read from its metadata (never
     imported); None if it isn't installed or its metadata has no usable version."""

@@ -14,14 +14,15 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from ..diagnostics import FileError
 from . import Cell, Notebook
 
 _BOM = b"\xef\xbb\xbf"
 _WS = re.compile(r"[ \t\n\r]*")
+_INDENT = re.compile(r"[ \t]*")
 _DECODER = json.JSONDecoder()
 _ESCAPED_NON_ASCII = re.compile(r"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])")
 
@@ -107,7 +108,7 @@ class NotebookFile:
         line_start = self.text.rfind("\n", 0, source.start) + 1
         if line_start == 0:  # written on one line
             return "", "", ", "
-        indent = re.match(r"[ \t]*", self.text[line_start:]).group()
+        indent = _INDENT.match(self.text, line_start).group()  # type: ignore[union-attr]  # matches ""
         indented = re.search(r"\n([ \t]+)", self.text)
         step = indented.group(1) if indented else ""
         newline = "\r\n" if self.text[line_start - 2:line_start] == "\r\n" else "\n"
@@ -148,17 +149,18 @@ def read(data: bytes) -> tuple[Notebook, NotebookFile]:
     return Notebook(cells, _language(top.get("metadata"))), NotebookFile(text, bom, sources)
 
 
-def _language(metadata) -> str | None:
+def _language(metadata: object) -> str | None:
     if not isinstance(metadata, dict):
         return None
     for key, name in (("language_info", "name"), ("kernelspec", "language")):
         table = metadata.get(key)
-        if isinstance(table, dict) and isinstance(table.get(name), str) and table[name].strip():
-            return table[name]
+        found = table.get(name) if isinstance(table, dict) else None
+        if isinstance(found, str) and found.strip():
+            return found
     return None
 
 
-def _cell_language(cell: dict) -> str | None:
+def _cell_language(cell: dict[str, object]) -> str | None:
     """A cell's own language, as VS Code records it for cells of another language."""
     metadata = cell.get("metadata")
     vscode = metadata.get("vscode") if isinstance(metadata, dict) else None
@@ -170,7 +172,7 @@ def _cell_language(cell: dict) -> str | None:
 
 
 def _skip(text: str, i: int) -> int:
-    return _WS.match(text, i).end()
+    return _WS.match(text, i).end()  # type: ignore[union-attr]  # it matches the empty string
 
 
 def _walk(text: str) -> tuple[object, list[_Source | None]]:
@@ -182,7 +184,7 @@ def _walk(text: str) -> tuple[object, list[_Source | None]]:
             return None, _skip_value(text, i)
         value, end = _DECODER.raw_decode(text, i)
         if key == "source":
-            elements = None
+            elements: list[tuple[int, int]] | None = None
             if isinstance(value, list):
                 elements = []
                 _array(text, i, lambda j: _string(text, j, elements))
@@ -250,16 +252,16 @@ def _string(text: str, i: int, spans: list[tuple[int, int]]) -> tuple[object, in
     return value, end
 
 
-def _object(text: str, i: int, value: Callable[[str, int], tuple[object, int]]) -> tuple[dict, int]:
+def _object(text: str, i: int, value: Callable[[str, int], tuple[object, int]]) -> tuple[dict[str, object], int]:
     """The object starting at text[i] ('{'), each member's value read by `value(key, offset)`."""
-    result: dict = {}
+    result: dict[str, object] = {}
     i = _skip(text, i + 1)
     if text.startswith("}", i):
         return result, i + 1
     while True:
         if not text.startswith('"', i):
             raise json.JSONDecodeError("Expecting property name enclosed in double quotes", text, i)
-        key, i = json.decoder.scanstring(text, i + 1)
+        key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
         i = _skip(text, i)
         if not text.startswith(":", i):
             raise json.JSONDecodeError("Expecting ':' delimiter", text, i)
@@ -273,9 +275,9 @@ def _object(text: str, i: int, value: Callable[[str, int], tuple[object, int]]) 
             raise json.JSONDecodeError("Expecting ',' delimiter", text, i)
 
 
-def _array(text: str, i: int, item: Callable[[int], tuple[object, int]]) -> tuple[list, int]:
+def _array(text: str, i: int, item: Callable[[int], tuple[object, int]]) -> tuple[list[object], int]:
     """The array starting at text[i] ('['), each element read by `item(offset)`."""
-    result: list = []
+    result: list[object] = []
     i = _skip(text, i + 1)
     if text.startswith("]", i):
         return result, i + 1
