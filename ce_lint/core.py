@@ -11,6 +11,7 @@ import ast
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -21,7 +22,9 @@ from .fixes import MAX_ROUNDS, applicable, apply_edits, choose_edits, splice
 from .lines import split_lines
 from .notebooks import Notebook, Part, is_notebook, mask, opener
 from .notebooks import ipynb
-from .rules import Rule
+
+if TYPE_CHECKING:
+    from .rules import Rule
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+# What an error that is ce-lint's own bug asks for.
+REPORT_HINT = "please report it with the file that triggers it"
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"  # the model cannot learn, or the reported number is wrong

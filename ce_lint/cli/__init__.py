@@ -10,10 +10,8 @@ from .. import defer_libcst
 
 defer_libcst()  # before the modules below import it
 
-from . import commands  # noqa: E402
 from .args import build_parser  # noqa: E402
 from .check import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS  # noqa: E402
-from .check import main as check  # noqa: E402
 from .runner import Outcome, check_data, check_file, error_line, run_check  # noqa: E402
 
 __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "Outcome", "build_parser", "check_data", "check_file",
@@ -26,8 +24,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
-    run = {"check": check, "rule": commands.rule, "config": commands.config, "version": commands.version,
-           "clean": commands.clean, "server": commands.server}[args.command]
+    if args.command == "check":
+        from .check import main as run
+    else:
+        from . import commands
+
+        run = getattr(commands, args.command)
     try:
         return run(args)
     except BrokenPipeError:  # `ce-lint check | head`: the reader left; nothing more to say
