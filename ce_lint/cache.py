@@ -22,12 +22,12 @@ from typing import Any
 
 from . import __version__
 from .catalog import RULES
-from .config import Settings
+from .config import CACHE_FOLDER, Settings
 from .diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
 from .output.common import printable
 from .versions import metadata_stamp
 
-FOLDER = ".ce_lint_cache"
+FOLDER = CACHE_FOLDER
 _FORMAT = 4  # bump when the entry layout changes
 _MAX_ENTRY = 16 * 1024 * 1024  # bytes; a bigger entry is not one ce-lint wrote
 _MAX_POSITION = 10 ** 9

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-
+CACHE_FOLDER = ".ce_lint_cache"  # the result cache (cache.py), at the project root
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
-                   "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ce_lint_cache",
+                   "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_FOLDER,
                    "site-packages", ".ipynb_checkpoints")
 DEFAULT_INCLUDE = ("*.py", "*.pyi", "*.ipynb")  # what a folder walk checks, as Ruff's `include`
 

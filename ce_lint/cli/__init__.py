@@ -3,19 +3,30 @@ and `rule`, `config`, `version`, `clean`, `server`."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from .. import defer_libcst
 
 defer_libcst()  # before the modules below import it
 
-from .args import build_parser  # noqa: E402
-from .check import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS  # noqa: E402
-from .runner import Outcome, check_data, check_file, error_line, run_check  # noqa: E402
+from .args import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, build_parser  # noqa: E402
 
 __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "Outcome", "build_parser", "check_data", "check_file",
            "error_line", "main", "run_check"]
+# Imported when asked for: `ce-lint version` needs none of them.
+_LAZY = {"Outcome": "runner", "check_data": "runner", "check_file": "runner", "error_line": "runner",
+         "run_check": "runner"}
+if TYPE_CHECKING:
+    from .runner import Outcome, check_data, check_file, error_line, run_check
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
 
 
 def main(argv: list[str] | None = None) -> int:

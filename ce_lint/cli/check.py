@@ -15,9 +15,9 @@ from ..diagnostics import FileError
 from ..files import checked_tree, discover, one_name_each
 from ..project import Project, Resolver
 from . import report
+from .args import EXIT_CLEAN, EXIT_ERROR
 from .runner import Outcome, check_data, error_line, run_check
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OVERRIDES = ("select", "ignore", "extend_select", "keras_version", "unsafe_fixes", "exclude", "extend_exclude",
              "respect_gitignore", "force_exclude")
 

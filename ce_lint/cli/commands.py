@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 from .. import __version__
 from ..config import KEYS, ConfigError, Settings
 from ..output import printable
+from .args import EXIT_CLEAN, EXIT_ERROR
 
 if TYPE_CHECKING:
     from ..rules import Rule
 
-EXIT_CLEAN, EXIT_ERROR = 0, 2
 
 
 def rule(args: argparse.Namespace) -> int:

@@ -16,13 +16,13 @@ from ..diagnostics import Diagnostic
 from ..fixes import applicable
 from ..output import DOCUMENTS, Palette, printable, render
 from ..output.colour import terminal, wanted
+from .args import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 
 if TYPE_CHECKING:
     from ..project import Resolver
     from .check import Run
     from .sources import Sources
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 def _name(code: str) -> str:

@@ -22,7 +22,6 @@ DOCUMENTS = ("json", "sarif", "gitlab", "junit")  # printed even when there are 
 __all__ = ["ALIASES", "DOCUMENTS", "FORMATS", "Palette", "github_annotation", "message_in_file", "printable",
            "render", "text_line", "to_json", "to_sarif"]
 # Each format's module is imported when it is asked for: a run prints one format, or none.
-_REPORTS = {"json": "to_json", "json-lines": "to_json_lines", "gitlab": "to_gitlab"}
 _LAZY = {"github_annotation": "lines", "text_line": "lines", "to_json": "reports", "to_sarif": "sarif"}
 
 
@@ -38,14 +37,14 @@ def render(fmt: str, diagnostics: list[Diagnostic], errors: Sequence[str] = (), 
     of files that could not be checked (only SARIF carries them, as notifications); `source` gives
     the full format its lines of code; `files`, every file checked (JUnit lists the clean ones)."""
     fmt = ALIASES.get(fmt, fmt)
-    if fmt == "junit":
-        from .reports import to_junit
-
-        return to_junit(diagnostics, files)
-    if fmt in _REPORTS:
+    if fmt in ("json", "json-lines", "gitlab", "junit"):
         from . import reports
 
-        return getattr(reports, _REPORTS[fmt])(diagnostics)
+        if fmt == "junit":
+            return reports.to_junit(diagnostics, files)
+        if fmt == "gitlab":
+            return reports.to_gitlab(diagnostics)
+        return reports.to_json(diagnostics) if fmt == "json" else reports.to_json_lines(diagnostics)
     if fmt == "sarif":
         from .sarif import render_sarif
 
