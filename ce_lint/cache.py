@@ -51,9 +51,9 @@ def _environment() -> str:
         subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
         for name in sorted(names):
             if name.endswith(".py"):
-                status = os.stat(os.path.join(folder, name))
-                sources.append((os.path.relpath(os.path.join(folder, name), package), status.st_size,
-                                status.st_mtime_ns))
+                path = os.path.join(folder, name)
+                status = os.stat(path)
+                sources.append((path[len(package) + 1:], status.st_size, status.st_mtime_ns))
     return json.dumps([_FORMAT, __version__, sources, metadata_stamp(("keras", "tensorflow", "tensorflow-cpu"))])
 
 

@@ -80,5 +80,11 @@ class Diagnostic:
         return (self.path, self.cell or 0, self.line, self.col, self.code)
 
 
+def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    """Whether --fix applies the finding's fix (`unsafe`: unsafe fixes too)."""
+    fix = diagnostic.fix
+    return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
+
+
 class FileError(Exception):
     """A file that cannot be read, decoded or parsed; reported as one line, never a traceback."""

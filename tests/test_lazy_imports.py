@@ -93,3 +93,12 @@ def test_outside_the_command_libcst_imports_as_usual() -> None:
               "print(libcst.parse_module('x = 1').code.strip(), libcst.Name is Name)\n")
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.stdout.strip() == "x = 1 True", result.stderr
+
+
+def test_unused_noqa_knows_every_rule_when_no_rule_is_loaded(tmp_path: Path) -> None:
+    """In a file the gate keeps out only CE902 runs, and it still tells a known code from an unknown one."""
+    (tmp_path / "plain.py").write_text("import os  # noqa: CE101, CE999\nprint(os.sep)\n", encoding="utf-8")
+    args = ["check", "--isolated", "--no-cache", "--select", "CE902", "--output-format", "concise", "plain.py"]
+    result = subprocess.run([sys.executable, "-m", "ce_lint", *args], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=120)
+    assert result.stdout == "plain.py:1:12: CE902 [*] unused `noqa` directive (unknown: CE999)\n", result.stderr

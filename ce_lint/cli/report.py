@@ -12,8 +12,7 @@ from typing import TYPE_CHECKING, TextIO
 
 from ..catalog import RULES
 from ..config import KEYS
-from ..diagnostics import Diagnostic
-from ..fixes import applicable
+from ..diagnostics import Diagnostic, applicable
 from ..output import DOCUMENTS, Palette, printable, render
 from ..output.colour import terminal, wanted
 from .args import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
