@@ -6,7 +6,7 @@ from the rules and the vocabulary (tests/test_catalog.py checks it): do not edit
 GATE_WORDS = ('cross_entropy', 'crossentropy', 'expit', 'from math import', 'jax', 'keras', 'math.log(', 'np.log(',
               'numpy.log(', 'optax', 'sigmoid', 'softmax', 'tensorflow', 'torch', 'transformers')
 
-# The rule that reports unused `# noqa` comments: it needs the other rules' findings, not a parse.
+# The rule that reports unused noqa comments: it needs the other rules' findings, not a parse.
 UNUSED_NOQA = 'CE902'
 
 # Each rule's page (rules.DOCS_URL).

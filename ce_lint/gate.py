@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # Every rule needs one of these words in a file.
 GATE = re.compile("|".join(re.escape(word) for word in catalog.GATE_WORDS))
-# A `# noqa` naming one of ce-lint's codes: without one, no CE902 can be reported (cheap to search for).
+# A noqa comment naming one of ce-lint's codes: without one, no CE902 can be reported (cheap to search for).
 NAMES_OURS = re.compile(r"noqa.*?ce", re.IGNORECASE)
 
 

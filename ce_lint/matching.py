@@ -11,6 +11,7 @@ import keyword
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 
 
 class Anchor:
@@ -151,7 +152,10 @@ def _arguments(source: str, start: int) -> list[str] | None:
 # ("words", words), ("unaxed", words, axis), ("operator", symbol, not_after, not_before), ("either", specs).
 
 
-def to_spec(anchor: Anchor) -> tuple:
+Spec = tuple[Any, ...]
+
+
+def to_spec(anchor: Anchor) -> Spec:
     if isinstance(anchor, Words):
         return ("words", tuple(sorted(anchor.words)))
     if isinstance(anchor, Unaxed):
@@ -163,7 +167,7 @@ def to_spec(anchor: Anchor) -> tuple:
     raise TypeError(f"no spec for {anchor!r}")
 
 
-def from_spec(spec: tuple) -> Anchor:
+def from_spec(spec: Spec) -> Anchor:
     kind, *rest = spec
     if kind == "words":
         return Words(frozenset(rest[0]))

@@ -50,8 +50,9 @@ def metadata_stamp(packages: tuple[str, ...]) -> list[object]:
             stamp.append([entry, _stat(entry), _stat(os.path.join(entry, "EGG-INFO", "PKG-INFO"))])
             continue
         for child in sorted(children):
-            low = child.lower()
-            if low.endswith((".dist-info", ".egg-info")) and _normal(low.rpartition(".")[0].partition("-")[0]) in wanted:
+            low = child.lower()  # `Keras-3.4.1.dist-info`: the name is what comes before the first "-"
+            name = low.rpartition(".")[0].partition("-")[0]
+            if low.endswith((".dist-info", ".egg-info")) and _normal(name) in wanted:
                 where = os.path.join(entry, child)
                 stamp.append([entry, child, _stat(os.path.join(where, "METADATA")),
                               _stat(os.path.join(where, "PKG-INFO")), _stat(where)])

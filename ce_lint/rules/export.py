@@ -24,7 +24,7 @@ from the rules and the vocabulary (tests/test_catalog.py checks it): do not edit
 # Every rule needs one of these words in a file (vocab.GATE_WORDS).
 GATE_WORDS = {words}
 
-# The rule that reports unused `# noqa` comments: it needs the other rules' findings, not a parse.
+# The rule that reports unused noqa comments: it needs the other rules' findings, not a parse.
 UNUSED_NOQA = {unused!r}
 
 # Each rule's page (rules.DOCS_URL).
