@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from ..cache import Cache
     from ..core import Report
 
+_FEW = 16  # files: checking fewer in this process costs less than starting fresh interpreters for them
 # One Settings for every file, or each file's own.
 PerFile = Settings | Mapping[str, Settings]
 
@@ -165,17 +166,20 @@ def run_check(paths: list[str], settings: PerFile, jobs: int, mode: str = "check
     """Outcomes of every file, in the order of `paths`, each checked with its settings (one Settings
     for all, or a mapping from path). Files that may hold a finding are checked in worker processes, so
     that a crash of the parser or the analysis (a native stack overflow, running out of memory) costs
-    only the file that caused it: the main process survives and reports it. Cached verdicts, and the
-    files the gate keeps out, are had here."""
+    only the file that caused it: the main process survives and reports it. Cached verdicts are read
+    here, and of a few files left (a pre-commit run), those the gate keeps out are checked here too:
+    all that is left of them is Python's own parse."""
     done: dict[str, Outcome] = {}
     if cache is not None and mode == "check":
         for path in dict.fromkeys(paths):
             hit = cached(path, settings_of(settings, path), cache)
             if hit is not None:
                 done[path] = hit
-    for path in dict.fromkeys(paths):  # the gate keeps out most files: what's left of them is Python's parse
-        if path not in done and _kept_out(path, settings_of(settings, path)):
-            done[path] = check_file(path, settings_of(settings, path), mode, cache, tree, show_fixes)
+    left = [p for p in dict.fromkeys(paths) if p not in done]
+    if len(left) < _FEW:  # of many, the workers share the parses
+        for path in left:
+            if _kept_out(path, settings_of(settings, path)):
+                done[path] = check_file(path, settings_of(settings, path), mode, cache, tree, show_fixes)
     rest = [p for p in paths if p not in done]
     done.update(zip(rest, _run(rest, settings, jobs, mode, cache, tree, show_fixes)))
     return [done[p] for p in paths]
@@ -206,7 +210,7 @@ def _run(paths: list[str], settings: PerFile, jobs: int, mode: str, cache: Cache
     from ..rules import all_rules
 
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
-    if len(paths) < 16 and multiprocessing.get_start_method() != "fork":
+    if len(paths) < _FEW and multiprocessing.get_start_method() != "fork":
         # starting a fresh interpreter would cost more
         return _check_chunk(paths, settings, mode, cache, tree, show_fixes)
     all_rules()  # loaded once, here, before the workers fork
