@@ -1,6 +1,5 @@
 """ce-lint: static checks for how classifiers wire activations, losses and metrics."""
 
-import importlib.util
 import sys
 import threading
 import types
@@ -39,6 +38,8 @@ def defer_libcst(name: str = "libcst") -> None:
     (ce_lint.cli): in a process it doesn't own (flake8, pylint, pylsp, a user's script) another
     importer of a libcst submodule (`import libcst._nodes.expression`, as hypothesmith does) would
     meet a package that hasn't run."""
+    import importlib.util
+
     if name in sys.modules:
         return
     spec = importlib.util.find_spec(name)

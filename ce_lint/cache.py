@@ -16,19 +16,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .config import Settings
+from .catalog import RULES
+from .config import CACHE_FOLDER, Settings
 from .diagnostics import Applicability, Diagnostic, Edit, Fix, Related, Severity
-from .output import printable
-from .versions import installed
+from .output.common import printable
+from .versions import metadata_stamp
 
-FOLDER = ".ce_lint_cache"
+FOLDER = CACHE_FOLDER
 _FORMAT = 4  # bump when the entry layout changes
 _MAX_ENTRY = 16 * 1024 * 1024  # bytes; a bigger entry is not one ce-lint wrote
 _MAX_POSITION = 10 ** 9
@@ -45,12 +44,17 @@ class Invalid(Exception):
 def _environment() -> str:
     """What else a verdict depends on: ce-lint itself (its version, and the size and time of its source
     files, so that an edited development install never reads stale verdicts), and the Keras the code is
-    assumed to target when no version is configured (read from installed metadata)."""
-    package = Path(__file__).resolve().parent
-    stats = {str(p.relative_to(package)): p.stat() for p in package.rglob("*.py")}
-    sources = sorted((name, s.st_size, s.st_mtime_ns) for name, s in stats.items())
-    return json.dumps([_FORMAT, __version__, sources, installed("keras"), installed("tensorflow"),
-                       installed("tensorflow-cpu")])
+    assumed to target when no version is configured (what its installed metadata is, by file times)."""
+    package = os.path.dirname(os.path.abspath(__file__))
+    sources = []
+    for folder, subfolders, names in os.walk(package):
+        subfolders[:] = sorted(d for d in subfolders if d != "__pycache__")
+        for name in sorted(names):
+            if name.endswith(".py"):
+                path = os.path.join(folder, name)
+                status = os.stat(path)
+                sources.append((path[len(package) + 1:], status.st_size, status.st_mtime_ns))
+    return json.dumps([_FORMAT, __version__, sources, metadata_stamp(("keras", "tensorflow", "tensorflow-cpu"))])
 
 
 class Cache:
@@ -92,6 +96,8 @@ class Cache:
         try:
             if not self._usable() or not self._prepare(entry.parent):
                 return
+            import tempfile
+
             handle, temporary = tempfile.mkstemp(dir=entry.parent, prefix=".", suffix=".tmp")
             try:
                 with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
@@ -141,6 +147,8 @@ class Cache:
             return True
         if not self.folder.is_dir():
             return False
+        import shutil
+
         shutil.rmtree(self.folder)
         return True
 
@@ -211,8 +219,6 @@ def _validated(record: dict[str, Any], path: str) -> tuple[list[Diagnostic], lis
 
 
 def _diagnostic(record: Any, path: str) -> Diagnostic:
-    from .rules import RULES
-
     _keys(record, _DIAGNOSTIC)
     if record["path"] != path:
         raise Invalid("a finding for another file")

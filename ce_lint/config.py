@@ -11,13 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
+CACHE_FOLDER = ".ce_lint_cache"  # the result cache (cache.py), at the project root
 DEFAULT_EXCLUDE = (".git", ".hg", ".svn", ".venv", "venv", ".tox", ".nox", "__pycache__", "build", "dist",
-                   "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", ".ce_lint_cache",
+                   "node_modules", ".eggs", ".mypy_cache", ".pytest_cache", ".ruff_cache", CACHE_FOLDER,
                    "site-packages", ".ipynb_checkpoints")
 DEFAULT_INCLUDE = ("*.py", "*.pyi", "*.ipynb")  # what a folder walk checks, as Ruff's `include`
 
@@ -109,7 +105,17 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+def _toml() -> Any:
+    """tomllib, imported when a configuration file is first read: a run without one never needs it."""
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
+    return tomllib
+
+
 def _has_table(path: Path) -> bool:
+    tomllib = _toml()
     try:
         tool = tomllib.loads(path.read_text(encoding="utf-8")).get("tool", {})
         return isinstance(tool, dict) and "ce-lint" in tool
@@ -133,6 +139,7 @@ def sources(path: Path) -> tuple[Path, ...]:
 
 
 def _table(path: Path) -> dict[str, Any]:
+    tomllib = _toml()
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
@@ -215,16 +222,15 @@ def validate_codes(codes: Iterable[object], where: str) -> list[str]:
     no rule's code, prefix or name is an error naming `where` (the setting and the file)."""
     import re
 
-    from .rules import RULES, all_rules
+    from .catalog import RULES
 
-    all_rules()
     out = []
     for raw in codes:
         text = str(raw).strip()
         code = text.upper()
         if not code:
             continue
-        named = next((r.code for r in RULES.values() if r.name == text.lower()), None)
+        named = next((c for c, (name, _, _) in RULES.items() if name == text.lower()), None)
         if named is not None:
             out.append(named)
             continue

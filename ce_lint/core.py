@@ -11,17 +11,20 @@ import ast
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
 from .config import Settings
-from .diagnostics import Diagnostic, Edit, Fix, Related
+from .diagnostics import Diagnostic, Edit, Fix, Related, applicable
 from .engine import decode, encoding_of, lint, on_large_stack
-from .fixes import MAX_ROUNDS, applicable, apply_edits, choose_edits, splice
+from .fixes import MAX_ROUNDS, apply_edits, choose_edits, splice
 from .lines import split_lines
 from .notebooks import Notebook, Part, is_notebook, mask, opener
 from .notebooks import ipynb
-from .rules import Rule
+
+if TYPE_CHECKING:
+    from .rules import Rule
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+# What an error that is ce-lint's own bug asks for.
+REPORT_HINT = "please report it with the file that triggers it"
+
 
 class Severity(str, enum.Enum):
     ERROR = "error"  # the model cannot learn, or the reported number is wrong
@@ -75,6 +78,12 @@ class Diagnostic:
 
     def sort_key(self) -> tuple[str, int, int, int, str]:
         return (self.path, self.cell or 0, self.line, self.col, self.code)
+
+
+def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
+    """Whether --fix applies the finding's fix (`unsafe`: unsafe fixes too)."""
+    fix = diagnostic.fix
+    return fix is not None and (fix.applicability is Applicability.SAFE or unsafe)
 
 
 class FileError(Exception):

@@ -14,29 +14,24 @@ import sys
 import threading
 import tokenize
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
 from typing import TYPE_CHECKING, Any, Callable, TypeVar
 
 import libcst as cst
 
-from . import limits, vocab
+from . import limits
+from .catalog import UNUSED_NOQA
 from .config import Settings
-from .diagnostics import Diagnostic, FileError, Related
-from .fixes import to_fix
-from .gate import gate_for
-from .noqa import NAMES_OURS, Suppressions
-from .rules import Finding, Rule, all_rules
+from .diagnostics import REPORT_HINT, Diagnostic, FileError, Related
+from .gate import GATE, NAMES_OURS, enabled_codes, gate_for, gate_of
 
 if TYPE_CHECKING:
     from .facts import ModuleFacts
-
-# Every rule needs one of the vocabulary's gate words in the file (gate.py narrows it to the enabled rules').
-GATE = vocab.GATE
+    from .rules import Finding, Rule
 
 T = TypeVar("T")
-
-REPORT_HINT = "please report it with the file that triggers it"
 
 
 @dataclass
@@ -64,6 +59,8 @@ def enabled_rules(settings: Settings) -> list[Rule]:
 
 @functools.lru_cache(maxsize=64)  # settings are few, files many (flake8 asks for each file)
 def _enabled(settings: Settings) -> tuple[Rule, ...]:
+    from .rules import all_rules
+
     return tuple(r for r in all_rules() if settings.enabled(r.code, r.default_enabled))
 
 
@@ -129,19 +126,24 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
 
 def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, apply_noqa: bool,
           cell_map: Any) -> Result:
-    from .facts import collect
-
     result = Result()
-    rules = rules if rules is not None else enabled_rules(settings)
     if "\0" in source:
         raise FileError("source contains a NUL byte")
     tree = limits.parse(source, path, cell_map is not None)  # every file is Python, or gets Python's one line
-    if GATE.search(source):
+    framework = GATE.search(source) is not None
+    if framework:
         limits.check_budget(tree)  # a framework file libcst can't take is told so, findings possible or not
     del tree
-    if not gate_for(rules).passes(source):  # no enabled rule could find anything here
-        _report_unused_noqa(result, source, path, rules, set(), apply_noqa)
+    # No enabled rule could find anything here: the rules are loaded only when one could.
+    codes = [r.code for r in rules] if rules is not None else enabled_codes(settings)
+    if not framework or not (gate_for(rules) if rules is not None else gate_of(codes)).passes(source):
+        _report_unused_noqa(result, source, path, codes, set(), apply_noqa)
         return result
+    from .facts import collect
+    from .fixes import to_fix
+    from .noqa import Suppressions
+
+    rules = rules if rules is not None else enabled_rules(settings)
     try:
         module = cst.parse_module(source)
     except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError) as exc:
@@ -178,7 +180,7 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
             result.errors.append(f"internal error in rule {rule.code}: too deeply nested; {REPORT_HINT}")
         except Exception as exc:  # noqa: BLE001 - one rule's bug must not cost the others
             result.errors.append(f"internal error in rule {rule.code}: {type(exc).__name__}: {exc}; {REPORT_HINT}")
-    _report_unused_noqa(result, source, path, rules, found, apply_noqa)
+    _report_unused_noqa(result, source, path, codes, found, apply_noqa)
     result.diagnostics.sort(key=Diagnostic.sort_key)
     return result
 
@@ -198,14 +200,15 @@ def _related(facts: ModuleFacts, finding: Finding) -> tuple[Related, ...]:
     return tuple(places.values())
 
 
-def _report_unused_noqa(result: Result, source: str, path: str, rules: list[Rule], found: set[tuple[int, str]],
+def _report_unused_noqa(result: Result, source: str, path: str, codes: Sequence[str], found: set[tuple[int, str]],
                         apply_noqa: bool) -> None:
     """CE902 (off by default) needs every other rule's findings, so the engine runs it last."""
-    from .rules.suppressions import CODE, unused_noqa
-
-    if not any(r.code == CODE for r in rules) or not NAMES_OURS.search(source):
+    if UNUSED_NOQA not in codes or not NAMES_OURS.search(source):
         return
+    from .noqa import Suppressions
+    from .rules.suppressions import unused_noqa
+
     suppressions = Suppressions(source) if apply_noqa else None
-    for diagnostic in unused_noqa(source, path, found, [r.code for r in rules]):
-        if suppressions is None or not suppressions.suppressed(diagnostic.line, CODE):
+    for diagnostic in unused_noqa(source, path, found, list(codes)):
+        if suppressions is None or not suppressions.suppressed(diagnostic.line, UNUSED_NOQA):
             result.diagnostics.append(diagnostic)

@@ -7,7 +7,6 @@ import contextlib
 import fnmatch
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -169,6 +168,8 @@ def write_atomic(path: str, data: bytes, tree: tuple[str, ...] = (), expected: S
     if tree and not any(_inside(target, folder) for folder in tree):
         raise FileError(f"not fixed: it links to {target}, outside the checked folders")
     folder = os.path.dirname(target) or "."
+    import tempfile  # only fixes write: a check never needs it
+
     try:
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(target)}.",
                                              suffix=".ce-lint.tmp")

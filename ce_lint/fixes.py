@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .diagnostics import Applicability, Diagnostic, Edit, Fix
+from .diagnostics import Applicability, Edit, Fix
 from .lines import line_starts
 
 if TYPE_CHECKING:
@@ -157,11 +157,6 @@ def _import_edits(facts: ModuleFacts, lines: tuple[str, ...]) -> tuple[Edit, ...
         return (Edit(content, line, 0, line, 0),)
     last = len(source) - starts[-1]  # the module ends without a newline after its imports
     return (Edit(newline + content, len(starts), last, len(starts), last),)
-
-
-def applicable(diagnostic: Diagnostic, unsafe: bool) -> bool:
-    fix = diagnostic.fix
-    return fix is not None and (fix.applicability is SAFE or unsafe)
 
 
 def apply_edits(source: str, fixes: list[Fix]) -> tuple[str, int]:

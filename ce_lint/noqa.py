@@ -16,8 +16,6 @@ from dataclasses import dataclass
 from .diagnostics import Edit, Fix
 from .lines import split_lines, tokenizer_readline
 
-# A noqa comment naming one of ce-lint's codes: without one, no CE902 can be reported (cheap to search for).
-NAMES_OURS = re.compile(r"noqa.*?ce", re.IGNORECASE)
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
 FILE_NOQA = re.compile(
     r"#\s*(?:ce-lint|flake8)\s*:\s*noqa(?:\s*:\s*(?P<codes>[A-Z]+[0-9]*(?:[,\s]+[A-Z]+[0-9]*)*))?\s*$", re.IGNORECASE)

@@ -13,7 +13,6 @@ import functools
 import os
 import re
 import sys
-from importlib import metadata
 
 
 def _parse(version: str) -> tuple[int, ...]:
@@ -24,10 +23,52 @@ def _parse(version: str) -> tuple[int, ...]:
 def installed(package: str) -> tuple[int, ...] | None:
     """The version of a distribution installed in this environment, read from its metadata (never
     imported); None if it isn't installed or its metadata has no usable version."""
+    from importlib import metadata
+
     for distribution in metadata.distributions(name=package, path=_environment_path()):
         version = distribution.version
         return _parse(version) or None if isinstance(version, str) else None
     return None
+
+
+def metadata_stamp(packages: tuple[str, ...]) -> list[object]:
+    """What `installed(p)` reads for these packages, as names and file times, found without importing
+    importlib.metadata (a tenth of a cached run): each place on the path that may hold one of their
+    distributions (a `*.dist-info` or `*.egg-info` of that name, an egg, a zip), with the time and size
+    of its metadata. Whatever changes what `installed` returns changes this too."""
+    wanted = {_normal(p) for p in packages}
+    stamp: list[object] = []
+    for entry in _environment_path():
+        entry = entry or "."
+        try:
+            children = os.listdir(entry) if not entry.lower().endswith(".egg") else None
+        except NotADirectoryError:  # a zip on the path: any change to it counts
+            children = None
+        except OSError:
+            continue
+        if children is None:
+            stamp.append([entry, _stat(entry), _stat(os.path.join(entry, "EGG-INFO", "PKG-INFO"))])
+            continue
+        for child in sorted(children):
+            low = child.lower()  # `Keras-3.4.1.dist-info`: the name is what comes before the first "-"
+            name = low.rpartition(".")[0].partition("-")[0]
+            if low.endswith((".dist-info", ".egg-info")) and _normal(name) in wanted:
+                where = os.path.join(entry, child)
+                stamp.append([entry, child, _stat(os.path.join(where, "METADATA")),
+                              _stat(os.path.join(where, "PKG-INFO")), _stat(where)])
+    return stamp
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "_", name).lower()
+
+
+def _stat(path: str) -> list[int] | None:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return None
+    return [status.st_mtime_ns, status.st_size]
 
 
 def _environment_path() -> list[str]:

@@ -38,8 +38,10 @@ def _qualified(text: str) -> bool:
 
 
 def test_qualified_names_are_spelled_only_in_the_vocabulary() -> None:
+    # catalog.py is generated from the vocabulary (its gate words), never written: tests/test_catalog.py
     outside = {f"{path.relative_to(ROOT)}: {text!r}" for path in PACKAGE.rglob("*.py")
-               if "vocab" not in path.parts for text in _string_literals(path) if _qualified(text)}
+               if "vocab" not in path.parts and path != PACKAGE / "catalog.py"
+               for text in _string_literals(path) if _qualified(text)}
     assert sorted(outside) == []
 
 

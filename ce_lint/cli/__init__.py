@@ -3,21 +3,30 @@ and `rule`, `config`, `version`, `clean`, `server`."""
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from .. import defer_libcst
 
 defer_libcst()  # before the modules below import it
 
-from . import commands  # noqa: E402
-from .args import build_parser  # noqa: E402
-from .check import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS  # noqa: E402
-from .check import main as check  # noqa: E402
-from .runner import Outcome, check_data, check_file, error_line, run_check  # noqa: E402
+from .args import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, build_parser  # noqa: E402
 
 __all__ = ["EXIT_CLEAN", "EXIT_ERROR", "EXIT_FINDINGS", "Outcome", "build_parser", "check_data", "check_file",
            "error_line", "main", "run_check"]
+# Imported when asked for: `ce-lint version` needs none of them.
+_LAZY = {"Outcome": "runner", "check_data": "runner", "check_file": "runner", "error_line": "runner",
+         "run_check": "runner"}
+if TYPE_CHECKING:
+    from .runner import Outcome, check_data, check_file, error_line, run_check
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -26,8 +35,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help(sys.stderr)
         return EXIT_ERROR
-    run = {"check": check, "rule": commands.rule, "config": commands.config, "version": commands.version,
-           "clean": commands.clean, "server": commands.server}[args.command]
+    if args.command == "check":
+        from .check import main as run
+    else:
+        from . import commands
+
+        run = getattr(commands, args.command)
     try:
         return run(args)
     except BrokenPipeError:  # `ce-lint check | head`: the reader left; nothing more to say

@@ -8,9 +8,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from .. import __version__
-from ..cache import FOLDER
+from ..config import CACHE_FOLDER as FOLDER
 from ..config import ConfigError, validate_codes, validate_keras_version
 from ..output import ALIASES, FORMATS
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2  # no findings, findings, usage or input errors (the epilog)
 
 
 def _codes(option: str) -> Callable[[str], tuple[str, ...]]:

@@ -14,12 +14,10 @@ from ..config import ConfigError, Settings
 from ..diagnostics import FileError
 from ..files import checked_tree, discover, one_name_each
 from ..project import Project, Resolver
-from ..rules import all_rules
 from . import report
-from .add_noqa import add_noqa
+from .args import EXIT_CLEAN, EXIT_ERROR
 from .runner import Outcome, check_data, error_line, run_check
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 OVERRIDES = ("select", "ignore", "extend_select", "keras_version", "unsafe_fixes", "exclude", "extend_exclude",
              "respect_gitignore", "force_exclude")
 
@@ -44,7 +42,6 @@ def main(args: argparse.Namespace) -> int:
         return EXIT_ERROR
     try:
         projects = resolver(args)
-        all_rules()  # register rules before worker processes fork
         if args.paths == ["-"]:
             return _stdin(args, projects)
         if args.show_settings:
@@ -109,6 +106,8 @@ def _excluded(name: str, project: Project, projects: Resolver) -> bool:
 
 
 def _add_noqa(args: argparse.Namespace, files: list[str], outcomes: list[Outcome], tree: tuple[str, ...]) -> int:
+    from .add_noqa import add_noqa
+
     added, errors = 0, [e for o in outcomes for e in o.errors]
     for path, outcome in zip(files, outcomes):
         if outcome.diagnostics:

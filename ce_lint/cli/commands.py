@@ -6,19 +6,21 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from typing import TYPE_CHECKING
 
 from .. import __version__
-from ..cache import FOLDER, Cache
 from ..config import KEYS, ConfigError, Settings
 from ..output import printable
-from ..project import Resolver
-from ..rules import Rule, all_rules, by_name_or_code
+from .args import EXIT_CLEAN, EXIT_ERROR
 
-EXIT_CLEAN, EXIT_ERROR = 0, 2
+if TYPE_CHECKING:
+    from ..rules import Rule
+
 
 
 def rule(args: argparse.Namespace) -> int:
     from ..docs import render_page
+    from ..rules import all_rules, by_name_or_code
 
     if args.all == (args.code is not None):
         print("ce-lint: error: name one rule (ce-lint rule CE101) or --all", file=sys.stderr)
@@ -80,6 +82,9 @@ def version(args: argparse.Namespace) -> int:
 
 
 def clean(args: argparse.Namespace) -> int:
+    from ..cache import FOLDER, Cache
+    from ..project import Resolver
+
     try:
         root = Resolver(config=args.config, isolated=args.isolated).for_path(args.paths[0]).root
     except ConfigError as exc:

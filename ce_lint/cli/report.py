@@ -10,19 +10,28 @@ import sys
 from collections import Counter
 from typing import TYPE_CHECKING, TextIO
 
+from ..catalog import RULES
 from ..config import KEYS
-from ..diagnostics import Diagnostic
-from ..fixes import applicable
+from ..diagnostics import Diagnostic, applicable
 from ..output import DOCUMENTS, Palette, printable, render
 from ..output.colour import terminal, wanted
-from ..project import Resolver
-from ..rules import RULES
-from .sources import Sources
+from .args import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS
 
 if TYPE_CHECKING:
+    from ..project import Resolver
     from .check import Run
+    from .sources import Sources
 
-EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _name(code: str) -> str:
+    return RULES[code][0]
+
+
+def _sources(known: dict[str, bytes] | None) -> Sources:
+    from .sources import Sources  # only the full format shows lines of code
+
+    return Sources(known)
 
 
 def plural(count: int, noun: str) -> str:
@@ -64,7 +73,7 @@ def _write(args: argparse.Namespace, diagnostics: list[Diagnostic], errors: list
     if args.statistics:
         text = statistics(diagnostics, unsafe, fmt == "json")
     else:
-        text = render(fmt, diagnostics, errors, unsafe, palette, Sources(known), run.files)
+        text = render(fmt, diagnostics, errors, unsafe, palette, _sources(known) if fmt == "full" else None, run.files)
     if args.output_file is not None:
         args.output_file.parent.mkdir(parents=True, exist_ok=True)
         args.output_file.write_text(text + "\n" if text else "", encoding="utf-8")
@@ -78,10 +87,10 @@ def statistics(diagnostics: list[Diagnostic], unsafe: bool, as_json: bool = Fals
     fixable = {code for code in counts if any(applicable(d, unsafe) for d in diagnostics if d.code == code)}
     rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     if as_json:
-        return json.dumps([{"code": code, "name": RULES[code].name, "count": count, "fixable": code in fixable}
+        return json.dumps([{"code": code, "name": _name(code), "count": count, "fixable": code in fixable}
                            for code, count in rows], indent=2)
     width = max((len(str(count)) for _, count in rows), default=1)
-    return "\n".join(f"{count:>{width}}\t{code}\t{'[*]' if code in fixable else '[ ]'} {RULES[code].name}"
+    return "\n".join(f"{count:>{width}}\t{code}\t{'[*]' if code in fixable else '[ ]'} {_name(code)}"
                      for code, count in rows)
 
 
@@ -92,7 +101,7 @@ def _show_fixes(run: Run, diagnostics: list[Diagnostic], unsafe: bool) -> None:
         for path, outcome in zip(run.files, run.outcomes):
             if outcome.fixed_codes:
                 lines.append(f"{printable(path)}:")
-                lines += [f"    {n} x {code} ({RULES[code].name})" for code, n in sorted(outcome.fixed_codes.items())]
+                lines += [f"    {n} x {code} ({_name(code)})" for code, n in sorted(outcome.fixed_codes.items())]
         head = f"Fixed {plural(sum(o.fixed for o in run.outcomes), 'finding')}:" if lines else "No fixes applied."
     else:
         by_file: dict[str, Counter[str]] = {}
@@ -101,7 +110,7 @@ def _show_fixes(run: Run, diagnostics: list[Diagnostic], unsafe: bool) -> None:
                 by_file.setdefault(d.path, Counter())[d.code] += 1
         for path, codes in by_file.items():
             lines.append(f"{printable(path)}:")
-            lines += [f"    {n} x {code} ({RULES[code].name})" for code, n in sorted(codes.items())]
+            lines += [f"    {n} x {code} ({_name(code)})" for code, n in sorted(codes.items())]
         head = "Fixable with --fix:" if lines else "No fixes available."
     print("\n".join([head, *lines]), file=sys.stderr)
 

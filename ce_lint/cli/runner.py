@@ -1,26 +1,27 @@
 """Checking files: each in a worker process, so that a crash of the parser or the analysis costs only
-the file that caused it; each with the settings of its own configuration. Never raises."""
+the file that caused it; each with the settings of its own configuration. Never raises. Verdicts in
+the cache are read first, here: a run whose files are all cached starts no process and loads no
+analysis."""
 
 from __future__ import annotations
 
-import difflib
-import multiprocessing
 import os
 from collections import Counter
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from ..cache import Cache
 from ..config import Settings
-from ..core import check_bytes
-from ..diagnostics import Diagnostic, FileError
-from ..engine import REPORT_HINT
+from ..diagnostics import REPORT_HINT, Diagnostic, FileError
 from ..files import read_source, write_atomic
 from ..lines import split_lines
-from ..output import printable
+from ..output.common import printable
 
+if TYPE_CHECKING:
+    from ..cache import Cache
+    from ..core import Report
+
+_FEW = 16  # files: checking fewer in this process costs less than starting fresh interpreters for them
 # One Settings for every file, or each file's own.
 PerFile = Settings | Mapping[str, Settings]
 
@@ -73,6 +74,23 @@ def _check_file(path: str, settings: Settings, mode: str, cache: Cache | None, t
     return outcome
 
 
+def check_bytes(data: bytes, path: str, settings: Settings, mode: str = "check") -> Report:
+    """core.check_bytes, imported when a file is analysed."""
+    from ..core import check_bytes
+
+    return check_bytes(data, path, settings, mode)
+
+
+def cached(path: str, settings: Settings, cache: Cache) -> Outcome | None:
+    """The file's cached outcome, or None (not cached, or it can't be read: checking it says why)."""
+    try:
+        data, _ = read_source(path, settings.max_file_size)
+        hit = cache.get(cache.key(path, data, settings), path)
+    except Exception:  # noqa: BLE001 - checking the file reports what went wrong
+        return None
+    return Outcome(*hit) if hit is not None else None
+
+
 def check_data(path: str, data: bytes, settings: Settings, mode: str = "check",
                write: Callable[[bytes], None] | None = None, show_fixes: bool = False) -> Outcome:
     """Check a file's bytes (read already, or from standard input); `write` takes the fixed bytes."""
@@ -91,6 +109,8 @@ def _check_data(path: str, data: bytes, settings: Settings, mode: str,
             before = Counter(d.code for d in check_bytes(data, path, settings, "check").diagnostics)
             fixed_codes = dict(before - Counter(d.code for d in report.diagnostics))
         if mode == "diff":
+            import difflib
+
             diff = "".join("".join(difflib.unified_diff(_lines(c.before), _lines(c.after), f"a/{printable(c.label)}",
                                                         f"b/{printable(c.label)}")) for c in report.changes)
             return Outcome(errors=_error_lines(path, report.errors), fixed=report.fixed, diff=diff,
@@ -144,13 +164,56 @@ def _check_chunk(paths: list[str], settings: PerFile, mode: str, cache: Cache | 
 def run_check(paths: list[str], settings: PerFile, jobs: int, mode: str = "check",
               cache: Cache | None = None, tree: tuple[str, ...] = (), show_fixes: bool = False) -> list[Outcome]:
     """Outcomes of every file, in the order of `paths`, each checked with its settings (one Settings
-    for all, or a mapping from path). Files are checked in worker processes, so that a crash of the
-    parser or the analysis (a native stack overflow, running out of memory) costs only the file that
-    caused it: the main process survives and reports it."""
+    for all, or a mapping from path). Files that may hold a finding are checked in worker processes, so
+    that a crash of the parser or the analysis (a native stack overflow, running out of memory) costs
+    only the file that caused it: the main process survives and reports it. Cached verdicts are read
+    here, and of a few files left (a pre-commit run), those the gate keeps out are checked here too:
+    all that is left of them is Python's own parse."""
+    done: dict[str, Outcome] = {}
+    if cache is not None and mode == "check":
+        for path in dict.fromkeys(paths):
+            hit = cached(path, settings_of(settings, path), cache)
+            if hit is not None:
+                done[path] = hit
+    left = [p for p in dict.fromkeys(paths) if p not in done]
+    if len(left) < _FEW:  # of many, the workers share the parses
+        for path in left:
+            if _kept_out(path, settings_of(settings, path)):
+                done[path] = check_file(path, settings_of(settings, path), mode, cache, tree, show_fixes)
+    rest = [p for p in paths if p not in done]
+    done.update(zip(rest, _run(rest, settings, jobs, mode, cache, tree, show_fixes)))
+    return [done[p] for p in paths]
+
+
+def _kept_out(path: str, settings: Settings) -> bool:
+    """Whether no enabled rule could find anything in the file (a script): it is checked here, without
+    loading the analysis or starting a process. False when in doubt (a worker checks it)."""
+    from ..engine import decode
+    from ..gate import keeps_out
+    from ..notebooks import is_notebook
+
+    if is_notebook(path):
+        return False
+    try:
+        return keeps_out(decode(read_source(path, settings.max_file_size)[0]), settings.for_path(path))
+    except Exception:  # noqa: BLE001 - unreadable, undecodable: checking it says why
+        return False
+
+
+def _run(paths: list[str], settings: PerFile, jobs: int, mode: str, cache: Cache | None, tree: tuple[str, ...],
+         show_fixes: bool) -> list[Outcome]:
+    if not paths:
+        return []
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from ..rules import all_rules
+
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
-    if not paths or (len(paths) < 16 and multiprocessing.get_start_method() != "fork"):
+    if len(paths) < _FEW and multiprocessing.get_start_method() != "fork":
         # starting a fresh interpreter would cost more
         return _check_chunk(paths, settings, mode, cache, tree, show_fixes)
+    all_rules()  # loaded once, here, before the workers fork
     count = min(len(paths), jobs * 4)
     pending = [paths[i::count] for i in range(count)]
     done: dict[str, Outcome] = {}
@@ -181,6 +244,9 @@ def _subset(settings: PerFile, paths: list[str]) -> PerFile:
 def _alone(path: str, settings: Settings, mode: str, cache: Cache | None, tree: tuple[str, ...],
            show_fixes: bool = False) -> Outcome:
     """One file in a process of its own: if that dies too, the file is the culprit."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     with ProcessPoolExecutor(max_workers=1) as pool:
         try:
             return pool.submit(check_file, path, settings, mode, cache, tree, show_fixes).result()

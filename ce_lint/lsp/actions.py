@@ -9,12 +9,11 @@ from dataclasses import dataclass
 
 from lsprotocol import types as lsp
 
+from ..catalog import DOCS_URL, RULES
 from ..config import Settings
-from ..diagnostics import Applicability, Diagnostic, Related, Severity
-from ..fixes import applicable
+from ..diagnostics import Applicability, Diagnostic, Related, Severity, applicable
 from ..lines import tokenizer_readline
 from ..noqa import NOQA
-from ..rules import RULES
 from .positions import Text, diff_edits, minimal_edit
 
 SOURCE = "ce-lint"
@@ -26,7 +25,6 @@ QUICK_FIX = lsp.CodeActionKind.QuickFix.value
 def to_lsp(diagnostic: Diagnostic, documents: dict[int | None, Document]) -> lsp.Diagnostic:
     """The finding as shown in its document (`documents`: the file's, by cell number; a related
     place may be in another cell)."""
-    rule = RULES[diagnostic.code]
     text = documents[diagnostic.cell].text
     related = [lsp.DiagnosticRelatedInformation(
         location=lsp.Location(uri=documents[r.cell].uri, range=_range(documents[r.cell].text, r)), message=r.message)
@@ -36,10 +34,10 @@ def to_lsp(diagnostic: Diagnostic, documents: dict[int | None, Document]) -> lsp
         message=diagnostic.message,
         severity=lsp.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
         code=diagnostic.code,
-        code_description=lsp.CodeDescription(href=rule.url),
+        code_description=lsp.CodeDescription(href=DOCS_URL.format(code=diagnostic.code)),
         source=SOURCE,
         related_information=related or None,
-        data={"name": rule.name, "fixable": diagnostic.fix is not None, "fix_title": diagnostic.fix_title},
+        data={"name": RULES[diagnostic.code][0], "fixable": diagnostic.fix is not None, "fix_title": diagnostic.fix_title},
     )
 
 

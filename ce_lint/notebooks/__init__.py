@@ -14,7 +14,7 @@ import bisect
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..engine import GATE
+from ..gate import GATE
 from ..limits import syntax_error
 from ..lines import NEWLINE
 from .magics import cell_magic, mask

@@ -4,15 +4,16 @@ gitlab, pylint, sarif (2.1.0) and github (Actions annotations)."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
-from ..diagnostics import Diagnostic
 from .colour import PLAIN, Palette
 from .common import message_in_file, printable
-from .full import Source, full_report
-from .lines import github_annotation, pylint_line, text_line
-from .reports import to_gitlab, to_json, to_json_lines, to_junit
-from .sarif import render_sarif, to_sarif
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
+    from .full import Source
 
 FORMATS = ("full", "concise", "json", "json-lines", "junit", "gitlab", "pylint", "sarif", "github")
 ALIASES = {"text": "concise"}  # the name before there were two
@@ -20,6 +21,14 @@ DOCUMENTS = ("json", "sarif", "gitlab", "junit")  # printed even when there are 
 
 __all__ = ["ALIASES", "DOCUMENTS", "FORMATS", "Palette", "github_annotation", "message_in_file", "printable",
            "render", "text_line", "to_json", "to_sarif"]
+# Each format's module is imported when it is asked for: a run prints one format, or none.
+_LAZY = {"github_annotation": "lines", "text_line": "lines", "to_json": "reports", "to_sarif": "sarif"}
+
+
+def __getattr__(name: str) -> object:
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
 
 
 def render(fmt: str, diagnostics: list[Diagnostic], errors: Sequence[str] = (), unsafe_fixes: bool = False,
@@ -28,20 +37,26 @@ def render(fmt: str, diagnostics: list[Diagnostic], errors: Sequence[str] = (), 
     of files that could not be checked (only SARIF carries them, as notifications); `source` gives
     the full format its lines of code; `files`, every file checked (JUnit lists the clean ones)."""
     fmt = ALIASES.get(fmt, fmt)
-    if fmt == "json":
-        return to_json(diagnostics)
-    if fmt == "json-lines":
-        return to_json_lines(diagnostics)
+    if fmt in ("json", "json-lines", "gitlab", "junit"):
+        from . import reports
+
+        if fmt == "junit":
+            return reports.to_junit(diagnostics, files)
+        if fmt == "gitlab":
+            return reports.to_gitlab(diagnostics)
+        return reports.to_json(diagnostics) if fmt == "json" else reports.to_json_lines(diagnostics)
     if fmt == "sarif":
+        from .sarif import render_sarif
+
         return render_sarif(diagnostics, errors)
-    if fmt == "gitlab":
-        return to_gitlab(diagnostics)
-    if fmt == "junit":
-        return to_junit(diagnostics, files)
+    from .lines import github_annotation, pylint_line, text_line
+
     if fmt == "github":
         return "\n".join(github_annotation(d) for d in diagnostics)
     if fmt == "pylint":
         return "\n".join(pylint_line(d) for d in diagnostics)
     if fmt == "full":
+        from .full import full_report
+
         return full_report(diagnostics, source or (lambda path, cell: None), unsafe_fixes, palette)
     return "\n".join(text_line(d, unsafe_fixes, palette) for d in diagnostics)

@@ -7,7 +7,10 @@ character after the finding (exclusive), as in Ruff."""
 
 from __future__ import annotations
 
-from ..diagnostics import Diagnostic
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..diagnostics import Diagnostic
 
 
 def printable(text: str) -> str:

@@ -3,8 +3,7 @@ Actions' workflow commands."""
 
 from __future__ import annotations
 
-from ..diagnostics import Diagnostic, Severity
-from ..fixes import applicable
+from ..diagnostics import Diagnostic, Severity, applicable
 from .colour import PLAIN, Palette
 from .common import cell_prefix, message_in_file, printable
 

@@ -6,8 +6,8 @@ import hashlib
 import json
 from collections.abc import Sequence
 from typing import Any
-from xml.etree import ElementTree
 
+from ..catalog import DOCS_URL, RULES
 from ..diagnostics import Diagnostic, Related, Severity
 from .common import help_text, message_in_file, printable
 
@@ -23,8 +23,6 @@ def _related(r: Related, d: Diagnostic) -> dict[str, Any]:
 
 def as_object(d: Diagnostic) -> dict[str, Any]:
     """One finding as Ruff's JSON writes it, with ce-lint's additions (name, severity, cell)."""
-    from ..rules import RULES
-
     fix = None
     if d.fix is not None:
         fix = {"applicability": d.fix.applicability.value, "message": d.fix.message, "edits": [
@@ -34,7 +32,7 @@ def as_object(d: Diagnostic) -> dict[str, Any]:
     return {
         "cell": d.cell,
         "code": d.code,
-        "name": RULES[d.code].name,
+        "name": RULES[d.code][0],
         "message": d.message,
         "severity": d.severity.value,
         "filename": d.path,
@@ -43,7 +41,7 @@ def as_object(d: Diagnostic) -> dict[str, Any]:
         "fix": fix,
         "fix_title": d.fix_title,  # what to do (the fix's title when there is a fix)
         "related": [_related(r, d) for r in d.related],  # the other places the message names
-        "url": RULES[d.code].url,
+        "url": DOCS_URL.format(code=d.code),
     }
 
 
@@ -84,6 +82,8 @@ def to_junit(diagnostics: list[Diagnostic], files: Sequence[str] = ()) -> str:
     for d in diagnostics:
         by_file.setdefault(d.path, []).append(d)
     total = sum(len(found) or 1 for found in by_file.values())
+    from xml.etree import ElementTree  # only JUnit's report needs it
+
     suites = ElementTree.Element("testsuites", name="ce-lint", tests=str(total), failures=str(len(diagnostics)),
                                  errors="0")
     for path, found in by_file.items():

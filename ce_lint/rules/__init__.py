@@ -1,7 +1,7 @@
 """The rule table. A rule declares everything about itself in one place: code, name, summary, and
 the messages it reports, each with its severity, its words and its fix (title and safety); its
 docstring, in Ruff's sections, is its page. Pages, the pylint message table, flake8's default-ignore
-list, SARIF's rule metadata and the docs tests are derived from it.
+list, SARIF's rule metadata, the docs tests and catalog.py (rules/export.py) are derived from it.
 
 A check yields Findings made from its declared messages only (`MESSAGE.at(...)`), so neither the
 severity nor the safety of a fix is decided while checking.
@@ -18,7 +18,7 @@ import libcst as cst
 
 from ..diagnostics import Applicability, Severity
 from ..fixes import Edits, Proposal
-from ..vocab.anchors import Anchor
+from ..matching import Anchor
 
 if TYPE_CHECKING:
     from ..facts import ModuleFacts

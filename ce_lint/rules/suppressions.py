@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING
 
+from .. import catalog
 from ..diagnostics import Diagnostic, Edit, Fix
 from ..lines import split_lines
 from ..noqa import Directive, directives
-from . import RULES, WARNING, Finding, Message, rule, safe
+from . import WARNING, Finding, Message, rule, safe
 
 if TYPE_CHECKING:
     from ..facts import ModuleFacts
@@ -76,7 +77,7 @@ def _judged(code: str, enabled: list[str]) -> str | None:
         return None
     if any(c.startswith(code) for c in enabled):
         return "unused"
-    if not any(c.startswith(code) for c in RULES):
+    if not any(c.startswith(code) for c in catalog.RULES):  # every rule's, loaded or not
         return "unknown"
     return None  # names only rules this run doesn't check
 
