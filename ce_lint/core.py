@@ -26,6 +26,9 @@ from .notebooks import ipynb
 if TYPE_CHECKING:
     from .rules import Rule
 
+if TYPE_CHECKING:
+    from .incremental import Chunks
+
 
 @dataclass(frozen=True)
 class Change:
@@ -66,19 +69,20 @@ def check_bytes(data: bytes, path: str, settings: Settings, mode: str = "check",
 
 
 def check_text(text: str, path: str, settings: Settings, mode: str = "check", unsafe: bool | None = None,
-               rules: list[Rule] | None = None, apply_noqa: bool = True) -> Report:
-    """Check a script's text (editors and flake8 have it decoded already)."""
-    return _run(_Script(text), path, settings, mode, unsafe, rules, apply_noqa)
+               rules: list[Rule] | None = None, apply_noqa: bool = True, chunks: Chunks | None = None) -> Report:
+    """Check a script's text (editors and flake8 have it decoded already; the language server keeps
+    its parsed statements in `chunks`, incremental.py)."""
+    return _run(_Script(text), path, settings, mode, unsafe, rules, apply_noqa, chunks)
 
 
 def check_notebook(notebook: Notebook, path: str, settings: Settings, mode: str = "check",
                    unsafe: bool | None = None, rules: list[Rule] | None = None, apply_noqa: bool = True,
-                   file: ipynb.NotebookFile | None = None) -> Report:
+                   file: ipynb.NotebookFile | None = None, chunks: Chunks | None = None) -> Report:
     """Check a notebook's code cells as one module; findings come with their cell and cell-relative
     positions (`file`, when given, adds the line of the .ipynb where each is written)."""
     if notebook.skip_reason:
         return Report(notes=[notebook.skip_reason])
-    return _run(_Cells(notebook, file), path, settings, mode, unsafe, rules, apply_noqa)
+    return _run(_Cells(notebook, file), path, settings, mode, unsafe, rules, apply_noqa, chunks)
 
 
 def fix_text(text: str, path: str, settings: Settings = Settings(), unsafe: bool = False) -> tuple[str, int]:
@@ -88,7 +92,7 @@ def fix_text(text: str, path: str, settings: Settings = Settings(), unsafe: bool
 
 
 def _run(document: _Script | _Cells, path: str, settings: Settings, mode: str, unsafe: bool | None,
-         rules: list[Rule] | None, apply_noqa: bool) -> Report:
+         rules: list[Rule] | None, apply_noqa: bool, chunks: Chunks | None = None) -> Report:
     """Fix round after round (the document knows how to apply edits: to a script, or to the cells they
     fall in), then lint what is left."""
     settings = settings.for_path(path)
@@ -96,7 +100,7 @@ def _run(document: _Script | _Cells, path: str, settings: Settings, mode: str, u
     original, fixed = document, 0
     if mode != "check":
         for _ in range(MAX_ROUNDS):
-            result = document.lint(path, settings, rules, True)
+            result = document.lint(path, settings, rules, True, chunks)
             fixes = [document.placed(d.fix) for d in result.diagnostics if applicable(d, unsafe)]
             new, count = document.apply(fixes) if fixes else (None, 0)
             if new is None:
@@ -105,7 +109,7 @@ def _run(document: _Script | _Cells, path: str, settings: Settings, mode: str, u
     report = Report(fixed=fixed, changes=original.changes(document, path) if fixed else [])
     report.errors += document.errors
     if mode != "diff":
-        result = document.lint(path, settings, rules, apply_noqa)
+        result = document.lint(path, settings, rules, apply_noqa, chunks)
         report.diagnostics = [document.located(d) for d in result.diagnostics]
         report.errors += result.errors
         report.internal = bool(result.errors)
@@ -118,8 +122,8 @@ class _Script:
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def lint(self, path: str, settings: Settings, rules, apply_noqa: bool):
-        return lint(self.text, path, settings, rules, apply_noqa)
+    def lint(self, path: str, settings: Settings, rules, apply_noqa: bool, chunks: Chunks | None = None):
+        return lint(self.text, path, settings, rules, apply_noqa, chunks=chunks)
 
     def placed(self, fix: Fix) -> Fix:
         return fix
@@ -147,8 +151,8 @@ class _Cells:
         module = notebook.module
         self.text, self.cells, self.errors = module.text, module.cells, module.errors
 
-    def lint(self, path: str, settings: Settings, rules, apply_noqa: bool):
-        return lint(self.text, path, settings, rules, apply_noqa, self.cells)
+    def lint(self, path: str, settings: Settings, rules, apply_noqa: bool, chunks: Chunks | None = None):
+        return lint(self.text, path, settings, rules, apply_noqa, self.cells, chunks)
 
     def apply(self, fixes: list[Fix]) -> tuple[_Cells | None, int]:
         """Each fix's edits applied to the sources of the cells they fall in; None when nothing

@@ -29,6 +29,7 @@ from .gate import GATE, NAMES_OURS, enabled_codes, gate_for, gate_of
 
 if TYPE_CHECKING:
     from .facts import ModuleFacts
+    from .incremental import Chunks
     from .rules import Finding, Rule
 
 T = TypeVar("T")
@@ -103,9 +104,10 @@ def on_large_stack(function: Callable[..., T], *args) -> T:
 
 
 def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Rule] | None = None,
-         apply_noqa: bool = True, cell_map: Any = None) -> Result:
+         apply_noqa: bool = True, cell_map: Any = None, chunks: Chunks | None = None) -> Result:
     """Lint one module's text (`cell_map`: a notebook's notebooks.CellMap, for messages that name
-    another line). Raises FileError for text that isn't Python."""
+    another line; `chunks`: the language server's cache of parsed statements, incremental.py).
+    Raises FileError for text that isn't Python."""
     # A parsed module is a few hundred thousand objects, and the cycle collector would walk them
     # again and again while they are built (a fifth of the run). Pause it for the file, then
     # collect only what the file left behind (the analysis's own cycles), which is cheap.
@@ -117,7 +119,7 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", SyntaxWarning)
             warnings.simplefilter("ignore", DeprecationWarning)
-            return on_large_stack(_lint, source, path, settings, rules, apply_noqa, cell_map)
+            return on_large_stack(_lint, source, path, settings, rules, apply_noqa, cell_map, chunks)
     finally:
         if paused:
             gc.enable()
@@ -125,14 +127,15 @@ def lint(source: str, path: str, settings: Settings = Settings(), rules: list[Ru
 
 
 def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, apply_noqa: bool,
-          cell_map: Any) -> Result:
+          cell_map: Any, chunks: Chunks | None) -> Result:
     result = Result()
     if "\0" in source:
         raise FileError("source contains a NUL byte")
     tree = limits.parse(source, path, cell_map is not None)  # every file is Python, or gets Python's one line
+    split = chunks.split(source, tree) if chunks is not None else None  # parsed by parts, each kept
     framework = GATE.search(source) is not None
-    if framework:
-        limits.check_budget(tree)  # a framework file libcst can't take is told so, findings possible or not
+    if framework:  # a framework file libcst can't take is told so, findings possible or not
+        limits.check_budget(tree) if split is None else split.check_budget()
     del tree
     # No enabled rule could find anything here: the rules are loaded only when one could.
     codes = [r.code for r in rules] if rules is not None else enabled_codes(settings)
@@ -145,12 +148,14 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
 
     rules = rules if rules is not None else enabled_rules(settings)
     try:
-        module = cst.parse_module(source)
+        module = cst.parse_module(source) if split is None else split.parse()
     except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError) as exc:
         raise FileError(limits.libcst_refuses(source, path, exc, cell_map is not None)) from None
     try:
         facts = collect(module, settings)
         facts.cell_map = cell_map
+        if split is not None:
+            facts._positions = split.positions(module)
     except RecursionError:
         raise FileError("too deeply nested to analyse") from None
     except Exception as exc:  # noqa: BLE001 - a bug in the analysis must not cost other files

@@ -78,8 +78,18 @@ class Positions:
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         if self._spans is None:
-            state = _State(self.module)
-            self.module._codegen(state)
-            self._spans = state.spans
-        line, column, end_line, end_column = self._spans[node]
-        return CodeRange(CodePosition(line, column), CodePosition(end_line, end_column))
+            self._spans = spans_of(self.module)
+        return code_range(self._spans[node])
+
+
+def spans_of(module: cst.Module) -> dict[cst.CSTNode, Span]:
+    """The span of every node of the module (incremental.py's chunks keep theirs)."""
+    state = _State(module)
+    module._codegen(state)
+    return state.spans
+
+
+def code_range(span: Span, lines: int = 0) -> CodeRange:
+    """A span as libcst's CodeRange, `lines` further down."""
+    line, column, end_line, end_column = span
+    return CodeRange(CodePosition(line + lines, column), CodePosition(end_line + lines, end_column))

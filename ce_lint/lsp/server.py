@@ -32,6 +32,7 @@ from ..config import Settings
 from ..core import Report, check_notebook, check_text
 from ..diagnostics import FileError
 from ..editor_options import EditorOptions
+from ..incremental import Chunks
 from ..rules import all_rules
 from . import notebooks
 from .actions import FIX_ALL, NOTEBOOK_FIX_ALL, SOURCE, ActionInput, Document, code_actions, wants_fix_all
@@ -73,6 +74,7 @@ class CeLintServer(LanguageServer):
         self.published: dict[str, set[str]] = {}  # file key -> the document URIs diagnostics were published on
         self.answered: dict[str, str] = {}  # document URI -> the result id last answered to a pull
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ce-lint")
+        self.chunks = Chunks()  # parsed statements of the texts analysed, used only on the executor's thread
         self.results = itertools.count(1)
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic): none are pushed
         self.trace = lsp.TraceValue.Off
@@ -102,15 +104,12 @@ class CeLintServer(LanguageServer):
                     state: tuple | None = None) -> Report:
         """The core's report on a snapshot, computed off the event loop. Raises FileError, and
         Superseded when a newer `state` of the file was asked for before this one's turn came."""
-        if snapshot.notebook is not None:
-            call = (check_notebook, snapshot.notebook, snapshot.path, settings, mode)
-        else:
-            call = (check_text, snapshot.documents[None].text.source, snapshot.path, settings, mode)
-
         def run() -> Report:
             if state is not None and self.newest.get(snapshot.key) != state:
                 raise Superseded
-            return call[0](*call[1:])
+            if snapshot.notebook is not None:
+                return check_notebook(snapshot.notebook, snapshot.path, settings, mode, chunks=self.chunks)
+            return check_text(snapshot.documents[None].text.source, snapshot.path, settings, mode, chunks=self.chunks)
 
         return await asyncio.get_running_loop().run_in_executor(self.executor, run)
 
