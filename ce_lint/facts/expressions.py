@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ast
 import builtins
+import functools
 from collections.abc import Callable, Sequence
 
 import libcst as cst
@@ -164,7 +166,7 @@ class Expressions(Containers):
 
     def _eval_SimpleString(self, node: cst.SimpleString, scope: Scope) -> Value:
         try:
-            return Const(node.evaluated_value, node)
+            return Const(_string(node.value), node)
         except Exception:  # noqa: BLE001 - an odd literal is just unknown
             return UNKNOWN
 
@@ -324,3 +326,11 @@ def dotted(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Attribute):
         return f"{dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+@functools.lru_cache(maxsize=4096)
+def _string(literal: str) -> str | bytes:
+    """A string literal's value (libcst's SimpleString.evaluated_value), once per text: each
+    ast.literal_eval leaves four closures in a cycle, garbage only the cycle collector frees (for the
+    9,700 strings of a 5,000-line file, 107,000 objects: most of what the engine's collection walks)."""
+    return ast.literal_eval(literal)
