@@ -74,6 +74,7 @@ class CeLintServer(LanguageServer):
         self.published: dict[str, set[str]] = {}  # file key -> the document URIs diagnostics were published on
         self.answered: dict[str, str] = {}  # document URI -> the result id last answered to a pull
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ce-lint")
+        self.texts: dict[str, Text] = {}  # the latest texts seen, the most recent last
         self.chunks = Chunks()  # parsed statements of the texts analysed, used only on the executor's thread
         self.results = itertools.count(1)
         self.pull = False  # the client pulls diagnostics (textDocument/diagnostic): none are pushed
@@ -86,7 +87,16 @@ class CeLintServer(LanguageServer):
     # analysis
 
     def text_of(self, source: str) -> Text:
-        return Text(source, str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16.value))
+        """A document's text with its line offsets, computed once for each text (each edit's is asked
+        for at least twice: when its analysis starts and when it is published)."""
+        encoding = str(self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16.value)
+        text = self.texts.pop(source, None)
+        if text is None or text.encoding != encoding:
+            text = Text(source, encoding)
+        self.texts[source] = text  # the most recent last
+        while len(self.texts) > 16:
+            del self.texts[next(iter(self.texts))]
+        return text
 
     def snapshot(self, uri: str) -> Snapshot | None:
         """The file a URI belongs to (a script, a notebook, or a notebook's cell), as it is now."""
