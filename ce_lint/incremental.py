@@ -32,7 +32,8 @@ from .lines import line_starts
 # What may stand between a chunk's last statement and the next chunk: blank lines and comments.
 _GAP = re.compile(r"(?:[ \t\f]*(?:#[^\r\n]*)?(?:\r\n|\r|\n))*[ \t\f]*(?:#[^\r\n]*)?")
 
-MAX_TEXT = 1_000_000  # characters of chunk text the cache holds (about 1 GiB of libcst trees at most)
+# Characters of chunk text the cache holds: libcst's trees of a 240,000-character file take 21 MiB.
+MAX_TEXT = 1_000_000
 
 _TOO_BIG = -1  # a chunk's node count when it alone is over the budget
 

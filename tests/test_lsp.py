@@ -379,6 +379,48 @@ async def test_text_that_stops_parsing_keeps_its_last_diagnostics(tmp_path: Path
 
 
 @pytest.mark.asyncio
+async def test_edits_get_the_diagnostics_of_a_fresh_analysis(tmp_path: Path) -> None:
+    """The server parses only the statements an edit changed (incremental.py): after each edit (lines
+    inserted above findings, a finding's statement changed, one deleted, a statement made unparsable
+    and mended) it publishes what a fresh analysis of the whole text finds, positions included."""
+    from lsprotocol.converters import get_converter
+
+    from ce_lint.config import Settings
+    from ce_lint.core import check_text
+    from ce_lint.diagnostics import FileError
+    from ce_lint.lsp.actions import Document, to_lsp
+    from ce_lint.lsp.positions import Text
+
+    as_json = get_converter().unstructure
+    uri = uri_of(tmp_path / "train.py")
+    text = (FIXTURES / "CE201.py").read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    middle = len(lines) // 2
+    edits = [
+        "import os\n\n\n" + text,
+        "".join(lines[:middle] + ["x = torch.softmax(logits, dim=1)\n"] + lines[middle:]),
+        "".join(lines[:middle] + lines[middle + 1:]),
+        "".join(lines[:middle] + ["def broken(:\n"] + lines[middle:]),
+        "".join(lines[:middle] + ["def mended(): pass\n"] + lines[middle:]),
+        text.replace("softmax", "log_softmax", 1),
+    ]
+    async with server({"isolated": True, "debounce-ms": 0}) as client:
+        client.open(uri, text)
+        await client.diagnostics(uri)
+        for edited in edits:
+            version = client.change(uri, edited)
+            try:
+                report = check_text(edited, str(tmp_path / "train.py"), Settings())
+            except FileError:
+                await asyncio.sleep(0.2)
+                assert not [p for p in client.published if p.version == version]
+                continue
+            documents = {None: Document(uri, version, Text(edited, client.encoding))}
+            expected = [to_lsp(d, documents) for d in report.diagnostics]
+            assert as_json(await client.diagnostics(uri, version)) == as_json(expected)
+
+
+@pytest.mark.asyncio
 async def test_changes_are_debounced(tmp_path: Path) -> None:
     uri = uri_of(tmp_path / "train.py")
     async with server() as client:
