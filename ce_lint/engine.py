@@ -2,8 +2,9 @@
 which text: a script's, or a notebook's code cells; and applies fixes).
 
 Order of work: Python's own parse (every file must be valid Python), a textual gate (files that
-never mention a framework are not analysed), the budget (limits.py), the libcst parse, the one pass
-that collects facts, the rules, then `# noqa`. Nothing here imports or executes the code it reads.
+never mention a framework are not analysed), the budget (limits.py), the libcst parse (in the
+language server, of the statements an edit changed: incremental.py), the one pass that collects
+facts, the rules, then `# noqa`. Nothing here imports or executes the code it reads.
 """
 
 from __future__ import annotations

@@ -37,11 +37,14 @@ MAX_TEXT = 1_000_000
 
 _TOO_BIG = -1  # a chunk's node count when it alone is over the budget
 
+Statement = cst.SimpleStatementLine | cst.BaseCompoundStatement
+Lines = tuple[cst.EmptyLine, ...]
+
 
 class _Chunk:
     """One chunk's text and what is known of it: its node count, its libcst tree, the positions in it."""
 
-    __slots__ = ("text", "nodes", "module", "indented", "spans", "joined")
+    __slots__ = ("indented", "joined", "module", "nodes", "spans", "text")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -49,7 +52,7 @@ class _Chunk:
         self.module: cst.Module | None = None
         self.indented = False  # has an indented block: its default indent is the one libcst detected
         self.spans: dict[cst.CSTNode, positions.Span] | None = None
-        self.joined: tuple[tuple, cst.CSTNode] | None = None  # (leading lines, first statement with them)
+        self.joined: tuple[Lines, Statement] | None = None  # (leading lines, first statement with them)
 
     def parse(self) -> cst.Module:
         if self.module is None:
@@ -57,12 +60,17 @@ class _Chunk:
             self.indented = any(_indented(s) for s in self.module.body)
         return self.module
 
-    def first_with(self, leading: tuple) -> cst.CSTNode:
+    def first_with(self, leading: Lines) -> Statement:
         """The chunk's first statement with the previous chunk's trailing lines leading it."""
         if self.joined is None or self.joined[0] is not leading:
-            first = self.module.body[0]
+            first = self.parse().body[0]
             self.joined = (leading, first.with_changes(leading_lines=(*leading, *first.leading_lines)))
         return self.joined[1]
+
+    def spans_of(self) -> dict[cst.CSTNode, positions.Span]:
+        if self.spans is None:
+            self.spans = positions.spans_of(self.parse())
+        return self.spans
 
 
 def _indented(node: cst.CSTNode) -> bool:
@@ -92,16 +100,17 @@ class Chunks:
         """The text cut into chunks (those already cached, reused), or None when its cuts can't be
         trusted to give libcst's whole-text module."""
         starts = line_starts(source)
-        pieces: list[list] = []  # [first line, last statement's end line, statements]
+        pieces: list[tuple[int, int, list[ast.stmt]]] = []  # first line, last statement's end line, statements
         for statement in tree.body:
             first = min([statement.lineno] + [d.lineno for d in getattr(statement, "decorator_list", ())])
             end = statement.end_lineno or statement.lineno
             if pieces and first <= pieces[-1][1]:  # on the line where the previous one ends
-                pieces[-1][1:] = [max(end, pieces[-1][1]), [*pieces[-1][2], statement]]
+                start, last, statements = pieces[-1]
+                pieces[-1] = (start, max(last, end), [*statements, statement])
             else:
-                pieces.append([first, end, [statement]])
+                pieces.append((first, end, [statement]))
         if not pieces:
-            pieces = [[1, 1, []]]
+            pieces = [(1, 1, [])]
         placed: list[tuple[int, _Chunk, list[ast.stmt]]] = []
         seen: dict[str, int] = {}
         for index, (first, end, statements) in enumerate(pieces):
@@ -133,12 +142,14 @@ class Split:
         self.source = source
         self._tree: ast.Module | None = tree
         self.chunks = [(lines, chunk) for lines, chunk, _ in placed]
-        self._statements = [statements for _, _, statements in placed]
+        self._statements: list[list[ast.stmt]] | None = [statements for _, _, statements in placed]
         self.whole = False  # the module came from libcst's parse of the whole text
+        self.joined: dict[cst.CSTNode, cst.CSTNode] = {}  # a first statement given leading lines -> the chunk's
 
     def check_budget(self) -> None:
         """limits.check_budget of the whole tree, counted per chunk (a chunk's count is kept)."""
         nodes = 1
+        assert self._tree is not None and self._statements is not None, "checked before parse()"
         for (_, chunk), statements in zip(self.chunks, self._statements):
             if chunk.nodes is None:
                 try:
@@ -151,7 +162,6 @@ class Split:
         else:
             if nodes <= limits.MAX_NODES:
                 return
-        assert self._tree is not None
         limits.check_budget(self._tree)  # over it: the whole tree's check says where, as without chunks
 
     def parse(self) -> cst.Module:
@@ -166,9 +176,8 @@ class Split:
         if any(m.default_newline != first.default_newline or (c.indented and m.default_indent != indent)
                or (m is not first and m.header) for (_, c), m in zip(self.chunks, modules)):
             return self._parse_whole()
-        body: list[cst.CSTNode] = []
-        self.joined: dict[cst.CSTNode, cst.CSTNode] = {}
-        leading: tuple = ()
+        body: list[Statement] = []
+        leading: Lines = ()
         for (_, chunk), module in zip(self.chunks, modules):
             statements = list(module.body)
             if leading and statements:
@@ -202,9 +211,7 @@ class Positions:
         node = self.split.joined.get(node, node)
         chunks = self.split.chunks
         for lines, chunk in [c for c in chunks if c[1].spans is not None] + [c for c in chunks if c[1].spans is None]:
-            if chunk.spans is None:
-                chunk.spans = positions.spans_of(chunk.module)
-            span = chunk.spans.get(node)
+            span = chunk.spans_of().get(node)
             if span is not None:
                 return positions.code_range(span, lines)
         if self._whole is None:  # a node of no chunk (the module itself): from the whole module

@@ -109,7 +109,8 @@ def test_edits_give_the_whole_parse_report(path: Path) -> None:
 
 
 ODD_TEXTS = {
-    "crlf": "import torch\r\n\r\n# a comment\r\nx = torch.softmax(y, dim=1)\r\nloss = torch.nn.CrossEntropyLoss()(x, t)\r\n",
+    "crlf": "import torch\r\n\r\n# a comment\r\nx = torch.softmax(y, dim=1)\r\n"
+            "loss = torch.nn.CrossEntropyLoss()(x, t)\r\n",
     "crlf, no final newline": "import torch\r\nx = 1\r\ny = torch.nn.Softmax()",
     "lone cr": "import torch\rx = 1\ry = 2\r",
     "mixed newlines": "import torch\nx = 1\r\ny = 2\n",

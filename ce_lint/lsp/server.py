@@ -2,7 +2,8 @@
 
 It reports the findings of core.py as diagnostics: answering textDocument/diagnostic when the client
 pulls them, else published (on open and save at once, on change after a short pause so typing stays
-smooth), always off the event loop; an analysis still waiting when a newer edit arrives is skipped.
+smooth), always off the event loop; an analysis still waiting when a newer edit arrives is skipped,
+and of each text only the top-level statements an edit changed are parsed again (incremental.py).
 Code actions (actions.py) reuse the analysis of the file's current text (analysis.py). A
 text that does not parse keeps its last good diagnostics. Notebooks come through LSP 3.17 notebook
 sync (notebooks.py): the cells are analysed as one module and each finding is shown on its cell's
