@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from .symbols import EXP, LOG, ArrayFunction, Library
+from .symbols import EXP, LOG, ArrayFunction, Library, Param, Sampler
 
 PY = "python"
 BUILTINS = "builtins"  # the module the evaluator resolves builtin names to
@@ -24,3 +24,4 @@ ARRAY_FUNCTIONS = {
 LOG_SIGMOID = None  # math has none
 # `max(q, eps)`, `min(q, 1 - eps)`: a clip when one argument is an epsilon (or 1 - epsilon).
 CLIPS_WITH_EPSILON = frozenset({f"{BUILTINS}.max", f"{BUILTINS}.min"})
+SAMPLERS = {"random.choices": Sampler(Param(1, "weights"))}  # `random.choices(ids, weights=probs)`
