@@ -12,6 +12,8 @@ ZIP = f"{BUILTINS}.zip"  # a comprehension over zip(a, b) binds an entry of each
 DICT = f"{BUILTINS}.dict"
 ENUMERATE = f"{BUILTINS}.enumerate"
 LEN = f"{BUILTINS}.len"
+INT = f"{BUILTINS}.int"
+INDEX = "index"  # `classes.index(name)`: a list's (or a string's) position of an item, an int
 SETATTR = f"{BUILTINS}.setattr"
 MAPPINGS = frozenset({DICT, "collections.OrderedDict"})  # calls that build a dict
 # An array library for the numerics: `sum(...)` is a reduction by its name, as `np.sum` is.
