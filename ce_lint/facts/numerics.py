@@ -120,6 +120,8 @@ class NumericsFacts(Plugin):
             return self._negated(value, call)
         if name in arrays.PRODUCTS and other_node is not None and node is not None:
             return self._product([(node, value), (other_node, other)], call, reduces=True)
+        if name in arrays.MULTIPLIES and other_node is not None and node is not None and len(args.pos) == operands + 1:
+            return self._product([(node, value), (other_node, other)], call, reduces=False)
         if name in arrays.GATHERS:
             return self._picked(value)
         if name in arrays.TRANSPOSES:
@@ -302,7 +304,10 @@ class NumericsFacts(Plugin):
         logs = _logs(terms)
         if constant and not reduces and [t.kind for t in terms] == ["log"]:  # -2 * log(p): a scaled log
             return Numeric("log", terms[0].node, terms[0].lib, terms[0].operand, logs=logs, negated=negated)
-        return Numeric("ce", node, logs=logs, negated=negated, reduced=reduces or any(t.reduced for t in terms))
+        found = Numeric("ce", node, logs=logs, negated=negated, reduced=reduces or any(t.reduced for t in terms))
+        if found.reduced and found.negated:
+            self.facts.cross_entropies.append(found)  # -1 / m * np.sum(y * np.log(p))
+        return found
 
     def _entropy(self, factors: list[tuple[cst.CSTNode, Value]]) -> bool:
         """A log of one factor's own value: `p * log(p)`, `(-p) * p.log()`, `p * log_p` after `log_p = log(p)`."""

@@ -261,15 +261,18 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     The spellings it follows:
 
     - products with the targets: `-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))`,
-      `-torch.sum(y * torch.log(p))`, `np.sum(-np.log(p) * y)`, `-np.dot(y, np.log(p))`,
-      `-(y @ np.log(p).T)`, `torch.matmul`, `einsum`, negated with `-` or `.neg()`;
+      `-torch.sum(y * torch.log(p))`, `np.sum(-np.log(p) * y)`, `np.multiply(y, np.log(p))`,
+      `-np.dot(y, np.log(p))`, `-(y @ np.log(p).T)`, `torch.matmul`, `einsum`, negated with `-`,
+      `.neg()` or a negative factor (`-1 / m * np.sum(...)`, `np.mean(...) * -1`), reduced by a
+      sum, a mean or `np.average`;
     - the target's entry picked out: `-torch.log(p[range(len(y)), y]).mean()`,
       `torch.gather`/`.gather`, `take_along_dim`, `np.take_along_axis`;
     - sums over comprehensions and generators: `-sum(t * math.log(q) for t, q in zip(y, p))`,
       where the loop runs over the inputs themselves (`p`, `zip(y, p)`): an entry of a list
       made elsewhere is not taken for an unclipped input;
     - NumPy, PyTorch, TensorFlow (`tf.math.log`), Keras (`keras.ops.log`, Keras 2's `K.log` in
-      a custom loss), JAX (`jnp.log`) and Python's `math.log`.
+      a custom loss), JAX (`jnp.log`) and Python's `math.log`; the probability may come from a
+      hand-written sigmoid (`1 / (1 + np.exp(-z))`) defined elsewhere, in a notebook's earlier cell.
 
     Clips are `clip`, `clamp`, `clip_by_value`, `maximum`/`minimum`, `clamp_min`/`clamp_max`,
     and `max(q, eps)`/`min(q, 1 - eps)` (also inside a comprehension); offsets are `p + 1e-7`,
