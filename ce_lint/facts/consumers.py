@@ -133,8 +133,11 @@ class Consumers:
             parent.value is total and isinstance(parent.target, cst.Name) and isinstance(use, cst.Name)
             and parent.target.value == use.value)
 
-    def _pair_drawn(self, call: cst.Call, depth: int) -> bool:
-        """(values, indices) of `lp.topk(k)`: the indices are drawn; the values are followed."""
+    def _pair_drawn(self, call: cst.CSTNode, depth: int) -> bool:
+        """(values, indices) of `lp.topk(k)`: the indices are drawn; the values are followed, also
+        through a name (`top = lp.topk(k)`, then `top.indices`)."""
+        if depth >= _DEPTH:
+            return False
         parent = self.parents.get(call)
         attribute, position = tv.PAIR_INDICES
         if isinstance(parent, cst.Attribute) and parent.value is call:
@@ -152,6 +155,10 @@ class Consumers:
                 return True
             loads = self._loads(parent, values.value)
             return all(self._sampled(use, depth + 1) for use in loads)  # none: only the indices are used
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(
+                name := parent.targets[0].target, cst.Name):
+            pairs = self._loads(parent, name.value)
+            return bool(pairs) and all(self._pair_drawn(pair, depth + 1) for pair in pairs)
         return False
 
     def _only_drawn(self, distribution: cst.CSTNode) -> bool:
