@@ -30,6 +30,7 @@ _LIKE = "_like"  # `torch.rand_like(lp)`, `np.zeros_like(lp)`: an array of its s
 _SHAPE = frozenset({"shape", "ndim", "dtype", "device", "size"})  # attributes (and `size()`): no values
 # Methods that keep the values a log-probability to draw from.
 _KEEPS = arrays.KEEP_VALUES | arrays.REDUCTIONS | {"tolist", "cumsum"}
+_VIEWS = arrays.TENSOR_VIEWS | arrays.TRANSPOSES
 _RENORMALISED = frozenset({"softmax", "log_softmax"})  # `torch.softmax(lp / t, -1)`: back to probabilities
 _THROWAWAY = "_"  # `_, ids = lp.topk(k)`: the values are not used
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide)
@@ -44,13 +45,22 @@ class Consumers:
         self.samplers = {s.logits for s in samplings if not (s.distribution or s.pair)}
         self.distributions = {s.logits: s.call for s in samplings if s.distribution}
         self.pairs = {s.logits: s.call for s in samplings if s.pair}
+        self.following: set[tuple[cst.CSTNode | None, str] | None] = set()  # the names whose loads are being checked
 
     def only_sampled(self, expr: cst.CSTNode, depth: int = 0) -> bool:
         """Every use of the value of `expr` draws samples or indices from it, and there is at least one."""
         if depth >= _DEPTH:
             return False
+        name = self._bound(expr)
+        if name is not None and name in self.following:
+            return True  # `p = p / p.sum()`: every load of p is being checked already
         found = self._uses(expr)
-        return bool(found) and all(self._sampled(use, depth) for use in found)
+        if name is not None:
+            self.following.add(name)
+        try:
+            return bool(found) and all(self._sampled(use, depth) for use in found)
+        finally:
+            self.following.discard(name)
 
     def _sampled(self, use: cst.CSTNode, depth: int) -> bool:
         if use in self.samplers or self._indexed(use) or self._shape(use) or self._normaliser(use):
@@ -76,6 +86,8 @@ class Consumers:
             return parent
         if isinstance(parent, cst.Subscript) and parent.value is use:
             return parent
+        if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in _VIEWS:
+            return parent  # `lp.data`, `lp.T`
         if isinstance(parent, cst.Attribute) and parent.value is use and (
                 _is_exp(parent.attr.value) or parent.attr.value in _KEEPS):
             call = self.parents.get(parent)
@@ -170,19 +182,28 @@ class Consumers:
         method = self._called_method(use)
         return method is not None and method[0] in arrays.SAMPLE
 
+    def _target(self, expr: cst.CSTNode) -> cst.BaseExpression | None:
+        """What `expr` is assigned to, if it is the whole value of an assignment."""
+        parent = self.parents.get(expr)
+        if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
+            return parent.targets[0].target
+        if isinstance(parent, cst.AnnAssign) and parent.value is expr:
+            return parent.target
+        return None
+
+    def _bound(self, expr: cst.CSTNode) -> tuple[cst.CSTNode | None, str] | None:
+        """The scope and name `expr` is assigned to."""
+        target = self._target(expr)
+        return (self._scope(expr), target.value) if isinstance(target, cst.Name) else None
+
     def _uses(self, expr: cst.CSTNode) -> list[cst.CSTNode]:
         """The expression itself, or every load of the one name it is assigned to."""
-        parent = self.parents.get(expr)
-        target: cst.BaseExpression | None = None
-        if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
-            target = parent.targets[0].target
-        elif isinstance(parent, cst.AnnAssign) and parent.value is expr:
-            target = parent.target
+        target = self._target(expr)
         if target is None:
             return [expr]
         if not isinstance(target, cst.Name):
             return []  # self.log_p = ..., a, b = ...: not followed
-        return self._loads(parent, target.value)
+        return self._loads(expr, target.value)
 
     def _loads(self, statement: cst.CSTNode | None, name: str) -> list[cst.CSTNode]:
         scope = self._scope(statement)

@@ -170,6 +170,8 @@ class TargetFacts(Plugin):
             return Target(INTEGER, call, Origin("map", f"{name}({dotted(args.pos[0][1]) or '{...}'})"))
         if not (isinstance(obj, Instance) and isinstance(obj.cls, Ext)):
             return None
+        if name == sklearn.FIT and sklearn.encoder_name(obj.cls.qname) is not None:
+            return obj
         if name in sklearn.ENCODE:
             encoder = sklearn.encoder_name(obj.cls.qname)
             if encoder is not None:

@@ -56,8 +56,8 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     goes: a log that only feeds sampling or greedy decoding is not reported, as -inf is a valid
     log-probability to sample from and no gradient flows back through a sample or an index:
 
-    - samplers: `Categorical(logits=log_p)` or `OneHotCategorical` (also `probs=log_p.exp()`,
-      `tfp.distributions`' two) used only for `.sample()`, `tf.random.categorical`,
+    - samplers: `Categorical(logits=log_p)`, `OneHotCategorical` or `Multinomial` (also
+      `probs=log_p.exp()`, and `tfp.distributions`') used only for `.sample()`, `tf.random.categorical`,
       `jax.random.categorical`, `jax.random.choice(key, n, p=...)`, `torch.multinomial` and
       `.multinomial(1)`, `np.random.choice(n, p=...)`, `np.random.multinomial`, the same methods
       of a `np.random.default_rng()` generator, `random.choices(ids, weights=...)`;
@@ -65,8 +65,8 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
       indices of `topk`, `sort`, `tf.math.top_k` and of PyTorch's `max`/`min` over a dim (`[1]`,
       `.indices`, or `_, ids = ...`);
     - on the way: `exp`, arithmetic (a temperature, Gumbel noise, beam scores added), slices,
-      `.cpu().numpy()` and other moves, sums, `softmax` again, `p /= p.sum()`; a size (`len`,
-      `.shape`, `torch.rand_like`) is no use of the values.
+      `.cpu().numpy()`, `.data` and other moves, sums, `softmax` again, `p = p / p.sum()`; a size
+      (`len`, `.shape`, `torch.rand_like`) is no use of the values.
 
     A log that reaches anything else (a loss, a distribution's `log_prob`, `F.gumbel_softmax`,
     whose gradient is NaN at -inf, the values of `topk`, a return, an unknown call) is reported.

@@ -110,6 +110,8 @@ SAMPLERS = {
     **{f"torch.distributions.{name}": _DISTRIBUTION
        for name in ("Categorical", "categorical.Categorical", "OneHotCategorical",
                     "one_hot_categorical.OneHotCategorical")},
+    **{f"torch.distributions.{name}": Sampler(Param(2, "logits"), distribution=True, probs=Param(1, "probs"))
+       for name in ("Multinomial", "multinomial.Multinomial")},  # Multinomial(total_count, probs, logits)
     "torch.argsort": Sampler(INPUT),
     "torch.topk": Sampler(INPUT, pair=True),
     "torch.sort": Sampler(INPUT, pair=True),
