@@ -27,6 +27,10 @@ CE402_INTEGER_MULTI_HOT = Message(
 CE402_CLASS_IDS = Message(
     ERROR, "problem_type='multi_label_classification' with class ids ({shown_by}, {targets}): BCEWithLogitsLoss "
     "fails on them", unsafe(f'Set problem_type="{hf.SINGLE_LABEL}"'), related={"targets": "the labels ({shown_by})"})
+CE402_INTEGER_LABELS = Message(
+    ERROR, "problem_type='multi_label_classification' with integer labels ({targets}): BCEWithLogitsLoss fails on "
+    "integer targets", help="Pass float multi-hot labels, or set problem_type=\"single_label_classification\" for "
+    "class ids", related={"targets": "the integer labels"})
 
 
 def _fed(model: HFModel, facts: ModuleFacts) -> list[tuple[Value, cst.CSTNode, DType | None]]:
@@ -154,7 +158,7 @@ CE402_ANCHORS = (a.library(hf.LIBRARY), a.hf_models())
 
 
 @rule("CE402", "hf-problem-type-mismatch", "HuggingFace problem_type inferred from the labels is not the task",
-      CE402_ONE_LABEL, CE402_INTEGER_MULTI_HOT, CE402_CLASS_IDS, anchors=CE402_ANCHORS)
+      CE402_ONE_LABEL, CE402_INTEGER_MULTI_HOT, CE402_CLASS_IDS, CE402_INTEGER_LABELS, anchors=CE402_ANCHORS)
 def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -166,7 +170,8 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
       or more classes): trained as regression;
     - integer multi-hot labels (`MultiLabelBinarizer`'s output as it comes), with or without
       `problem_type="multi_label_classification"`;
-    - integer class ids with `problem_type="multi_label_classification"`.
+    - integer class ids with `problem_type="multi_label_classification"`, and any labels passed
+      with an integer dtype (`torch.tensor(ys, dtype=torch.long)`, `.long()`) to such a model.
 
     `problem_type` and `num_labels` are read where they are given at construction
     (`from_pretrained(..., problem_type=...)`, `AutoConfig.from_pretrained(..., problem_type=...)`
@@ -258,3 +263,5 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
                 yield CE402_CLASS_IDS.at(facts, model.node, _hf_fix(facts, model, "problem_type",
                                                                     f'"{hf.SINGLE_LABEL}"'),
                                          shown_by=shown_by(target), targets=target.node)
+            elif (fed := next((node for _, node, dtype in _fed(model, facts) if dtype == INT), None)) is not None:
+                yield CE402_INTEGER_LABELS.at(facts, model.node, None, targets=fed)  # class ids or multi-hot
