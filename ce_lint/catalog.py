@@ -92,7 +92,7 @@ RULES = {
     'CE302': ('log-of-sigmoid', True, (('words', ('log',)), ('words', ('Sigmoid', 'exp', 'expit', 'sigmoid')))),
     'CE303': ('unclipped-log-in-cross-entropy', True,
               (('words', ('log',)), ('words', ('*',)), ('words', ('-',)),
-               ('words', ('mean', 'nanmean', 'nansum', 'reduce_mean', 'reduce_sum', 'sum')))),
+               ('words', ('average', 'mean', 'nanmean', 'nansum', 'reduce_mean', 'reduce_sum', 'sum')))),
     'CE401': ('torchmetrics-task-mismatch', True, (('words', ('torchmetrics',)),)),
     'CE402': ('hf-problem-type-mismatch', True,
               (('words', ('transformers',)), ('words', ('*ForSequenceClassification',)))),

@@ -18,7 +18,7 @@ from ce_lint.notebooks import ipynb
 from ce_lint.notebooks.magics import mask
 from support import NOTEBOOKS, ROOT, notebook_markers
 
-MARKED = ["keras_mnist.ipynb", "torch_cells.ipynb", "fixable.ipynb"]
+MARKED = ["keras_mnist.ipynb", "torch_cells.ipynb", "fixable.ipynb", "numpy_from_scratch.ipynb"]
 
 
 def ce_lint(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:

@@ -1,10 +1,14 @@
-"""Where a value goes: the uses of an expression, followed through the one name it is assigned to,
+"""Where a value goes: the uses of an expression, followed through the names it is assigned to,
 over the syntax tree of its scope. For the numerics: a log of a softmax that only feeds sampling
-(`Categorical(logits=log_p).sample()`, `tf.random.categorical(log_p, 1)`), where -inf is a valid
+or greedy decoding (draws.py: `Categorical(logits=log_p).sample()`, `np.random.choice(n,
+p=np.exp(log_p))`, `log_p.argmax(-1)`, the indices of `log_p.topk(k)`), where -inf is a valid
 log-probability and no gradient flows back.
 
-Built only for files that sample (the parent map costs a walk of the module); anything it can't
-follow (a return, a call, an attribute, a second name) is a use that is not sampling.
+A value is followed through what keeps it a (log-)probability to draw from: an exp, arithmetic
+(a temperature, Gumbel noise), a slice, a move or cast (`.cpu().numpy()`), a sum over its axis,
+a normalisation (`p / p.sum()`). Its shape (`len(lp)`, `lp.shape`) is no use of its values.
+Anything it can't follow (a return, a yield, a call, an attribute, a loss) is a use that is not
+drawing.
 """
 
 from __future__ import annotations
@@ -15,10 +19,21 @@ import libcst as cst
 
 from .. import vocab
 from ..vocab import arrays
+from ..vocab import torch as tv
+from ..vocab.python import LEN
 from ..vocab.symbols import EXP
-from .numerics import Sampling
+from .draws import Sampling
 
-_DEPTH = 4  # how many names and wrappers a value is followed through
+_DEPTH = 6  # how many names and wrappers a value is followed through
+_INDICES = frozenset({"argmax", "argsort"})  # methods giving integer indices, in every array library
+_LIKE = "_like"  # `torch.rand_like(lp)`, `np.zeros_like(lp)`: an array of its shape
+_SHAPE = frozenset({"shape", "ndim", "dtype", "device", "size"})  # attributes (and `size()`): no values
+# Methods that keep the values a log-probability to draw from.
+_KEEPS = arrays.KEEP_VALUES | arrays.REDUCTIONS | {"tolist", "cumsum"}
+_VIEWS = arrays.TENSOR_VIEWS | arrays.TRANSPOSES
+_RENORMALISED = frozenset({"softmax", "log_softmax"})  # `torch.softmax(lp / t, -1)`: back to probabilities
+_THROWAWAY = "_"  # `_, ids = lp.topk(k)`: the values are not used
+_ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide)
 
 
 class Consumers:
@@ -27,67 +42,172 @@ class Consumers:
 
         self.parents: Mapping[cst.CSTNode, cst.CSTNode] = MetadataWrapper(
             module, unsafe_skip_copy=True).resolve(ParentNodeProvider)
-        self.samplers = {s.logits for s in samplings if not s.distribution}
+        self.samplers = {s.logits for s in samplings if not (s.distribution or s.pair)}
         self.distributions = {s.logits: s.call for s in samplings if s.distribution}
+        self.pairs = {s.logits: s.call for s in samplings if s.pair}
+        self.following: set[tuple[cst.CSTNode | None, str] | None] = set()  # the names whose loads are being checked
 
     def only_sampled(self, expr: cst.CSTNode, depth: int = 0) -> bool:
-        """Every use of the value of `expr` draws samples from it, and there is at least one."""
+        """Every use of the value of `expr` draws samples or indices from it, and there is at least one."""
         if depth >= _DEPTH:
             return False
+        name = self._bound(expr)
+        if name is not None and name in self.following:
+            return True  # `p = p / p.sum()`: every load of p is being checked already
         found = self._uses(expr)
-        return bool(found) and all(self._sampled(use, depth) for use in found)
+        if name is not None:
+            self.following.add(name)
+        try:
+            return bool(found) and all(self._sampled(use, depth) for use in found)
+        finally:
+            self.following.discard(name)
 
     def _sampled(self, use: cst.CSTNode, depth: int) -> bool:
-        if use in self.samplers:
+        if use in self.samplers or self._indexed(use) or self._shape(use) or self._normaliser(use):
             return True
         if use in self.distributions:
-            return self._only_drawn(self.distributions[use], depth)
+            return self._only_drawn(self.distributions[use])
+        if use in self.pairs:
+            return self._pair_drawn(self.pairs[use], depth)
+        parent = self.parents.get(use)
+        if isinstance(parent, cst.AugAssign) and parent.target is use and isinstance(parent.operator, (
+                cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign)):
+            return True  # `p /= p.sum()`: the name's later loads are uses of their own
         wrapper = self._wrapper(use)
         return wrapper is not None and self.only_sampled(wrapper, depth + 1)
 
     def _wrapper(self, use: cst.CSTNode) -> cst.CSTNode | None:
-        """What keeps a log-probability one for sampling: its exp (`lp.exp()`, `torch.exp(lp)`), a
-        temperature (`lp / t`)."""
+        """What keeps a log-probability one to draw from: its exp (`lp.exp()`, `torch.exp(lp)`),
+        arithmetic (`lp / t`, `lp + gumbel`), a slice (`lp[:, -1]`), a move (`lp.cpu().numpy()`)."""
         parent = self.parents.get(use)
-        if isinstance(parent, cst.BinaryOperation) and parent.left is use and isinstance(
-                parent.operator, (cst.Divide, cst.Multiply)):
+        if isinstance(parent, cst.BinaryOperation) and isinstance(parent.operator, _ARITHMETIC):
             return parent
-        if isinstance(parent, cst.Attribute) and parent.value is use and _is_exp(parent.attr.value):
+        if isinstance(parent, cst.UnaryOperation) and isinstance(parent.operator, cst.Minus):
+            return parent
+        if isinstance(parent, cst.Subscript) and parent.value is use:
+            return parent
+        if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in _VIEWS:
+            return parent  # `lp.data`, `lp.T`
+        if isinstance(parent, cst.Attribute) and parent.value is use and (
+                _is_exp(parent.attr.value) or parent.attr.value in _KEEPS):
             call = self.parents.get(parent)
-            return call if isinstance(call, cst.Call) and call.func is parent and not call.args else None
-        if isinstance(parent, cst.Arg) and parent.keyword is None:
-            call = self.parents.get(parent)
-            if isinstance(call, cst.Call) and len(call.args) == 1 and isinstance(call.func, cst.Attribute) and _is_exp(
-                    call.func.attr.value):
-                return call
+            return call if isinstance(call, cst.Call) and call.func is parent else None
+        call = self._argument_of(use)
+        if call is not None and isinstance(call.func, cst.Attribute) and (
+                (len(call.args) == 1 and _is_exp(call.func.attr.value)) or call.func.attr.value in _RENORMALISED):
+            return call
         return None
 
-    def _only_drawn(self, distribution: cst.CSTNode, depth: int) -> bool:
+    def _argument_of(self, use: cst.CSTNode) -> cst.Call | None:
+        """The call `use` is the first positional argument of."""
+        arg = self.parents.get(use)
+        if not (isinstance(arg, cst.Arg) and arg.keyword is None and arg.star == ""):
+            return None
+        call = self.parents.get(arg)
+        return call if isinstance(call, cst.Call) and call.args and call.args[0] is arg else None
+
+    def _called_method(self, use: cst.CSTNode) -> tuple[str, cst.Call] | None:
+        parent = self.parents.get(use)
+        if isinstance(parent, cst.Attribute) and parent.value is use:
+            call = self.parents.get(parent)
+            if isinstance(call, cst.Call) and call.func is parent:
+                return parent.attr.value, call
+        return None
+
+    def _indexed(self, use: cst.CSTNode) -> bool:
+        """`lp.argmax(-1)`: integer indices, with no gradient."""
+        method = self._called_method(use)
+        return method is not None and method[0] in _INDICES
+
+    def _shape(self, use: cst.CSTNode) -> bool:
+        """`len(lp)`, `lp.shape[-1]`, `lp.size(0)`, `torch.rand_like(lp)`: sizes, not values."""
+        parent = self.parents.get(use)
+        if isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in _SHAPE:
+            return True
+        call = self._argument_of(use)
+        if call is None:
+            return False
+        name = _named(call.func)
+        return (len(call.args) == 1 and name == LEN.rsplit(".", 1)[-1]) or name.endswith(_LIKE)
+
+    def _normaliser(self, use: cst.CSTNode) -> bool:
+        """The `p.sum()` of `p /= p.sum()` or `p /= np.sum(p)`: it only scales what is followed."""
+        method = self._called_method(use)
+        if method is not None and method[0] == arrays.SUM:
+            total: cst.CSTNode = method[1]
+        elif (call := self._argument_of(use)) is not None and _named(call.func) == arrays.SUM and isinstance(
+                call.func, cst.Attribute):
+            total = call
+        else:
+            return False
+        parent = self.parents.get(total)
+        return isinstance(parent, cst.AugAssign) and isinstance(parent.operator, cst.DivideAssign) and (
+            parent.value is total and isinstance(parent.target, cst.Name) and isinstance(use, cst.Name)
+            and parent.target.value == use.value)
+
+    def _pair_drawn(self, call: cst.CSTNode, depth: int) -> bool:
+        """(values, indices) of `lp.topk(k)`: the indices are drawn; the values are followed, also
+        through a name (`top = lp.topk(k)`, then `top.indices`)."""
+        if depth >= _DEPTH:
+            return False
+        parent = self.parents.get(call)
+        attribute, position = tv.PAIR_INDICES
+        if isinstance(parent, cst.Attribute) and parent.value is call:
+            return parent.attr.value == attribute
+        if isinstance(parent, cst.Subscript) and parent.value is call and len(parent.slice) == 1:
+            index = parent.slice[0].slice
+            return isinstance(index, cst.Index) and isinstance(index.value, cst.Integer) and int(
+                index.value.value) == position
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(
+                target := parent.targets[0].target, (cst.Tuple, cst.List)) and len(target.elements) == 2:
+            values = target.elements[0].value
+            if not isinstance(values, cst.Name) or not isinstance(target.elements[1].value, cst.Name):
+                return False
+            if values.value == _THROWAWAY:
+                return True
+            loads = self._loads(parent, values.value)
+            return all(self._sampled(use, depth + 1) for use in loads)  # none: only the indices are used
+        if isinstance(parent, cst.Assign) and len(parent.targets) == 1 and isinstance(
+                name := parent.targets[0].target, cst.Name):
+            pairs = self._loads(parent, name.value)
+            return bool(pairs) and all(self._pair_drawn(pair, depth + 1) for pair in pairs)
+        return False
+
+    def _only_drawn(self, distribution: cst.CSTNode) -> bool:
         """A distribution used only for `.sample()`: its `log_prob` would carry a gradient back."""
         found = self._uses(distribution)
         return bool(found) and all(self._drawn(use) for use in found)
 
     def _drawn(self, use: cst.CSTNode) -> bool:
-        parent = self.parents.get(use)
-        if not (isinstance(parent, cst.Attribute) and parent.value is use and parent.attr.value in arrays.SAMPLE):
-            return False
-        call = self.parents.get(parent)
-        return isinstance(call, cst.Call) and call.func is parent
+        method = self._called_method(use)
+        return method is not None and method[0] in arrays.SAMPLE
+
+    def _target(self, expr: cst.CSTNode) -> cst.BaseExpression | None:
+        """What `expr` is assigned to, if it is the whole value of an assignment."""
+        parent = self.parents.get(expr)
+        if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
+            return parent.targets[0].target
+        if isinstance(parent, cst.AnnAssign) and parent.value is expr:
+            return parent.target
+        return None
+
+    def _bound(self, expr: cst.CSTNode) -> tuple[cst.CSTNode | None, str] | None:
+        """The scope and name `expr` is assigned to."""
+        target = self._target(expr)
+        return (self._scope(expr), target.value) if isinstance(target, cst.Name) else None
 
     def _uses(self, expr: cst.CSTNode) -> list[cst.CSTNode]:
         """The expression itself, or every load of the one name it is assigned to."""
-        parent = self.parents.get(expr)
-        target: cst.BaseExpression | None = None
-        if isinstance(parent, cst.Assign) and parent.value is expr and len(parent.targets) == 1:
-            target = parent.targets[0].target
-        elif isinstance(parent, cst.AnnAssign) and parent.value is expr:
-            target = parent.target
+        target = self._target(expr)
         if target is None:
             return [expr]
         if not isinstance(target, cst.Name):
             return []  # self.log_p = ..., a, b = ...: not followed
-        scope = self._scope(parent)
-        loads = _Loads(target.value)
+        return self._loads(expr, target.value)
+
+    def _loads(self, statement: cst.CSTNode | None, name: str) -> list[cst.CSTNode]:
+        scope = self._scope(statement)
+        loads = _Loads(name)
         if scope is not None:
             scope.visit(loads)
         return loads.found
@@ -101,6 +221,13 @@ class Consumers:
 def _is_exp(name: str) -> bool:
     fn = vocab.ARRAY_METHODS.get(name)
     return fn is not None and fn.kind == EXP
+
+
+def _named(func: cst.BaseExpression) -> str:
+    """The last name of what is called: `len`, `np.sum` -> "sum"."""
+    if isinstance(func, cst.Name):
+        return func.value
+    return func.attr.value if isinstance(func, cst.Attribute) else ""
 
 
 class _Loads(cst.CSTVisitor):

@@ -15,6 +15,7 @@ from ..vocab import python
 from .plugin import Args
 from .values import UNKNOWN, Const, Instance, Mapping, Scalar, Seq, Value
 
+_REPEATED_ITEMS = 10_000  # the longest list `[x] * n` is spelled out to
 LIST_MUTATORS = frozenset({"append", "extend", "insert", "pop", "remove", "clear", "reverse", "sort"})
 
 
@@ -70,6 +71,14 @@ class Containers:
         if isinstance(value, Seq):
             items.extend(value.items)
         return False
+
+    def repeated(self, left: Value, right: Value, node: cst.CSTNode) -> Value | None:
+        """`[0] * 50` (or `50 * [0]`) of a list or tuple whose items can be counted."""
+        seq, count = (left, right) if isinstance(left, Seq) else (right, left)
+        if not isinstance(seq, Seq) or seq.open or not isinstance(count, Const) or type(count.value) is not int or (
+                not 0 <= count.value * len(seq.items) <= _REPEATED_ITEMS):
+            return None
+        return self.new_list(list(seq.items) * count.value, node)
 
     def concatenated(self, left: Value, right: Value, node: cst.CSTNode) -> Value | None:
         """`a + b` of two lists or tuples."""

@@ -240,8 +240,8 @@ class Expressions(Containers):
             result = _INT_OPERATORS[op](left.value, right.value)
             if result is not None:
                 return Const(result, node)
-        return self.dispatch("binary", lambda: (op == "Add" and self.concatenated(left, right, node)) or UNKNOWN, op,
-                             left, right, node)
+        return self.dispatch("binary", lambda: (op == "Add" and self.concatenated(left, right, node)) or (
+            op == "Multiply" and self.repeated(left, right, node)) or UNKNOWN, op, left, right, node)
 
     def _eval_Comparison(self, node: cst.Comparison, scope: Scope) -> Value:
         left = self.eval(node.left, scope)

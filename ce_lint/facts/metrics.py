@@ -28,6 +28,10 @@ from .values import UNKNOWN, Const, Ext, Instance, Mapping, Scalar, Seq, Unknown
 if TYPE_CHECKING:
     from .evaluator import Evaluator
 
+# Where labels come from, as opposed to a prediction's argmax: encoders, class-id maps, written out.
+LABEL_ORIGINS = frozenset({"encoder", "one_hot", "literal", "map", "unique", "lookup"})
+
+
 @dataclass(eq=False)
 class TMetric(Value):
     """A torchmetrics classification metric (object or functional call)."""
@@ -181,11 +185,23 @@ class MetricsFacts(Plugin):
         self._seen_targets: set[Target] = set()
 
     def _note_target(self, value: Value | None) -> None:
-        """Labels that an encoder made, or written out: not a prediction's argmax."""
-        if isinstance(value, Target) and value.origin.kind in ("encoder", "one_hot", "literal") and (
-                value not in self._seen_targets):
+        """Labels that an encoder made (LabelEncoder, category codes, a class-id dict, `pd.factorize`), or
+        written out: not a prediction's argmax."""
+        if isinstance(value, Seq):
+            for item in value.items:
+                self._note_target(item)
+        if isinstance(value, Target) and value.origin.kind in LABEL_ORIGINS and value not in self._seen_targets:
             self._seen_targets.add(value)
             self.facts.label_targets.append(value)
+
+    def tag_attribute(self, obj: Value, name: str, node: cst.Attribute | None, answer: Value | None) -> Tags | None:
+        self._note_target(answer)  # `series.cat.codes`
+        return None
+
+    def tag_comprehension(self, element: Value, node: cst.BaseSimpleComp | cst.DictComp,
+                          answer: Value | None) -> Tags | None:
+        self._note_target(answer)  # `[label2id[name] for name in names]`
+        return None
 
     def _typed(self, value: Value | None, dtype: DType | None, operand: cst.CSTNode | None) -> Tags | None:
         """The tag saying that `value` (a conversion's result) has `dtype`."""
@@ -210,7 +226,10 @@ class MetricsFacts(Plugin):
     def tag_call_ext(self, qname: str, call: cst.Call, args: Args, answer: Value | None) -> Tags | None:
         conversion = vocab.CONVERSIONS.get(qname)
         if conversion is None or not conversion.typed:
+            if isinstance(answer, Seq):
+                self._note_target(answer)  # `labels, classes = pd.factorize(names)`
             return None
+        self._note_target(answer)
         first, operand = args.get_with_node(0, None)
         dtype = conversion.dtype
         if dtype is None and conversion.dtype_arg is not None:
@@ -219,7 +238,6 @@ class MetricsFacts(Plugin):
             dtype = first.tags.dtype or _literal_dtype(first)
         if dtype is None and isinstance(first, Target):
             dtype = first.origin.dtype
-        self._note_target(answer)
         return self._typed(answer, dtype, operand)
 
     def _classification_evidence(self, qname: str, call: cst.Call, args: Args) -> None:
@@ -347,6 +365,7 @@ class MetricsFacts(Plugin):
                         answer: Value | None) -> Tags | None:
         if isinstance(obj, (TMetric, TMCollection, HFModel)):
             return None
+        self._note_target(answer)  # `series.map(label2id)`
         if name in sklearn.ENCODE:
             if answer is None:
                 return None

@@ -49,10 +49,19 @@ def named_like_epsilon(node: cst.CSTNode, depth: int = 4) -> bool:
 
 
 def negative(node: cst.CSTNode, value: Value) -> bool:
-    """`-y` or a negative constant as a factor."""
+    """`-y` or a negative constant as a factor, or a quotient or product of such with other factors
+    (`-1 / m`: m counts samples)."""
+    if isinstance(value, Const) and isinstance(value.value, (int, float)) and value.value < 0:
+        return True
+    return _minus_sign(node)
+
+
+def _minus_sign(node: cst.CSTNode) -> bool:
     if isinstance(node, cst.UnaryOperation) and isinstance(node.operator, cst.Minus):
         return True
-    return isinstance(value, Const) and isinstance(value.value, (int, float)) and value.value < 0
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, (cst.Multiply, cst.Divide)):
+        return _minus_sign(node.left) != _minus_sign(node.right)
+    return False
 
 
 def stripped(node: cst.CSTNode) -> cst.CSTNode:

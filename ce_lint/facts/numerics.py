@@ -26,6 +26,7 @@ from ..vocab.symbols import EXP, INT, LOG, SIGMOID, SOFTMAX, ArrayFunction, Conv
 from . import bounds
 from .bounds import Bounds
 from .constants import bounds_of, full_precision, spanned
+from .draws import Sampling, function_draw, method_draw
 from .numeric_syntax import epsilon, epsilon_bound, is_one, negative, positive_mask, stripped, target_pick
 from .plugin import Args, Plugin
 from .tags import LogUse, Numeric, NumericKind, Tags
@@ -39,15 +40,6 @@ _TERMS: tuple[NumericKind, ...] = ("log", "ce")
 _TAGGED = (SOFTMAX, SIGMOID, LOG, EXP)  # what the array functions it tags do
 _KEEP_BOUNDS = arrays.KEEP_VALUES - arrays.CASTS - arrays.CASTS_TO_INT - {"half", "bfloat16"}
 _EXTREMUM_KEYWORDS = frozenset({"axis", "keepdims"})  # `np.max(x, axis=1)`; torch's `max(dim=1)` gives indices too
-
-
-@dataclass
-class Sampling:
-    """A call that draws samples from log-probabilities (`Categorical(logits=lp)`, `tf.random.categorical(lp, 1)`)."""
-
-    call: cst.Call
-    logits: cst.CSTNode  # the argument given the log-probabilities
-    distribution: bool  # a distribution object, which samples only through `.sample()`
 
 
 @dataclass
@@ -71,12 +63,8 @@ class NumericsFacts(Plugin):
     # -- calls -----------------------------------------------------------------------------
 
     def tag_call_ext(self, qname: str, call: cst.Call, args: Args, answer: Value | None) -> Tags | None:
-        sampler = vocab.SAMPLERS.get(qname)
-        if sampler is not None:
-            _, logits = args.get_with_node(sampler.logits.index, sampler.logits.name)
-            if logits is not None:
-                self.facts.samplings.append(Sampling(call, logits, sampler.distribution))
-            return None
+        if (drawn := function_draw(qname, call, args)) is not None:
+            self.facts.samplings.append(drawn)
         return _tags(self._call_info(qname, call, args))
 
     def _call_info(self, qname: str, call: cst.Call, args: Args) -> Numeric | None:
@@ -106,6 +94,9 @@ class NumericsFacts(Plugin):
     def tag_call_method(self, obj: Value, name: str, call: cst.Call, args: Args,
                         answer: Value | None) -> Tags | None:
         receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+        info = self.info(obj)
+        if (drawn := method_draw(obj, info.lib if info is not None else "", name, call, args)) is not None:
+            self.facts.samplings.append(drawn)
         fn = vocab.ARRAY_METHODS.get(name)
         if fn is not None and fn.kind in _TAGGED:
             return _tags(self._applied(fn, call, receiver, obj, method=True))
@@ -113,7 +104,6 @@ class NumericsFacts(Plugin):
         found = self._array_op(name, obj, receiver, other, other_node, call, args, 0)
         if found is not None:
             return _tags(found)
-        info = self.info(obj)
         if info is not None and info.kind == "bounded" and name in _KEEP_BOUNDS:
             return _tags(info)
         if name in arrays.KEEP_VALUES and info is not None and info.kind in _PROBABILITIES:
@@ -130,6 +120,8 @@ class NumericsFacts(Plugin):
             return self._negated(value, call)
         if name in arrays.PRODUCTS and other_node is not None and node is not None:
             return self._product([(node, value), (other_node, other)], call, reduces=True)
+        if name in arrays.MULTIPLIES and other_node is not None and node is not None and len(args.pos) == operands + 1:
+            return self._product([(node, value), (other_node, other)], call, reduces=False)
         if name in arrays.GATHERS:
             return self._picked(value)
         if name in arrays.TRANSPOSES:
@@ -312,7 +304,10 @@ class NumericsFacts(Plugin):
         logs = _logs(terms)
         if constant and not reduces and [t.kind for t in terms] == ["log"]:  # -2 * log(p): a scaled log
             return Numeric("log", terms[0].node, terms[0].lib, terms[0].operand, logs=logs, negated=negated)
-        return Numeric("ce", node, logs=logs, negated=negated, reduced=reduces or any(t.reduced for t in terms))
+        found = Numeric("ce", node, logs=logs, negated=negated, reduced=reduces or any(t.reduced for t in terms))
+        if found.reduced and found.negated:
+            self.facts.cross_entropies.append(found)  # -1 / m * np.sum(y * np.log(p))
+        return found
 
     def _entropy(self, factors: list[tuple[cst.CSTNode, Value]]) -> bool:
         """A log of one factor's own value: `p * log(p)`, `(-p) * p.log()`, `p * log_p` after `log_p = log(p)`."""

@@ -170,6 +170,8 @@ class TargetFacts(Plugin):
             return Target(INTEGER, call, Origin("map", f"{name}({dotted(args.pos[0][1]) or '{...}'})"))
         if not (isinstance(obj, Instance) and isinstance(obj.cls, Ext)):
             return None
+        if name == sklearn.FIT and sklearn.encoder_name(obj.cls.qname) is not None:
+            return obj
         if name in sklearn.ENCODE:
             encoder = sklearn.encoder_name(obj.cls.qname)
             if encoder is not None:
@@ -234,6 +236,8 @@ class TargetFacts(Plugin):
             looked_up = element.node.value
             name = f"{dotted(looked_up)}[...]" if dotted(looked_up) else "a class-id dict"
             return Target(INTEGER, node, Origin("lookup", name))
+        if isinstance(node, (cst.ListComp, cst.GeneratorExp)) and (shown := _one_integer(node.elt, element)):
+            return Target(INTEGER, node, Origin("lookup", shown))
         return None
 
     def store(self, obj: Value, index: Sequence[Value], value: Value, node: cst.Subscript) -> None:
@@ -316,6 +320,22 @@ def _enumerated_names(node: cst.DictComp) -> bool:
     return (isinstance(node.value, cst.Name) and isinstance(node.key, cst.Name) and isinstance(position, cst.Name)
             and isinstance(name, cst.Name) and node.value.value == position.value and node.key.value == name.value
             and position.value != name.value)
+
+
+def _one_integer(item: cst.BaseExpression, value: Value) -> str:
+    """What shows that a comprehension's item is one integer (a class id per label): `int(name)`,
+    `classes.index(name)`, `1 if ... else 0`; "" if nothing does."""
+    if isinstance(item, cst.Integer) or (isinstance(value, Const) and type(value.value) is int):
+        return "integer literals"
+    if isinstance(item, cst.IfExp):
+        return "integer literals" if _one_integer(item.body, UNKNOWN) and _one_integer(item.orelse, UNKNOWN) else ""
+    if not isinstance(item, cst.Call) or len(item.args) != 1 or item.args[0].star or item.args[0].keyword:
+        return ""
+    if isinstance(value, Instance) and isinstance(value.cls, Ext) and value.cls.qname == python.INT:
+        return "int(...)"
+    if isinstance(item.func, cst.Attribute) and item.func.attr.value == python.INDEX:
+        return f"{dotted(item.func.value) or 'a list'}.index(...)"
+    return ""
 
 
 def _class_id_map(value: Value) -> bool:

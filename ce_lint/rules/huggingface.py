@@ -27,6 +27,10 @@ CE402_INTEGER_MULTI_HOT = Message(
 CE402_CLASS_IDS = Message(
     ERROR, "problem_type='multi_label_classification' with class ids ({shown_by}, {targets}): BCEWithLogitsLoss "
     "fails on them", unsafe(f'Set problem_type="{hf.SINGLE_LABEL}"'), related={"targets": "the labels ({shown_by})"})
+CE402_INTEGER_LABELS = Message(
+    ERROR, "problem_type='multi_label_classification' with integer labels ({targets}): BCEWithLogitsLoss fails on "
+    "integer targets", help="Pass float multi-hot labels, or set problem_type=\"single_label_classification\" for "
+    "class ids", related={"targets": "the integer labels"})
 
 
 def _fed(model: HFModel, facts: ModuleFacts) -> list[tuple[Value, cst.CSTNode, DType | None]]:
@@ -51,7 +55,7 @@ def _class_labels(facts: ModuleFacts, model: HFModel) -> tuple[str, cst.CSTNode]
             return f"{key} with {len(mapping.items)} classes", written
     if _fed(model, facts):
         return None  # the labels it is called with are visible: they decide
-    for target in facts.metrics.label_targets:
+    for target in _label_targets(facts):
         if target.origin.kind != "literal":
             return f"{shown_by(target)} labels", target.node
     for node, found in facts.metrics.classification_evidence.items():
@@ -84,10 +88,24 @@ def _class_ids(facts: ModuleFacts, model: HFModel) -> Target | None:
             return value
     if _fed(model, facts):
         return None
-    for target in facts.metrics.label_targets:
-        if target.encoding == INTEGER and target.origin.kind == "encoder":
+    for target in _label_targets(facts):
+        if target.encoding == INTEGER and target.origin.kind in _CLASS_ID_ORIGINS:
             return target
     return None
+
+
+_CLASS_ID_ORIGINS = frozenset({"encoder", "map", "unique", "lookup"})  # one class id per sample
+_ENCODERS = frozenset({"encoder", "one_hot", "literal"})  # labels by what makes them
+
+
+def _label_targets(facts: ModuleFacts) -> Iterator[Target]:
+    """The module's labels: what an encoder makes, and class ids (`series.cat.codes`, `pd.factorize`,
+    `series.map(label2id)`) on a line that says they are labels, as a categorical feature is encoded
+    the same way."""
+    lines = facts.module.code.splitlines()
+    for target in facts.metrics.label_targets:
+        if target.origin.kind in _ENCODERS or "label" in lines[facts.line(target.node) - 1].split("#")[0].lower():
+            yield target
 
 
 def _class_count(model: HFModel) -> int:
@@ -140,7 +158,7 @@ CE402_ANCHORS = (a.library(hf.LIBRARY), a.hf_models())
 
 
 @rule("CE402", "hf-problem-type-mismatch", "HuggingFace problem_type inferred from the labels is not the task",
-      CE402_ONE_LABEL, CE402_INTEGER_MULTI_HOT, CE402_CLASS_IDS, anchors=CE402_ANCHORS)
+      CE402_ONE_LABEL, CE402_INTEGER_MULTI_HOT, CE402_CLASS_IDS, CE402_INTEGER_LABELS, anchors=CE402_ANCHORS)
 def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     """
     ## What it does
@@ -152,13 +170,21 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
       or more classes): trained as regression;
     - integer multi-hot labels (`MultiLabelBinarizer`'s output as it comes), with or without
       `problem_type="multi_label_classification"`;
-    - integer class ids (`LabelEncoder`) with `problem_type="multi_label_classification"`.
+    - integer class ids with `problem_type="multi_label_classification"`, and any labels passed
+      with an integer dtype (`torch.tensor(ys, dtype=torch.long)`, `.long()`) to such a model.
 
     `problem_type` and `num_labels` are read where they are given at construction
-    (`from_pretrained(..., problem_type=...)`, `AutoConfig.from_pretrained(..., problem_type=...)`)
-    and where they are set afterwards: `config.problem_type = ...`, `model.config.problem_type =
-    ...`, `config.update({...})`, `setattr(config, ...)`. Float multi-hot labels without
-    `problem_type` are fine: transformers infers multi-label.
+    (`from_pretrained(..., problem_type=...)`, `AutoConfig.from_pretrained(..., problem_type=...)`
+    passed as `config=`, `BertConfig(...)`, a module constant such as `PROBLEM_TYPE`) and where
+    they are set afterwards: `config.problem_type = ...`, `model.config.problem_type = ...`,
+    `config.update({...})`, `setattr(model.config, "problem_type", ...)`. Float multi-hot labels
+    without `problem_type` are fine: transformers infers multi-label.
+
+    The labels are those passed as `labels=`; where none is visible, those the module makes:
+    `LabelEncoder`'s output, and class ids from category codes (`astype("category").cat.codes`),
+    `pd.factorize`, `np.unique(..., return_inverse=True)` or a label2id dict (`series.map(label2id)`,
+    `[label2id[l] for l in ...]`) on a line that names them labels (`df["label"] = ...`), as a
+    categorical feature is encoded the same way.
 
     ## Why is this bad?
     When `config.problem_type` is not set, the model picks its loss at the first labelled
@@ -237,3 +263,5 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
                 yield CE402_CLASS_IDS.at(facts, model.node, _hf_fix(facts, model, "problem_type",
                                                                     f'"{hf.SINGLE_LABEL}"'),
                                          shown_by=shown_by(target), targets=target.node)
+            elif (fed := next((node for _, node, dtype in _fed(model, facts) if dtype == INT), None)) is not None:
+                yield CE402_INTEGER_LABELS.at(facts, model.node, None, targets=fed)  # class ids or multi-hot

@@ -53,11 +53,23 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     It stays silent where the softmax can't underflow: a softmax of constants whose spread it can
     bound (literal arrays such as `np.array([2.0, 1.0, 0.1])` or `torch.tensor([...])`,
     `arange`/`linspace` of literal bounds, and arithmetic on them). And it follows where the log
-    goes: a log that only feeds sampling (`Categorical(logits=log_p).sample()`,
-    `tf.random.categorical(log_p, n)`, `jax.random.categorical(key, log_p)`,
-    `torch.multinomial(log_p.exp(), n)`, through an `exp` or a temperature) is not reported, as
-    -inf is a valid log-probability to sample from and no gradient flows back through a sample. A
-    log that reaches anything else (a loss, a distribution's `log_prob`, a return, a call) is.
+    goes: a log that only feeds sampling or greedy decoding is not reported, as -inf is a valid
+    log-probability to sample from and no gradient flows back through a sample or an index:
+
+    - samplers: `Categorical(logits=log_p)`, `OneHotCategorical` or `Multinomial` (also
+      `probs=log_p.exp()`, and `tfp.distributions`') used only for `.sample()`, `tf.random.categorical`,
+      `jax.random.categorical`, `jax.random.choice(key, n, p=...)`, `torch.multinomial` and
+      `.multinomial(1)`, `np.random.choice(n, p=...)`, `np.random.multinomial`, the same methods
+      of a `np.random.default_rng()` generator, `random.choices(ids, weights=...)`;
+    - greedy decoding: `argmax` and `argsort` (methods, `torch`/`np`/`tf`/`jnp` functions), the
+      indices of `topk`, `sort`, `tf.math.top_k` and of PyTorch's `max`/`min` over a dim (`[1]`,
+      `.indices`, or `_, ids = ...`);
+    - on the way: `exp`, arithmetic (a temperature, Gumbel noise, beam scores added), slices,
+      `.cpu().numpy()`, `.data` and other moves, sums, `softmax` again, `p = p / p.sum()`; a size
+      (`len`, `.shape`, `torch.rand_like`) is no use of the values.
+
+    A log that reaches anything else (a loss, a distribution's `log_prob`, `F.gumbel_softmax`,
+    whose gradient is NaN at -inf, the values of `topk`, a return, an unknown call) is reported.
 
     ## Why is this bad?
     In float32 a softmax probability underflows to exactly 0 once its logit is about 104 below
@@ -103,9 +115,10 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
     """
     from ..facts.consumers import Consumers  # here: its visitor class needs libcst loaded
 
-    consumers = Consumers(facts.module, facts.numerics.samplings) if facts.numerics.samplings else None
+    consumers: Consumers | None = None  # built at the first log of a softmax: it walks the module
     for use, prob in _first_logs(facts, ("softmax",)):
-        if consumers is not None and consumers.only_sampled(use.node):
+        consumers = consumers or Consumers(facts.module, facts.numerics.samplings)
+        if consumers.only_sampled(use.node):
             continue  # -inf is a valid log-probability to sample from, and no gradient comes back
         fix = None
         if prob.fixable and use.arg is prob.node and prob.node is not None:  # `log(softmax(x))`
@@ -248,15 +261,18 @@ def unclipped_log_in_cross_entropy(facts: ModuleFacts) -> Iterator[Finding]:
     The spellings it follows:
 
     - products with the targets: `-np.mean(y * np.log(p) + (1 - y) * np.log(1 - p))`,
-      `-torch.sum(y * torch.log(p))`, `np.sum(-np.log(p) * y)`, `-np.dot(y, np.log(p))`,
-      `-(y @ np.log(p).T)`, `torch.matmul`, `einsum`, negated with `-` or `.neg()`;
+      `-torch.sum(y * torch.log(p))`, `np.sum(-np.log(p) * y)`, `np.multiply(y, np.log(p))`,
+      `-np.dot(y, np.log(p))`, `-(y @ np.log(p).T)`, `torch.matmul`, `einsum`, negated with `-`,
+      `.neg()` or a negative factor (`-1 / m * np.sum(...)`, `np.mean(...) * -1`), reduced by a
+      sum, a mean or `np.average`;
     - the target's entry picked out: `-torch.log(p[range(len(y)), y]).mean()`,
       `torch.gather`/`.gather`, `take_along_dim`, `np.take_along_axis`;
     - sums over comprehensions and generators: `-sum(t * math.log(q) for t, q in zip(y, p))`,
       where the loop runs over the inputs themselves (`p`, `zip(y, p)`): an entry of a list
       made elsewhere is not taken for an unclipped input;
     - NumPy, PyTorch, TensorFlow (`tf.math.log`), Keras (`keras.ops.log`, Keras 2's `K.log` in
-      a custom loss), JAX (`jnp.log`) and Python's `math.log`.
+      a custom loss), JAX (`jnp.log`) and Python's `math.log`; the probability may come from a
+      hand-written sigmoid (`1 / (1 + np.exp(-z))`) defined elsewhere, in a notebook's earlier cell.
 
     Clips are `clip`, `clamp`, `clip_by_value`, `maximum`/`minimum`, `clamp_min`/`clamp_max`,
     and `max(q, eps)`/`min(q, 1 - eps)` (also inside a comprehension); offsets are `p + 1e-7`,

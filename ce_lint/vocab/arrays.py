@@ -23,10 +23,11 @@ TENSOR_VIEWS = frozenset({"data"})  # attributes that give the same tensor (outp
 
 ARGMAX = "argmax"
 SUM = "sum"
-REDUCTIONS = frozenset({"sum", "mean", "nansum", "nanmean", "reduce_sum", "reduce_mean"})
+REDUCTIONS = frozenset({"sum", "mean", "nansum", "nanmean", "reduce_sum", "reduce_mean", "average"})
 CLIPS = frozenset({"clip", "clamp", "clip_by_value", "maximum", "clamp_min", "clip_", "clamp_", "clamp_min_",
                    "nan_to_num", "fmax", "minimum", "clamp_max", "clamp_max_", "fmin"})
 EXTREMA = frozenset({"max", "min", "amax", "amin"})  # reductions that keep a value within its bounds
+MULTIPLIES = frozenset({"multiply", "mul"})  # `np.multiply(y, np.log(p))`, `y.mul(p.log())`: `y * log(p)`
 PRODUCTS = frozenset({"dot", "matmul", "mm", "inner", "vdot", "tensordot"})  # products that sum: `np.dot(y, np.log(p))`
 EINSUM = "einsum"  # a product that sums over its operands: `np.einsum("ij,ij->i", y, np.log(p))`
 NEGATIONS = frozenset({"neg", "negative"})  # `x.neg()`, `np.negative(x)`: `-x`

@@ -43,7 +43,9 @@ RANGES = {
     f"{_NP}.arange": Range("step"),
     f"{_NP}.linspace": Range("count", spacing=Param(2, "num"), default=50),
 }
-SAMPLERS = {f"{JAX}.random.categorical": Sampler(Param(1, "logits"))}
+SAMPLERS = {f"{JAX}.random.categorical": Sampler(Param(1, "logits")),
+            f"{JAX}.random.choice": Sampler(Param(4, "p")),  # `choice(key, n, p=jnp.exp(log_p))`
+            f"{_NP}.argmax": Sampler(Param(0, "a"))}
 
 # optax's cross-entropies take logits and apply log_softmax themselves (optax/losses/_classification.py).
 _LOGITS, _LABELS = Param(0, "logits"), Param(1, "labels")

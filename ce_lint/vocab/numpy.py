@@ -34,7 +34,12 @@ RANGES = {
     f"{NP}.arange": Range("step"),
     f"{NP}.linspace": Range("count", spacing=Param(2, "num"), default=50),
 }
-SAMPLERS = {f"{NP}.random.choice": Sampler(Param(None, "p"))}  # `choice(n, p=np.exp(log_p))`
+_CHOICE, _MULTINOMIAL = Sampler(Param(3, "p")), Sampler(Param(1, "pvals"))  # `choice(n, p=np.exp(log_p))`
+SAMPLERS = {f"{NP}.random.choice": _CHOICE, f"{NP}.random.multinomial": _MULTINOMIAL,
+            f"{NP}.argsort": Sampler(Param(0, "a"))}
+# Random generators, and what their methods sample from: `np.random.default_rng(0).choice(n, p=p)`.
+GENERATORS = frozenset({f"{NP}.random.default_rng", f"{NP}.random.RandomState", f"{NP}.random.Generator"})
+GENERATOR_SAMPLERS = {"choice": _CHOICE, "multinomial": _MULTINOMIAL}
 
 ONE_HOT_FUNCTIONS = frozenset({"pandas.get_dummies"})
 ARGMAX_FUNCTIONS = frozenset({f"{NP}.argmax"})

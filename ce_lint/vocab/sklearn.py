@@ -25,6 +25,7 @@ ENCODERS = {
     "MultiLabelBinarizer": Encoder(MULTI_HOT, INT),
 }
 ENCODE = frozenset({"fit_transform", "transform"})
+FIT = "fit"  # returns the encoder itself: `LabelEncoder().fit(names).transform(names)`
 
 
 def encoder_name(qname: str) -> str | None:

@@ -116,12 +116,17 @@ class Range:
 
 @dataclass(frozen=True)
 class Sampler:
-    """A function that draws samples from log-probabilities: where -inf is a valid value and no gradient
-    flows back through what it returns (`tf.random.categorical(logits, 1)`). A distribution
-    (`Categorical(logits=...)`) is such a sampler only where it is used for nothing but `.sample()`."""
+    """A function that draws samples from log-probabilities (or probabilities), or picks indices from
+    them: where -inf is a valid value and no gradient flows back through what it returns
+    (`tf.random.categorical(logits, 1)`, `np.random.choice(n, p=probs)`). A distribution
+    (`Categorical(logits=...)`) is such a sampler only where it is used for nothing but `.sample()`;
+    a pair (`torch.topk`: values and indices) only for its indices."""
 
-    logits: Param
+    logits: Param  # a method's is its receiver
     distribution: bool = False
+    probs: Param | None = None  # where it takes probabilities instead: `Categorical(probs=...)`
+    pair: bool = False
+    needs: Param | None = None  # without this argument it is no pair: `torch.max(x)` is one value
 
 
 @dataclass(frozen=True)

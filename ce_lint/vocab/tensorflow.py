@@ -28,6 +28,10 @@ RANGES = {
 }
 SAMPLERS = {name: Sampler(Param(0, "logits")) for name in (f"{TF}.random.categorical",
                                                            f"{TF}.random.stateless_categorical")}
+_TFP = "tensorflow_probability.distributions"
+SAMPLERS |= {f"{_TFP}.{name}": Sampler(Param(None, "logits"), distribution=True, probs=Param(None, "probs"))
+             for name in ("Categorical", "OneHotCategorical", "Multinomial")}
+SAMPLERS |= {f"{TF}.math.top_k": Sampler(Param(0, "input"), pair=True), f"{TF}.argsort": Sampler(Param(0, "values"))}
 
 # Modules whose functions Keras takes as `activation=` (tf.nn.softmax), by activation name.
 ACTIVATION_MODULES = (f"{TF}.nn.", f"{TF}.math.", f"{TF}.")

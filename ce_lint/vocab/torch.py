@@ -103,13 +103,32 @@ RANGES = {
     "torch.arange": Range("step", stop=Param(1, "end")),
     "torch.linspace": Range("count", stop=Param(1, "end"), spacing=Param(2, "steps"), default=None),
 }
-_DISTRIBUTION = Sampler(Param(None, "logits"), distribution=True)
+_DISTRIBUTION = Sampler(Param(None, "logits"), distribution=True, probs=Param(0, "probs"))
+_DIM = Param(1, "dim")
 SAMPLERS = {
     "torch.multinomial": Sampler(INPUT),
     **{f"torch.distributions.{name}": _DISTRIBUTION
        for name in ("Categorical", "categorical.Categorical", "OneHotCategorical",
                     "one_hot_categorical.OneHotCategorical")},
+    **{f"torch.distributions.{name}": Sampler(Param(2, "logits"), distribution=True, probs=Param(1, "probs"))
+       for name in ("Multinomial", "multinomial.Multinomial")},  # Multinomial(total_count, probs, logits)
+    "torch.argsort": Sampler(INPUT),
+    "torch.topk": Sampler(INPUT, pair=True),
+    "torch.sort": Sampler(INPUT, pair=True),
+    "torch.max": Sampler(INPUT, pair=True, needs=_DIM),
+    "torch.min": Sampler(INPUT, pair=True, needs=_DIM),
 }
+# The same as tensor methods (on the receiver): `probs.multinomial(1)`, `log_p.max(dim=-1)`.
+_METHOD_DIM = Param(0, "dim")
+TENSOR_SAMPLERS = {
+    "multinomial": Sampler(INPUT),
+    "topk": Sampler(INPUT, pair=True),
+    "sort": Sampler(INPUT, pair=True),
+    "max": Sampler(INPUT, pair=True, needs=_METHOD_DIM),
+    "min": Sampler(INPUT, pair=True, needs=_METHOD_DIM),
+}
+UNIQUE_METHODS = frozenset({"multinomial", "topk"})  # no other array library has them: a tensor's, whatever it is
+PAIR_INDICES = ("indices", 1)  # `.indices`, `[1]`: the indices of a (values, indices) pair
 
 # Labels: one-hot and argmax functions, conversions that keep their values.
 ONE_HOT_FUNCTIONS = frozenset({f"{F}.one_hot"})
