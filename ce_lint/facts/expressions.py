@@ -163,8 +163,11 @@ class Expressions(Containers):
         return Func(node, scope)
 
     def _eval_SimpleString(self, node: cst.SimpleString, scope: Scope) -> Value:
+        text = plain_string(node.value)
+        if text is not None:
+            return Const(text, node)
         try:
-            return Const(node.evaluated_value, node)
+            return Const(node.evaluated_value, node)  # ast.literal_eval: a compile per string
         except Exception:  # noqa: BLE001 - an odd literal is just unknown
             return UNKNOWN
 
@@ -324,3 +327,16 @@ def dotted(node: cst.CSTNode) -> str:
     if isinstance(node, cst.Attribute):
         return f"{dotted(node.value)}.{node.attr.value}"
     return ""
+
+
+def plain_string(literal: str) -> str | None:
+    """The value of a str literal without escapes or line breaks to translate (most of them), read
+    without Python's evaluation; None for any other."""
+    body = literal.lstrip("rRuU")
+    if not body or body[0] not in "\"'" or "\\" in body or "\r" in body:
+        return None
+    quote = body[:3] if len(body) >= 6 and body[:3] in ('"""', "'''") else body[0]
+    text = body[len(quote):-len(quote)]
+    if quote in text or text.endswith(quote[0]) or not body.endswith(quote):
+        return None  # not one literal (libcst hands over only one; this reading is exact anyway)
+    return text
