@@ -156,3 +156,14 @@ def test_a_softmax_or_sigmoid_written_out() -> None:
     assert not _passes("CE301", "import numpy as np\nnp.log(np.exp(x))\n")
     assert not _passes("CE302", "import numpy as np\nnp.log(1 / (1 + np.exp(-x)))\n")
     assert _passes("CE302", "import torch\ntorch.log(torch.sigmoid(x))\n")
+
+
+def test_comments_and_docstrings_are_not_code() -> None:
+    from ce_lint.gate import code_of
+
+    assert code_of('x = 1  # softmax\ndef f():\n    r"""The softmax, of x."""  # c\n    return 2\n') == \
+        "x = 1  \ndef f():\n    r  \n    return 2\n"
+    kept = 'a = "#not a comment"\nb = f"{d["k"]}"\nc = ("""\nvalue""")\ns = \'\'\'x\'\'\' + y\n'
+    assert code_of(kept) == kept
+    assert not _passes("CE205", 'import torch\n\ndef f(x):\n    """F.softmax(x), see above."""\n')
+    assert not _passes("CE205", "import torch\ny = f(x)  # F.softmax(x) was slower\n")
