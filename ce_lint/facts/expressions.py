@@ -34,12 +34,20 @@ _INT_OPERATORS: dict[str, Callable[[int, int], int | None]] = {
     "FloorDivide": lambda a, b: a // b if b else None}
 
 
+_MISSING = object()
+
+
 class Expressions(Containers):
     """The expression half of the Evaluator."""
 
     star_modules: list[str]
     branch_depth: int
     unbound: set[str]  # names read where nothing binds them (snippets.py reads them)
+    _evaluators: dict[type, Callable[..., Value] | None] = {}  # node type -> its _eval_ method, or None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._evaluators = {}  # each class its own methods
 
     # Provided by the Evaluator.
     def dispatch(self, hook: str, default: Callable[[], Value], *event: object) -> Value:
@@ -54,9 +62,12 @@ class Expressions(Containers):
     # -- expressions -------------------------------------------------------------------
 
     def eval(self, node: cst.CSTNode, scope: Scope) -> Value:
-        method = getattr(self, "_eval_" + type(node).__name__, None)
+        kind = type(node)
+        method = self._evaluators.get(kind, _MISSING)
+        if method is _MISSING:  # looked up once per node type, not once per node
+            method = self._evaluators[kind] = getattr(type(self), "_eval_" + kind.__name__, None)
         if method is not None:
-            value: Value = method(node, scope)
+            value: Value = method(self, node, scope)
             return value
         self.eval_children(node, scope)
         return UNKNOWN
