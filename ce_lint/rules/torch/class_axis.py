@@ -138,7 +138,7 @@ CE207 = Message(ERROR, "{loss} over a single output unit ({layer}): the loss is 
                 related={"layer": "the single-unit Linear layer"})
 
 
-CE207_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY),)
+CE207_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY), a.words(a.LINEAR))  # a width of 1 is known only from Linear(k, 1)
 
 
 @rule("CE207", "cross-entropy-single-logit", "CrossEntropyLoss over a single output unit", CE207, anchors=CE207_ANCHORS)
