@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 import libcst as cst
 
@@ -34,16 +35,13 @@ _INT_OPERATORS: dict[str, Callable[[int, int], int | None]] = {
     "FloorDivide": lambda a, b: a // b if b else None}
 
 
-_MISSING = object()
-
-
 class Expressions(Containers):
     """The expression half of the Evaluator."""
 
     star_modules: list[str]
     branch_depth: int
     unbound: set[str]  # names read where nothing binds them (snippets.py reads them)
-    _evaluators: dict[type, Callable[..., Value] | None] = {}  # node type -> its _eval_ method, or None
+    _evaluators: ClassVar[dict[type, Callable[..., Value] | None]] = {}  # node type -> its _eval_ method, or None
 
     def __init_subclass__(cls, **kwargs: object) -> None:
         super().__init_subclass__(**kwargs)
@@ -62,10 +60,10 @@ class Expressions(Containers):
     # -- expressions -------------------------------------------------------------------
 
     def eval(self, node: cst.CSTNode, scope: Scope) -> Value:
-        kind = type(node)
-        method = self._evaluators.get(kind, _MISSING)
-        if method is _MISSING:  # looked up once per node type, not once per node
-            method = self._evaluators[kind] = getattr(type(self), "_eval_" + kind.__name__, None)
+        kind, evaluators = type(node), self._evaluators
+        if kind not in evaluators:  # looked up once per node type, not once per node
+            evaluators[kind] = getattr(type(self), "_eval_" + kind.__name__, None)
+        method = evaluators[kind]
         if method is not None:
             value: Value = method(self, node, scope)
             return value

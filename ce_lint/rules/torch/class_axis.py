@@ -29,7 +29,8 @@ CE205_STACKED = Message(WARNING, "{act} over dim=0 of a stacked batch ({stacked}
                         "classes", unsafe("Use dim=-1"), related={"stacked": "the stacked batch"})
 
 
-CE205_ANCHORS = (a.imported(tv.LIBRARY), a.unaxed(a.activation(a.SOFTMAX, a.LOG_SOFTMAX, a.SOFTMIN), "dim"))  # no dim, or 0
+# torch's softmaxes, without dim or with dim=0
+CE205_ANCHORS = (a.imported(tv.LIBRARY), a.unaxed(a.activation(a.SOFTMAX, a.LOG_SOFTMAX, a.SOFTMIN), "dim"))
 
 
 @rule("CE205", "softmax-implicit-dim", "softmax without dim, or over the batch axis", CE205_IMPLICIT_2D,
