@@ -1,7 +1,8 @@
 """The textual gate: whether a file's text can hold a finding of the enabled rules, decided before
 anything is parsed. A file passes when it mentions a framework (the vocabulary's gate words) and
 holds every anchor group of some enabled rule (rules declare them, vocab/anchors.py derives their
-words, matching.py says how they match).
+words, matching.py says how they match) outside its comments and docstrings, which the analysis
+never reads.
 Only a small share of real code passes, and a file that doesn't pass costs a few substring searches.
 The words and each rule's anchors are read from catalog.py (generated from the rules and the
 vocabulary), so keeping a file out loads neither: this module imports only `re` until a file
@@ -28,6 +29,41 @@ GATE = re.compile("|".join(re.escape(word) for word in catalog.GATE_WORDS))
 NAMES_OURS = re.compile(r"noqa.*?ce", re.IGNORECASE)
 
 
+# Comments and strings as Python's tokenizer reads them: a `#` inside a string is no comment, a quote
+# inside a comment opens no string. Each string's body is an unrolled loop, which can't backtrack.
+def _string(quote: str) -> str:
+    q = re.escape(quote[0])
+    if len(quote) == 3:
+        return rf"{q}{{3}}[^{q}\\]*(?:(?:\\.|{q}(?!{q}{q}))[^{q}\\]*)*{q}{{3}}"
+    return rf"{q}[^{q}\\\r\n]*(?:\\.[^{q}\\\r\n]*)*{q}"
+
+
+_LEXEMES = re.compile(rf"(?P<comment>#[^\r\n]*)|(?P<triple>{_string(chr(34) * 3)}|{_string(chr(39) * 3)})"
+                      rf"|{_string(chr(34))}|{_string(chr(39))}", re.S)
+_ALONE_AFTER = re.compile(r"[ \t]*(?:#[^\r\n]*)?(?:\r?\n|\r|$)")
+
+
+def code_of(source: str) -> str:
+    """The source without its comments and docstrings (the triple-quoted strings alone on their lines);
+    every other string is kept, as a value may be one."""
+    pieces, kept = [], 0
+    for match in _LEXEMES.finditer(source):
+        start, end = match.span()
+        if match.lastgroup == "triple":
+            line = source.rfind("\n", 0, start) + 1
+            before = source[line:start]
+            if before[-1:] in ("r", "R", "u", "U"):
+                before = before[:-1]
+            if before.strip(" \t") or not _ALONE_AFTER.match(source, end):
+                continue
+        elif match.lastgroup is None:
+            continue
+        pieces.append(source[kept:start])
+        kept = end
+    pieces.append(source[kept:])
+    return "".join(pieces)
+
+
 class Gate:
     def __init__(self, rules: Sequence[Rule] = (), anchors: Iterable[tuple[Anchor, ...]] = ()) -> None:
         # CE902 needs the other rules' findings, not a parse of its own (engine.py runs it last).
@@ -39,11 +75,15 @@ class Gate:
             return False
         if self.open:
             return True
+        # Words are looked for in the whole text first, which is quicker and keeps most files out.
+        return self._holds(source) and self._holds(code_of(source))
+
+    def _holds(self, text: str) -> bool:
         found: dict[Anchor, bool] = {}  # rules share anchors: each is looked for once
 
         def has(anchor: Anchor) -> bool:
             if anchor not in found:
-                found[anchor] = anchor.found(source)
+                found[anchor] = anchor.found(text)
             return found[anchor]
 
         return any(all(has(anchor) for anchor in anchors) for anchors in self.anchors)

@@ -20,6 +20,7 @@ from ce_lint.notebooks import ipynb, is_notebook
 from ce_lint.rules import Rule, all_rules
 from ce_lint.rules.suppressions import CODE as UNUSED_NOQA
 from ce_lint.vocab import anchors as a
+from ce_lint.vocab import torch as tv
 
 from support import ROOT
 
@@ -113,3 +114,56 @@ def test_the_gate_follows_the_enabled_rules() -> None:
     text = "import torch\nloss = torch.nn.BCELoss()(torch.sigmoid(z), y)\n"
     assert gate_for([r for r in all_rules() if r.code == "CE901"]).passes(text)
     assert not gate_for([r for r in all_rules() if r.code == "CE101"]).passes(text)
+
+
+def _passes(code: str, text: str) -> bool:
+    return gate_for([r for r in all_rules() if r.code == code]).passes(text)
+
+
+def test_prose_is_not_code() -> None:
+    """A name followed by another word is never code: a comment or docstring mentioning softmax
+    holds no softmax; a name followed by a keyword or punctuation may be one."""
+    assert not _passes("CE205", "import torch\n# the softmax outputs sum to one\n")
+    assert _passes("CE205", "import torch\nact = softmax if x else None\n")
+    assert _passes("CE205", "import torch\nfrom torch.nn.functional import softmax as sm\n")
+
+
+def test_names_need_their_library_imported() -> None:
+    """The analysis knows a library's names only from an absolute import of it."""
+    imported = a.imported(tv.LIBRARY)
+    for text in ("import torch", "import os, torch.nn as nn", "from torch import nn", "if T: import torch",
+                 "import os as o, torch", "import os, \\\n    torch"):
+        assert imported.found(text), text
+    for text in ("# import torch", ">>> import torch", "from .torch import x", "from torchvision import x",
+                 "x = torch.zeros(1)"):
+        assert not imported.found(text), text
+    assert not _passes("CE205", "import keras\ny = keras.activations.softmax(x)\n")  # not torch's
+    relative = "from ...modeling_utils import PreTrainedModel\n# see transformers\nclass XForSequenceClassification: pass\n"
+    assert not _passes("CE402", relative)
+    assert _passes("CE402", "from transformers import AutoModelForSequenceClassification\n")
+
+
+def test_torchmetrics_needs_a_task() -> None:
+    assert not _passes("CE401", "from torchmetrics import MeanSquaredError\nm = MeanSquaredError()\n")
+    assert _passes("CE401", "from torchmetrics import Accuracy\nm = Accuracy(task='binary')\n")
+    assert _passes("CE401", "from torchmetrics.classification import MulticlassAccuracy\n")
+    assert _passes("CE401", "import torchmetrics.functional as tmf\ntmf.binary_accuracy(p, t)\n")
+
+
+def test_a_softmax_or_sigmoid_written_out() -> None:
+    """exp(x) / sum(exp(x)) is a softmax to the analysis; no hand-written sigmoid is a sigmoid."""
+    assert _passes("CE301", "import numpy as np\nnp.log(np.exp(x) / np.sum(np.exp(x)))\n")
+    assert not _passes("CE301", "import numpy as np\nnp.log(np.exp(x))\n")
+    assert not _passes("CE302", "import numpy as np\nnp.log(1 / (1 + np.exp(-x)))\n")
+    assert _passes("CE302", "import torch\ntorch.log(torch.sigmoid(x))\n")
+
+
+def test_comments_and_docstrings_are_not_code() -> None:
+    from ce_lint.gate import code_of
+
+    assert code_of('x = 1  # softmax\ndef f():\n    r"""The softmax, of x."""  # c\n    return 2\n') == \
+        "x = 1  \ndef f():\n    r  \n    return 2\n"
+    kept = 'a = "#not a comment"\nb = f"{d["k"]}"\nc = ("""\nvalue""")\ns = \'\'\'x\'\'\' + y\n'
+    assert code_of(kept) == kept
+    assert not _passes("CE205", 'import torch\n\ndef f(x):\n    """F.softmax(x), see above."""\n')
+    assert not _passes("CE205", "import torch\ny = f(x)  # F.softmax(x) was slower\n")

@@ -265,3 +265,21 @@ def test_several_crashing_rules_are_one_line_for_their_file(tmp_path: Path, monk
     outcome = cli.check_file(str(path), Settings())
     assert outcome.errors == [f"{path}: error: internal error in rule CE201: ZeroDivisionError: a bug; internal error "
                               f"in rule CE202: ZeroDivisionError: a bug; {engine.REPORT_HINT}"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(["", "r", "u", "R", "b", "f", "rb"]), st.sampled_from(["'", '"', "'''", '"""']),
+       st.text(alphabet=st.sampled_from(list("ab '\"\\\n\r\té")), max_size=12))
+def test_plain_strings_read_as_python_reads_them(prefix: str, quote: str, body: str) -> None:
+    """The evaluator's fast reading of string literals agrees with Python's wherever it answers."""
+    import ast
+
+    from ce_lint.facts.expressions import plain_string
+
+    literal = f"{prefix}{quote}{body}{quote}"
+    try:
+        expected = ast.literal_eval(literal)
+    except (SyntaxError, ValueError):
+        return  # not one literal: the analysis never sees it as one
+    read = plain_string(literal)
+    assert read is None or read == expected

@@ -181,7 +181,10 @@ class Evaluator(Expressions):
         finally:
             self.branch_depth -= 1
         merged = dict(before)
-        for name in set().union(*outcomes) if outcomes else ():
+        # Only the names some block bound anew need merging: the others keep, in every block, what they had.
+        changed = {name for outcome in outcomes for name, value in outcome.items()
+                   if before.get(name, _MISSING) is not value}
+        for name in changed:
             values = [o.get(name, before.get(name, _MISSING)) for o in outcomes]
             present = [v for v in values if isinstance(v, Value)]
             first = present[0]

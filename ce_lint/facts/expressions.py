@@ -6,6 +6,7 @@ import ast
 import builtins
 import functools
 from collections.abc import Callable, Sequence
+from typing import ClassVar
 
 import libcst as cst
 
@@ -42,6 +43,11 @@ class Expressions(Containers):
     star_modules: list[str]
     branch_depth: int
     unbound: set[str]  # names read where nothing binds them (snippets.py reads them)
+    _evaluators: ClassVar[dict[type, Callable[..., Value] | None]] = {}  # node type -> its _eval_ method, or None
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        cls._evaluators = {}  # each class its own methods
 
     # Provided by the Evaluator.
     def dispatch(self, hook: str, default: Callable[[], Value], *event: object) -> Value:
@@ -56,9 +62,12 @@ class Expressions(Containers):
     # -- expressions -------------------------------------------------------------------
 
     def eval(self, node: cst.CSTNode, scope: Scope) -> Value:
-        method = getattr(self, "_eval_" + type(node).__name__, None)
+        kind, evaluators = type(node), self._evaluators
+        if kind not in evaluators:  # looked up once per node type, not once per node
+            evaluators[kind] = getattr(type(self), "_eval_" + kind.__name__, None)
+        method = evaluators[kind]
         if method is not None:
-            value: Value = method(node, scope)
+            value: Value = method(self, node, scope)
             return value
         self.eval_children(node, scope)
         return UNKNOWN
@@ -165,6 +174,9 @@ class Expressions(Containers):
         return Func(node, scope)
 
     def _eval_SimpleString(self, node: cst.SimpleString, scope: Scope) -> Value:
+        text = plain_string(node.value)
+        if text is not None:
+            return Const(text, node)
         try:
             return Const(_string(node.value), node)
         except Exception:  # noqa: BLE001 - an odd literal is just unknown
@@ -335,3 +347,16 @@ def _string(literal: str) -> str | bytes:
     9,700 strings of a 5,000-line file, 107,000 objects: most of what the engine's collection walks)."""
     value: str | bytes = ast.literal_eval(literal)
     return value
+
+
+def plain_string(literal: str) -> str | None:
+    """The value of a str literal without escapes or line breaks to translate (most of them), read
+    without Python's evaluation; None for any other."""
+    body = literal.lstrip("rRuU")
+    if not body or body[0] not in "\"'" or "\\" in body or "\r" in body:
+        return None
+    quote = body[:3] if len(body) >= 6 and body[:3] in ('"""', "'''") else body[0]
+    text = body[len(quote):-len(quote)]
+    if quote in text or text.endswith(quote[0]) or not body.endswith(quote):
+        return None  # not one literal (libcst hands over only one; this reading is exact anyway)
+    return text

@@ -207,11 +207,17 @@ class MetricsFacts(Plugin):
         """The tag saying that `value` (a conversion's result) has `dtype`."""
         if dtype is None:
             return None
-        if dtype == FLOAT and operand is not None and "label" in self.ev.module.code_for_node(operand).lower():
-            self.facts.labels_cast_to_float = True
+        if dtype == FLOAT and operand is not None:
+            self._cast_to_float(operand)
         if isinstance(value, Target) and dtype == FLOAT:
             self.facts.float_made.add(value.node)
         return Tags(dtype=dtype)
+
+    def _cast_to_float(self, operand: cst.CSTNode) -> None:
+        """Labels cast to float somewhere (`labels.float()`): written once is enough, so the code of
+        each later cast isn't generated again."""
+        if not self.facts.labels_cast_to_float and "label" in self.ev.module.code_for_node(operand).lower():
+            self.facts.labels_cast_to_float = True
 
     # -- constructors and functions --------------------------------------------------------
 
@@ -384,8 +390,8 @@ class MetricsFacts(Plugin):
         if dtype is None:
             return None
         if answer is None:  # an unknown tensor: stays unknown for the other plugins
-            if dtype == FLOAT and receiver is not None and "label" in self.ev.module.code_for_node(receiver).lower():
-                self.facts.labels_cast_to_float = True
+            if dtype == FLOAT and receiver is not None:
+                self._cast_to_float(receiver)
             return None
         return self._typed(answer, dtype, receiver)
 

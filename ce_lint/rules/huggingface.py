@@ -154,7 +154,7 @@ def _with_new_keyword(facts: ModuleFacts, call: cst.Call, key: str, value: str) 
     return code(facts, call.with_changes(args=[*args, added]))
 
 
-CE402_ANCHORS = (a.library(hf.LIBRARY), a.hf_models())
+CE402_ANCHORS = (a.imported(hf.LIBRARY), a.hf_models())
 
 
 @rule("CE402", "hf-problem-type-mismatch", "HuggingFace problem_type inferred from the labels is not the task",

@@ -37,7 +37,7 @@ CE301 = Message(WARNING, "`{log}` of a softmax: a probability that underflows to
                 safe("Use log_softmax"), related={"probabilities": "the softmax"})
 
 
-CE301_ANCHORS = (a.activation(a.LOG), a.activation(a.SOFTMAX, a.EXP))  # exp(x) / sum(exp(x)) is a softmax too
+CE301_ANCHORS = (a.activation(a.LOG), a.activation(a.SOFTMAX) | a.hand_written_softmax())
 
 
 @rule("CE301", "log-of-softmax", "log taken of softmax probabilities instead of log_softmax", CE301,
@@ -141,7 +141,7 @@ CE302_COMPLEMENT = Message(WARNING, _CE302.format(log="{log}", what="1 - sigmoid
                            "Use logsigmoid(-x)", _SIGMOID)
 
 
-CE302_ANCHORS = (a.activation(a.LOG), a.activation(a.SIGMOID, a.EXP))
+CE302_ANCHORS = (a.activation(a.LOG), a.activation(a.SIGMOID))  # only a library's sigmoid is known as one
 
 
 @rule("CE302", "log-of-sigmoid", "log taken of sigmoid probabilities instead of logsigmoid", CE302, CE302_COMPLEMENT,

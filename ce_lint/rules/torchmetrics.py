@@ -181,7 +181,7 @@ def _average_pairs(facts: ModuleFacts) -> Iterator[tuple[TMetric, TMetric]]:
             yield metric, partner
 
 
-CE401_ANCHORS = (a.library(tm.LIBRARY),)
+CE401_ANCHORS = (a.imported(tm.LIBRARY), a.metric_tasks())
 
 
 @rule("CE401", "torchmetrics-task-mismatch", "torchmetrics task contradicts the predictions or targets",

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..matching import Anchor, Either, Operator, Unaxed, Words, occurrences
+from ..matching import Anchor, Either, Imported, Operator, Unaxed, Words, occurrences
 from . import ARRAY_FUNCTIONS, ARRAY_METHODS, LOSS_FUNCTIONS
 from . import keras as k
 from . import torch as tv
+from . import torchmetrics as tm
 from . import transformers as hf
 from .arrays import REDUCTIONS, SUM
 from .keras import ACCURACY_STRINGS, COMPILE, FIT, UNIT_LAYERS
@@ -35,7 +36,7 @@ from .torch import EQ, LINEAR, MEAN_METHOD
 
 __all__ = ["ACCURACY_STRINGS", "BCE", "BCE_LOGITS", "COMPILE", "CROSS_ENTROPY", "EQ", "EXP", "FIT", "LINEAR", "LOG",
            "LOG_SOFTMAX", "MEAN", "MEAN_METHOD", "NLL", "REDUCTIONS", "ROUND", "SIGMOID", "SOFTMAX", "SOFTMIN", "SUM",
-           "UNIT_LAYERS", "Anchor", "Either", "Operator", "Unaxed", "Words", "occurrences"]
+           "UNIT_LAYERS", "Anchor", "Either", "Imported", "Operator", "Unaxed", "Words", "occurrences"]
 
 
 def any_of(words: Iterable[str | None]) -> Words:
@@ -88,6 +89,21 @@ def hf_models() -> Words:
 
 def library(lib: Library) -> Words:
     return any_of(lib.gate)
+
+
+def imported(lib: Library) -> Imported:
+    """An import of the library: what a rule needs that reads only its names (a snippet may use Keras unimported)."""
+    return Imported(frozenset(lib.roots))
+
+
+def metric_tasks() -> Words:
+    """How a torchmetrics metric names its task: `task="binary"`, `MulticlassAccuracy`, `binary_f1_score`."""
+    return any_of([*tm.TASKS, *(f"{prefix}*" for prefix in (*tm.TASK_PREFIXES, *tm.FUNCTIONAL_TASK_PREFIXES))])
+
+
+def hand_written_softmax() -> Anchor:
+    """`exp(x) / sum(exp(x))`: an exp divided by a reduction of it."""
+    return activation(EXP) & Operator("/", not_after="/", not_before="/") & words(*REDUCTIONS)
 
 
 def words(*spelled: str) -> Words:

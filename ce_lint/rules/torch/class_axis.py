@@ -29,7 +29,8 @@ CE205_STACKED = Message(WARNING, "{act} over dim=0 of a stacked batch ({stacked}
                         "classes", unsafe("Use dim=-1"), related={"stacked": "the stacked batch"})
 
 
-CE205_ANCHORS = (a.unaxed(a.activation(a.SOFTMAX, a.LOG_SOFTMAX, a.SOFTMIN), "dim"),)  # no dim, or dim=0
+# torch's softmaxes, without dim or with dim=0
+CE205_ANCHORS = (a.imported(tv.LIBRARY), a.unaxed(a.activation(a.SOFTMAX, a.LOG_SOFTMAX, a.SOFTMIN), "dim"))
 
 
 @rule("CE205", "softmax-implicit-dim", "softmax without dim, or over the batch axis", CE205_IMPLICIT_2D,
@@ -138,7 +139,7 @@ CE207 = Message(ERROR, "{loss} over a single output unit ({layer}): the loss is 
                 related={"layer": "the single-unit Linear layer"})
 
 
-CE207_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY),)
+CE207_ANCHORS = (a.tensor_loss(a.CROSS_ENTROPY), a.words(a.LINEAR))  # a width of 1 is known only from Linear(k, 1)
 
 
 @rule("CE207", "cross-entropy-single-logit", "CrossEntropyLoss over a single output unit", CE207, anchors=CE207_ANCHORS)
