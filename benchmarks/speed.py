@@ -77,7 +77,7 @@ def environment(folder: Path, requirements: tuple[str, ...]) -> Path:
     """The python of a virtual environment with exactly these pins, made on first use."""
     python = folder / "bin" / "python"
     stamp = folder / "requirements.txt"
-    if not python.exists() or stamp.read_text(encoding="utf-8") != "\n".join(requirements):
+    if not python.exists() or not stamp.exists() or stamp.read_text(encoding="utf-8") != "\n".join(requirements):
         shutil.rmtree(folder, ignore_errors=True)
         venv.create(folder, with_pip=True)
         subprocess.run([str(python), "-m", "pip", "install", "--quiet", *requirements], check=True)
