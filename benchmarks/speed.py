@@ -86,19 +86,18 @@ def environment(folder: Path, requirements: tuple[str, ...]) -> Path:
 
 
 def measure(command: list[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, int]:
-    """(wall seconds, peak resident MiB of the process or its largest child) of one run."""
-    with tempfile.TemporaryFile() as errors:
-        start = time.perf_counter()
-        process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors,
-                                   env={**os.environ, **(env or {})})
-        _, status, usage = os.wait4(process.pid, 0)
-        elapsed = time.perf_counter() - start
+    """(wall seconds, peak resident MiB of the process or its largest child) of one run, as timed.py
+    reports them (its own start-up is not in the time)."""
+    with tempfile.TemporaryFile() as errors, tempfile.NamedTemporaryFile("r") as report:
+        process = subprocess.Popen([sys.executable, str(HERE / "timed.py"), report.name, *command], cwd=cwd,
+                                   stdout=subprocess.DEVNULL, stderr=errors, env={**os.environ, **(env or {})})
+        process.wait()
         errors.seek(0)
         stderr = errors.read().decode(errors="replace")
-    code = os.waitstatus_to_exitcode(status)
-    if "Traceback" in stderr or code < 0:
+        elapsed, kib, code = report.read().split()
+    if "Traceback" in stderr or int(code) < 0:
         raise SystemExit(f"{' '.join(command[:4])}... crashed (exit {code}):\n{stderr[-2000:]}")
-    return elapsed, usage.ru_maxrss // 1024
+    return float(elapsed), int(kib) // 1024
 
 
 def as_notebooks(files: list[str], out: Path) -> tuple[list[str], int]:
