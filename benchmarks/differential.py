@@ -23,6 +23,10 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+from support import mutate  # noqa: E402
+
+_EDITS = ("drop", "drop", "duplicate", "swap", "dedent", "truncate")  # drops twice as often
 SMALL_SETTINGS = ("all3", "default", "all23", "alltf21", "allinst")
 
 
@@ -43,32 +47,13 @@ def make_inputs(target: str) -> None:
     mutated = {}
     for name, text in sources:
         for n in range(30):
-            mutated[f"mutated:{name}:{n}"] = _mutated(text.splitlines(keepends=True), rng)
+            mutated[f"mutated:{name}:{n}"] = mutate(text.splitlines(keepends=True), rng, _EDITS, rng.randint(1, 3))
     for _ in range(300):  # two fixtures in one module: the plugins meet
         (a, text_a), (b, text_b) = rng.sample(sources, 2)
         mutated[f"pair:{a}+{b}"] = text_a + "\n\n" + text_b
     corpus = sorted(str(p) for p in (ROOT / "benchmarks" / "corpus" / "src").rglob("*.py"))
     Path(target).write_text(json.dumps({"small": small, "mutated": mutated, "corpus": corpus}))
     print(f"{len(small)} files and code blocks, {len(mutated)} mutations and pairs, {len(corpus)} corpus files")
-
-
-def _mutated(lines: list[str], rng: random.Random) -> str:
-    for _ in range(rng.randint(1, 3)):
-        if not lines:
-            break
-        i, j = rng.randrange(len(lines)), rng.randrange(len(lines))
-        kind = rng.choice(["drop", "drop", "duplicate", "swap", "dedent", "truncate"])
-        if kind == "drop":
-            del lines[i]
-        elif kind == "duplicate":
-            lines.insert(j, lines[i])
-        elif kind == "swap":
-            lines[i], lines[j] = lines[j], lines[i]
-        elif kind == "dedent":
-            lines[i] = lines[i].lstrip()
-        else:
-            lines[i] = lines[i][: rng.randrange(len(lines[i]) + 1)] + "\n"
-    return "".join(lines)
 
 
 def _settings() -> dict:
