@@ -4,8 +4,8 @@ in interleaved rounds (A, B, A, B...), so that a slow minute of a shared machine
     python benchmarks/paired.py main --packages torchmetrics,pytorch-lightning --rounds 3
 
 Each run is `ce-lint check --no-cache --isolated -j 1` over the packages' sources (corpus.py fetches
-them) as its own process; the revision is exported (`git archive`) to a temporary folder and put first
-on PYTHONPATH. Prints each version's median wall time with its spread, the ratio of medians, and the
+them) as its own process; the revision's ce_lint/ is exported (`git archive`) to a temporary folder and put first
+on PYTHONPATH (revisions.py). Prints each version's median wall time with its spread, the ratio of medians, and the
 peak resident memory of each run.
 """
 
@@ -21,7 +21,10 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from revisions import ROOT, bytecode_env, export  # noqa: E402
+
 SOURCES = HERE / "corpus" / "src"
 
 
@@ -37,8 +40,7 @@ def _folders(packages: str) -> list[str]:
 
 def _run(tree: Path, folders: list[str]) -> tuple[float, float]:
     """(wall seconds, peak resident MiB) of one run of the ce-lint in `tree`."""
-    env = {**os.environ, "PYTHONPATH": str(tree)}
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env = {**bytecode_env(), "PYTHONPATH": str(tree)}
     command = [sys.executable, "-m", "ce_lint", "check", "--no-cache", "--isolated", "--exit-zero", "-j", "1",
                "--quiet", *folders]
     start = time.perf_counter()
@@ -55,13 +57,7 @@ def main() -> int:
     args = parser.parse_args()
     folders = _folders(args.packages)
     with tempfile.TemporaryDirectory() as scratch:
-        old = Path(scratch)
-        archive = subprocess.run(["git", "archive", args.revision], cwd=ROOT, capture_output=True, check=True).stdout
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
-        trees = {args.revision: old, "working tree": ROOT}
-        for tree in trees.values():  # compiled once, as an installed package is
-            subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "ce_lint")], check=True,
-                           env={k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"})
+        trees = {args.revision: export(args.revision, Path(scratch)), "working tree": ROOT}
         times: dict[str, list[float]] = {name: [] for name in trees}
         peaks: dict[str, list[float]] = {name: [] for name in trees}
         for _ in range(args.rounds):

@@ -16,7 +16,6 @@ Bytecode is compiled first, as a pip-installed tool has it.
 from __future__ import annotations
 
 import argparse
-import compileall
 import os
 import shutil
 import statistics
@@ -32,6 +31,7 @@ sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
 from corpus import CORPUS, PACKAGES, fetch  # noqa: E402
+from revisions import bytecode_env, export  # noqa: E402
 
 from ce_lint.config import Settings  # noqa: E402
 from ce_lint.engine import GATE, decode, enabled_rules  # noqa: E402
@@ -77,16 +77,11 @@ def main() -> int:
     args = parser.parse_args()
 
     work = Path(tempfile.mkdtemp(prefix="ce-lint-startup-"))
-    before = work / "source-before"
-    before.mkdir()
-    archive = subprocess.run(["git", "archive", args.before, "ce_lint"], cwd=HERE.parent, check=True,
-                             capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(before)], input=archive, check=True)
-    for folder in (before / "ce_lint", HERE.parent / "ce_lint"):
-        compileall.compile_dir(str(folder), quiet=1)
+    (work / "source-before").mkdir()
+    before = export(args.before, work / "source-before")
     ten, no_ml = files()
     alone = alone_python()
-    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONDONTWRITEBYTECODE")}
+    env = bytecode_env({k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
     variants = {"before": {**env, "PYTHONPATH": str(before)}, "after": env}
     for name in variants:
         (work / name).mkdir()
