@@ -2,9 +2,9 @@
 which text: a script's, or a notebook's code cells; and applies fixes).
 
 Order of work: Python's own parse (every file must be valid Python), a textual gate (files that
-never mention a framework are not analysed), the budget (limits.py), the libcst parse (in the
-language server, of the statements an edit changed: incremental.py), the one pass that collects
-facts, the rules, then `# noqa`. Nothing here imports or executes the code it reads.
+never mention a framework are not analysed), the budget (limits.py), the libcst parse (statement by
+statement: incremental.py; in the language server, only of the statements an edit changed), the
+one pass that collects facts, the rules, then `# noqa`. Nothing here imports or executes the code it reads.
 """
 
 from __future__ import annotations
@@ -160,7 +160,6 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
     framework = GATE.search(source) is not None
     if framework:  # a framework file libcst can't take is told so, findings possible or not
         limits.check_budget(tree) if split is None else split.check_budget()
-    del tree
     # No enabled rule could find anything here: the rules are loaded only when one could.
     codes = [r.code for r in rules] if rules is not None else enabled_codes(settings)
     if not framework or not (gate_for(rules) if rules is not None else gate_of(codes)).passes(source):
@@ -168,11 +167,17 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
         return result
     from .facts import collect
     from .fixes import to_fix
+    from .incremental import Chunks, parse_text
     from .noqa import Suppressions
 
+    if chunks is None:
+        # libcst parses a text statement by statement faster, and in far less memory (the largest
+        # corpus file: 147 MiB against 386 MiB), than whole; the parts are kept by none.
+        split = Chunks().split(source, tree)
+    del tree
     rules = rules if rules is not None else enabled_rules(settings)
     try:
-        module = cst.parse_module(source) if split is None else split.parse()
+        module = parse_text(source) if split is None else split.parse()
     except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError) as exc:
         raise FileError(limits.libcst_refuses(source, path, exc, cell_map is not None)) from None
     try:

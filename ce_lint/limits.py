@@ -96,7 +96,7 @@ def _too_deep(line: int | None) -> str:
 
 def libcst_refuses(source: str, path: str, error: Exception, notebook: bool = False) -> str:
     """The line for a file Python's parser takes and libcst doesn't: Python's own words when its compiler
-    refuses the file after all (`return *x`, `break` outside a loop: checks the parser leaves to it),
+    refuses the file after all (checks the parser leaves to it, such as `break` outside a loop),
     else that libcst can't read this valid Python (it takes at most about 3,000 implicitly
     concatenated strings, and refuses some mixes of tabs and spaces that Python accepts)."""
     try:

@@ -1,12 +1,16 @@
-"""The language server's incremental parse (ce_lint/incremental.py) is the whole-text parse: the same
-libcst module, the same position for every node, and the same report (diagnostics with positions,
-messages, fixes and related places; errors) on every fixture and on edits of them, with the cache
-shared by every file and edit as the server shares it."""
+"""The parse by top-level statements (ce_lint/incremental.py: the language server's, with its cache,
+and every other run's, without one) is the whole-text parse: the same libcst module, the same position
+for every node, and the same report (diagnostics with positions, messages, fixes and related places;
+errors) on every fixture and on edits of them, with the cache shared by every file and edit as the
+server shares it."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from unittest import mock
 
 import libcst as cst
 import pytest
@@ -15,7 +19,7 @@ from ce_lint import core, limits
 from ce_lint.config import Settings
 from ce_lint.diagnostics import FileError
 from ce_lint.facts import positions
-from ce_lint.incremental import Chunks
+from ce_lint.incremental import Chunks, parse_text
 from ce_lint.notebooks import ipynb
 
 from support import FIXTURES, NOTEBOOKS
@@ -25,9 +29,22 @@ SCRIPTS = sorted(p for p in [*FIXTURES.glob("*.py"), *(FIXTURES / "clean").glob(
 CHUNKS = Chunks()  # one for every test, as one server's for every file it is sent
 
 
+@contextmanager
+def whole_text() -> Iterator[None]:
+    """Every text parsed whole, as libcst parses it."""
+    with mock.patch.object(Chunks, "split", return_value=None), \
+            mock.patch("ce_lint.incremental.parse_text", cst.parse_module):
+        yield
+
+
 def report(text: str, chunks: Chunks | None, mode: str = "check") -> object:
+    """The report with this cache of parts; without one, of the text parsed whole."""
     try:
-        result = core.check_text(text, "example.py", EVERY_RULE, mode, chunks=chunks)
+        if chunks is None:
+            with whole_text():
+                result = core.check_text(text, "example.py", EVERY_RULE, mode)
+        else:
+            result = core.check_text(text, "example.py", EVERY_RULE, mode, chunks=chunks)
     except FileError as error:
         return str(error)
     return result.diagnostics, result.errors, [(c.before, c.after) for c in result.changes]
@@ -76,7 +93,8 @@ def test_notebooks_give_the_whole_parse_report(path: Path) -> None:
     except FileError:
         return
     found = core.check_notebook(notebook, str(path), EVERY_RULE, chunks=CHUNKS)
-    fresh = core.check_notebook(notebook, str(path), EVERY_RULE)
+    with whole_text():
+        fresh = core.check_notebook(notebook, str(path), EVERY_RULE)
     assert (found.diagnostics, found.errors, found.notes) == (fresh.diagnostics, fresh.errors, fresh.notes)
 
 
@@ -160,3 +178,15 @@ def test_a_text_over_the_node_budget_is_refused_in_the_same_words() -> None:
     text = "import torch\n" + "x = 1\n" * 70_000
     assert_same(text, Chunks())
     assert "too large to analyse" in report(text, None)
+
+
+@pytest.mark.parametrize("path", SCRIPTS[::8], ids=lambda p: p.name)
+def test_the_unchecked_parse_is_libcsts(path: Path) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert parse_text(text).deep_equals(cst.parse_module(text))
+
+
+def test_nodes_built_by_hand_are_still_checked() -> None:
+    parse_text("x = 1\n")
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("not a name")
