@@ -27,8 +27,6 @@ from .diagnostics import FileError
 MAX_NODES = 200_000
 MAX_DEPTH = 100
 
-# Operators and load/store markers are shared singletons in Python's tree, not parts of the code.
-_MARKERS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
 
 
 def parse(source: str, path: str, notebook: bool = False) -> ast.Module:
@@ -64,7 +62,7 @@ def statement_nodes(statements: list[ast.stmt]) -> int:
 
 def _count(level: list[tuple[ast.AST, int]]) -> int:
     """The nodes below these (node, depth) pairs, themselves included. One pass, level by level, stopping
-    at the first level over the budget (a plain loop over the fields: twice as fast as ast.iter_child_nodes)."""
+    at the first level over the budget, reading only the fields that can hold nodes."""
     nodes = 0
     while level:
         nodes += len(level)
@@ -75,17 +73,39 @@ def _count(level: list[tuple[ast.AST, int]]) -> int:
         for node, depth in level:
             if depth > MAX_DEPTH:
                 raise FileError(_too_deep(getattr(node, "lineno", None)))
-            child_depth = depth + (len(node.values) - 1 if type(node) is ast.BoolOp else 1)
-            for name in node._fields:
+            kind = type(node)
+            child_depth = depth + (len(node.values) - 1 if kind is ast.BoolOp else 1)  # type: ignore[attr-defined]
+            fields = _CHILD_FIELDS.get(kind)
+            if fields is None:
+                fields = _CHILD_FIELDS[kind] = _child_fields(kind)
+            for name in fields:
                 value = getattr(node, name, None)
                 if type(value) is list:
                     for item in value:
-                        if isinstance(item, ast.AST) and not isinstance(item, _MARKERS):
+                        if isinstance(item, ast.AST):  # a dict's `**` has None for its key
                             add((item, child_depth))
-                elif isinstance(value, ast.AST) and not isinstance(value, _MARKERS):
+                elif isinstance(value, ast.AST):
                     add((value, child_depth))
         level = below
     return nodes
+
+
+# Fields that never hold a node: names, numbers, strings, and the operators and load/store markers
+# (shared singletons in Python's tree, not parts of the code).
+_LEAVES = frozenset({"id", "attr", "name", "asname", "arg", "module", "level", "kind", "type_comment", "conversion",
+                     "simple", "is_async", "tag", "rest", "kwd_attrs", "ctx", "op", "ops"})
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _child_fields(kind: type) -> tuple[str, ...]:
+    leaves = set(_LEAVES)
+    if kind in (ast.Constant, ast.MatchSingleton):
+        leaves.add("value")
+    elif kind in (ast.Global, ast.Nonlocal):
+        leaves.add("names")
+    elif kind.__name__ == "TypeAlias":  # `type X = ...` (Python 3.12): its name is a Name node
+        leaves.discard("name")
+    return tuple(name for name in kind._fields if name not in leaves)  # type: ignore[attr-defined]
 
 
 def _too_deep(line: int | None) -> str:

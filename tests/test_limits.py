@@ -4,11 +4,18 @@ says so. Every file is checked to be Python, whether or not it mentions a framew
 
 from __future__ import annotations
 
+import ast
+import sys
+from pathlib import Path
+
 import pytest
 
+from ce_lint import limits
 from ce_lint.config import Settings
 from ce_lint.diagnostics import FileError
 from ce_lint.engine import lint
+
+from support import FIXTURES
 
 TOO_DEEP = "too deep to analyse: the syntax tree nests more than 100 levels"
 FINDING = "import torch\nloss = torch.nn.CrossEntropyLoss()(torch.softmax(x, dim=1), y)\n"
@@ -113,3 +120,19 @@ def test_what_only_python_s_compiler_refuses_is_analysed_as_its_parser_reads_it(
     builds refused it, for its missing space, which is no longer asked of parsed nodes)."""
     assert verdict(FINDING + "def f(probs):\n    return* probs\n") == "analysed"
     assert verdict(FINDING + "break\n") == "analysed"
+
+
+_MARKERS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+
+
+@pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py"))[::4], ids=lambda p: p.name)
+def test_the_count_is_every_node_but_the_markers(path: Path) -> None:
+    """The budget reads only the fields that can hold nodes: it counts what a walk of every field does."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert limits._count([(tree, 1)]) == sum(not isinstance(node, _MARKERS) for node in ast.walk(tree))
+
+
+@pytest.mark.skipif(sys.version_info < (3, 12), reason="`type` statements are Python 3.12's")
+def test_a_type_alias_s_name_is_a_node() -> None:
+    tree = ast.parse("type Labels = list[int]\nfrom a import b as c\nglobal d\n")
+    assert limits._count([(tree, 1)]) == sum(not isinstance(node, _MARKERS) for node in ast.walk(tree))
