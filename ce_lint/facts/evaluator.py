@@ -53,9 +53,11 @@ class Evaluator(Expressions):
         self._accumulated: dict[int, tuple[Value, Value]] = {}
         self.plugins = [plugin(self) for plugin in plugin_types]
         self.conflicts: list[str] = []  # events two plugins answered (a bug: owners are disjoint)
-        self._answers = {hook: [p for p in self.plugins if overrides(p, hook)] for hook in ANSWERS}
-        self._taggers = {hook: [p for p in self.plugins if overrides(p, "tag_" + hook)] for hook in TAGS}
-        self._notified = {hook: [p for p in self.plugins if overrides(p, hook)] for hook in NOTICES}
+        # Each hook's bound methods, of the plugins that override it.
+        self._answers = {hook: [getattr(p, hook) for p in self.plugins if overrides(p, hook)] for hook in ANSWERS}
+        self._taggers = {hook: [getattr(p, "tag_" + hook) for p in self.plugins if overrides(p, "tag_" + hook)]
+                         for hook in TAGS}
+        self._notified = {hook: [getattr(p, hook) for p in self.plugins if overrides(p, hook)] for hook in NOTICES}
 
     # -- driving -----------------------------------------------------------------------
 
@@ -76,17 +78,17 @@ class Evaluator(Expressions):
     def dispatch(self, hook: str, default: Callable[[], Value], *event: object) -> Value:
         """Offer an event to every plugin: the owner's answer (or `default()`), with every plugin's tags."""
         answer: Value | None = None
-        for plugin in self._answers.get(hook, ()):
-            found = getattr(plugin, hook)(*event)
+        for answers in self._answers.get(hook, ()):
+            found = answers(*event)
             if found is None:
                 continue
             if answer is None:
                 answer = found
             else:
-                self.conflicts.append(f"{hook}: {type(plugin).__name__}")
+                self.conflicts.append(f"{hook}: {type(answers.__self__).__name__}")
         tags: Tags | None = None
-        for plugin in self._taggers.get(hook, ()):
-            more = getattr(plugin, "tag_" + hook)(*event, answer)
+        for tagger in self._taggers.get(hook, ()):
+            more = tagger(*event, answer)
             if more is not None:
                 tags = more if tags is None else tags.merged(more)
         value = answer if answer is not None else default()
@@ -94,8 +96,8 @@ class Evaluator(Expressions):
 
     def notify(self, hook: str, *event: object) -> None:
         """Tell every plugin of an event that makes no value."""
-        for plugin in self._notified.get(hook, ()):
-            getattr(plugin, hook)(*event)
+        for notified in self._notified.get(hook, ()):
+            notified(*event)
 
     # -- statements --------------------------------------------------------------------
 
@@ -104,20 +106,26 @@ class Evaluator(Expressions):
             self.exec_stmt(stmt, scope)
 
     def exec_stmt(self, stmt: cst.CSTNode, scope: Scope) -> None:
-        if isinstance(stmt, cst.BaseSmallStatement):  # the body of a one-line `if x: y = 1`
-            self.exec_small(stmt, scope)
-        elif isinstance(stmt, cst.SimpleStatementLine):
-            for small in stmt.body:
+        # Node types compared with `is`: libcst's classes are abstract-base-class types, for which a
+        # failed isinstance is a slow call (a fifth of this pass, in a chain of them).
+        kind = type(stmt)
+        if kind is cst.SimpleStatementLine:
+            for small in stmt.body:  # type: ignore[attr-defined]
                 self.exec_small(small, scope)
-        elif isinstance(stmt, cst.FunctionDef):
+        elif kind is cst.FunctionDef:
+            assert isinstance(stmt, cst.FunctionDef)
             func = Func(stmt, scope)
             self.functions.append(func)
             scope.vars[stmt.name.value] = func
-        elif isinstance(stmt, cst.ClassDef):
+        elif kind is cst.ClassDef:
+            assert isinstance(stmt, cst.ClassDef)
             self.exec_class(stmt, scope)
-        elif isinstance(stmt, cst.If):
+        elif kind is cst.If:
+            assert isinstance(stmt, cst.If)
             self.eval(stmt.test, scope)
             self.branch(scope, [stmt.body.body, self._orelse(stmt.orelse)])
+        elif isinstance(stmt, cst.BaseSmallStatement):  # the body of a one-line `if x: y = 1`
+            self.exec_small(stmt, scope)
         elif isinstance(stmt, cst.For):
             iterable = self.eval(stmt.iter, scope)
             self.assign(stmt.target, self.dispatch("iterate", lambda: UNKNOWN, iterable, stmt), scope)
@@ -221,17 +229,20 @@ class Evaluator(Expressions):
         scope.vars[node.name.value] = cls
 
     def exec_small(self, small: cst.BaseSmallStatement, scope: Scope) -> None:
-        if isinstance(small, cst.Assign):
+        kind = type(small)  # compared with `is`, as in exec_stmt
+        if kind is cst.Assign:
+            assert isinstance(small, cst.Assign)
             value = self.eval(small.value, scope)
             for target in small.targets:
                 self.assign(target.target, value, scope)
+        elif kind is cst.Expr:
+            assert isinstance(small, cst.Expr)
+            self.eval(small.value, scope)
         elif isinstance(small, cst.AnnAssign):
             if small.value is not None:
                 self.assign(small.target, self.eval(small.value, scope), scope)
         elif isinstance(small, cst.AugAssign):
             self._augmented(small, scope)
-        elif isinstance(small, cst.Expr):
-            self.eval(small.value, scope)
         elif isinstance(small, cst.Return):
             value = self.eval(small.value, scope) if small.value is not None else Const(None, small)
             if self.frames:

@@ -32,6 +32,9 @@ from .values import (
 )
 
 _BUILTINS = frozenset(dir(builtins))
+# What eval_children does with a child of each node type: evaluate it, skip it, or walk into it.
+_EXPRESSION, _SKIPPED, _WALKED = "expression", "skipped", "walked"
+_CHILD_ROLES: dict[type, str] = {}
 _INT_OPERATORS: dict[str, Callable[[int, int], int | None]] = {
     "Add": lambda a, b: a + b, "Subtract": lambda a, b: a - b, "Multiply": lambda a, b: a * b,
     "FloorDivide": lambda a, b: a // b if b else None}
@@ -74,9 +77,14 @@ class Expressions(Containers):
 
     def eval_children(self, node: cst.CSTNode, scope: Scope) -> None:
         for child in node.children:
-            if isinstance(child, cst.BaseExpression):
+            kind = type(child)
+            role = _CHILD_ROLES.get(kind)
+            if role is None:  # once per node type: isinstance of libcst's abstract classes is slow
+                role = _CHILD_ROLES[kind] = _EXPRESSION if issubclass(kind, cst.BaseExpression) else (
+                    _SKIPPED if issubclass(kind, (cst.BaseParenthesizableWhitespace, cst.BaseSuite)) else _WALKED)
+            if role is _EXPRESSION:
                 self.eval(child, scope)
-            elif not isinstance(child, (cst.BaseParenthesizableWhitespace, cst.BaseSuite)):
+            elif role is _WALKED:
                 self.eval_children(child, scope)
 
     def _eval_Name(self, node: cst.Name, scope: Scope) -> Value:
