@@ -117,6 +117,8 @@ class TargetFacts(Plugin):
             first = args.get(0)
             if isinstance(first, (Target, Dataset)):
                 return first
+            if (shown := _appended_ids(first)) is not None:
+                return Target(INTEGER, call, Origin("lookup", shown))
             encoding = encoding_of_literal(first)
             return Target(encoding, call, Origin("literal")) if encoding is not None else None
         if qname == npv.RANDINT:
@@ -336,6 +338,21 @@ def _one_integer(item: cst.BaseExpression, value: Value) -> str:
     if isinstance(item.func, cst.Attribute) and item.func.attr.value == python.INDEX:
         return f"{dotted(item.func.value) or 'a list'}.index(...)"
     return ""
+
+
+def _appended_ids(value: Value) -> str | None:
+    """What shows that a list filled in a loop holds one class id per label (`ids.append(label2id[w])`,
+    `labels.append(int(field))`): every item appended is one, and nothing else is in the list."""
+    if not isinstance(value, Seq) or value.items or not value.appended:
+        return None
+    shown = {_item_id(item, node) for item, node in value.appended}
+    return f"{shown.pop()} appended in a loop" if len(shown) == 1 and "" not in shown else None
+
+
+def _item_id(value: Value, node: cst.CSTNode) -> str:
+    if isinstance(value, ClassId):
+        return f"{dotted(value.node.value)}[...]" if dotted(value.node.value) else "a class-id dict"
+    return _one_integer(node, value) if isinstance(node, cst.BaseExpression) else ""
 
 
 def _class_id_map(value: Value) -> bool:
