@@ -7,6 +7,7 @@ log-probability and no gradient flows back.
 A value is followed through what keeps it a (log-)probability to draw from: an exp, arithmetic
 (a temperature, Gumbel noise), a slice, a move or cast (`.cpu().numpy()`), a sum over its axis,
 a normalisation (`p / p.sum()`). Its shape (`len(lp)`, `lp.shape`) is no use of its values.
+A local name nothing reads and an argument of `print` are no use either: nothing trains on them.
 Anything it can't follow (a return, a yield, a call, an attribute, a loss) is a use that is not
 drawing.
 """
@@ -29,7 +30,8 @@ _INDICES = frozenset({"argmax", "argsort"})  # methods giving integer indices, i
 _LIKE = "_like"  # `torch.rand_like(lp)`, `np.zeros_like(lp)`: an array of its shape
 _SHAPE = frozenset({"shape", "ndim", "dtype", "device", "size"})  # attributes (and `size()`): no values
 # Methods that keep the values a log-probability to draw from.
-_KEEPS = arrays.KEEP_VALUES | arrays.REDUCTIONS | {"tolist", "cumsum"}
+_KEEPS = arrays.KEEP_VALUES | arrays.REDUCTIONS | {"tolist", "cumsum", "item"}
+_PRINT = "print"
 _VIEWS = arrays.TENSOR_VIEWS | arrays.TRANSPOSES
 _RENORMALISED = frozenset({"softmax", "log_softmax"})  # `torch.softmax(lp / t, -1)`: back to probabilities
 _THROWAWAY = "_"  # `_, ids = lp.topk(k)`: the values are not used
@@ -55,16 +57,25 @@ class Consumers:
         if name is not None and name in self.following:
             return True  # `p = p / p.sum()`: every load of p is being checked already
         found = self._uses(expr)
+        if not found:
+            return self._discarded(expr)
         if name is not None:
             self.following.add(name)
         try:
-            return bool(found) and all(self._sampled(use, depth) for use in found)
+            return all(self._sampled(use, depth) for use in found)
         finally:
             self.following.discard(name)
+
+    def _discarded(self, expr: cst.CSTNode) -> bool:
+        """Assigned to a local name that nothing reads (`logp = torch.log(probs)`, then only `probs` is
+        sampled). A module's name may be imported elsewhere."""
+        return isinstance(self._target(expr), cst.Name) and isinstance(self._scope(expr), cst.FunctionDef)
 
     def _sampled(self, use: cst.CSTNode, depth: int) -> bool:
         if use in self.samplers or self._indexed(use) or self._shape(use) or self._normaliser(use):
             return True
+        if self._printed(use):
+            return True  # `print(entropy.item())`: shown, whatever it is; nothing is trained on it
         if use in self.distributions:
             return self._only_drawn(self.distributions[use])
         if use in self.pairs:
@@ -105,6 +116,14 @@ class Consumers:
             return None
         call = self.parents.get(arg)
         return call if isinstance(call, cst.Call) and call.args and call.args[0] is arg else None
+
+    def _printed(self, use: cst.CSTNode) -> bool:
+        """An argument of `print(...)`, also inside an f-string."""
+        parent = self.parents.get(use)
+        while isinstance(parent, (cst.FormattedStringExpression, cst.FormattedString)):
+            parent = self.parents.get(parent)
+        call = self.parents.get(parent) if isinstance(parent, cst.Arg) and parent.keyword is None else None
+        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == _PRINT
 
     def _called_method(self, use: cst.CSTNode) -> tuple[str, cst.Call] | None:
         parent = self.parents.get(use)

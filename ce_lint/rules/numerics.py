@@ -68,6 +68,11 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
       `.cpu().numpy()`, `.data` and other moves, sums, `softmax` again, `p = p / p.sum()`; a size
       (`len`, `.shape`, `torch.rand_like`) is no use of the values.
 
+    Nor is a log nothing trains on: assigned to a function's local name that is never read
+    (`logp = torch.log(probs)` beside `torch.multinomial(probs, 1)`), or only printed, also as an
+    entropy made of it (`print(f"{-(probs * logp).sum().item():.3f}")`): a printed -inf or NaN
+    reaches no loss and no gradient.
+
     A log that reaches anything else (a loss, a distribution's `log_prob`, `F.gumbel_softmax`,
     whose gradient is NaN at -inf, the values of `topk`, a return, an unknown call) is reported.
 
