@@ -7,7 +7,9 @@ log-probability and no gradient flows back.
 A value is followed through what keeps it a (log-)probability to draw from: an exp, arithmetic
 (a temperature, Gumbel noise), a slice, a move or cast (`.cpu().numpy()`), a sum over its axis,
 a normalisation (`p / p.sum()`). Its shape (`len(lp)`, `lp.shape`) is no use of its values.
-A local name nothing reads and an argument of `print` are no use either: nothing trains on them.
+A local name nothing reads is no use either. A name is followed from where it is bound (outside a
+loop), and into the module's own top-level functions: a parameter only sampled, a return every
+caller only samples.
 Anything it can't follow (a return, a yield, a call, an attribute, a loss) is a use that is not
 drawing.
 """
@@ -23,6 +25,7 @@ from ..vocab import arrays
 from ..vocab import torch as tv
 from ..vocab.python import LEN
 from ..vocab.symbols import EXP
+from .bindings import own_functions
 from .draws import Sampling
 
 _DEPTH = 6  # how many names and wrappers a value is followed through
@@ -30,8 +33,7 @@ _INDICES = frozenset({"argmax", "argsort"})  # methods giving integer indices, i
 _LIKE = "_like"  # `torch.rand_like(lp)`, `np.zeros_like(lp)`: an array of its shape
 _SHAPE = frozenset({"shape", "ndim", "dtype", "device", "size"})  # attributes (and `size()`): no values
 # Methods that keep the values a log-probability to draw from.
-_KEEPS = arrays.KEEP_VALUES | arrays.REDUCTIONS | {"tolist", "cumsum", "item"}
-_PRINT = "print"
+_KEEPS = arrays.KEEP_VALUES | arrays.REDUCTIONS | {"tolist", "cumsum", "item", "masked_fill", "clamp", "clip"}
 _VIEWS = arrays.TENSOR_VIEWS | arrays.TRANSPOSES
 _RENORMALISED = frozenset({"softmax", "log_softmax"})  # `torch.softmax(lp / t, -1)`: back to probabilities
 _THROWAWAY = "_"  # `_, ids = lp.topk(k)`: the values are not used
@@ -48,6 +50,8 @@ class Consumers:
         self.distributions = {s.logits: s.call for s in samplings if s.distribution}
         self.pairs = {s.logits: s.call for s in samplings if s.pair}
         self.following: set[tuple[cst.CSTNode | None, str] | None] = set()  # the names whose loads are being checked
+        self.module = module
+        self.functions = own_functions(module)
 
     def only_sampled(self, expr: cst.CSTNode, depth: int = 0) -> bool:
         """Every use of the value of `expr` draws samples or indices from it, and there is at least one."""
@@ -74,8 +78,8 @@ class Consumers:
     def _sampled(self, use: cst.CSTNode, depth: int) -> bool:
         if use in self.samplers or self._indexed(use) or self._shape(use) or self._normaliser(use):
             return True
-        if self._printed(use):
-            return True  # `print(entropy.item())`: shown, whatever it is; nothing is trained on it
+        if self._returned_to_samplers(use, depth) or self._passed_to_a_sampler(use, depth):
+            return True
         if use in self.distributions:
             return self._only_drawn(self.distributions[use])
         if use in self.pairs:
@@ -117,13 +121,42 @@ class Consumers:
         call = self.parents.get(arg)
         return call if isinstance(call, cst.Call) and call.args and call.args[0] is arg else None
 
-    def _printed(self, use: cst.CSTNode) -> bool:
-        """An argument of `print(...)`, also inside an f-string."""
+    def _returned_to_samplers(self, use: cst.CSTNode, depth: int) -> bool:
+        """`return torch.log(probs)` from a module function every call of which is only sampled. (A
+        module function may be imported elsewhere; one this module itself only samples is taken at
+        its word.)"""
         parent = self.parents.get(use)
-        while isinstance(parent, (cst.FormattedStringExpression, cst.FormattedString)):
-            parent = self.parents.get(parent)
-        call = self.parents.get(parent) if isinstance(parent, cst.Arg) and parent.keyword is None else None
-        return isinstance(call, cst.Call) and isinstance(call.func, cst.Name) and call.func.value == _PRINT
+        function = self._scope(use)
+        if not (isinstance(parent, cst.Return) and parent.value is use and isinstance(function, cst.FunctionDef)
+                and self.functions.get(function.name.value) is function):
+            return False
+        calls = [self._called(name) for name in self._loads(self.module, function.name.value)]
+        return bool(calls) and all(call is not None and self.only_sampled(call, depth + 1) for call in calls)
+
+    def _passed_to_a_sampler(self, use: cst.CSTNode, depth: int) -> bool:
+        """`draw(log_p)` of a module function whose parameter is only sampled."""
+        arg = self.parents.get(use)
+        call = self.parents.get(arg) if isinstance(arg, cst.Arg) and arg.value is use and not arg.star else None
+        if not isinstance(call, cst.Call) or not isinstance(call.func, cst.Name) or not isinstance(arg, cst.Arg):
+            return False
+        function = self.functions.get(call.func.value)
+        if function is None or any(a.star for a in call.args):
+            return False
+        params = [*function.params.posonly_params, *function.params.params]
+        if arg.keyword is not None:
+            param = next((p for p in [*params, *function.params.kwonly_params] if p.name.value == arg.keyword.value),
+                         None)
+        else:
+            position = [a for a in call.args if a.keyword is None].index(arg)
+            param = params[position] if position < len(params) else None
+        if param is None or depth + 1 >= _DEPTH:
+            return False
+        loads = self._loads(function.body, param.name.value)
+        return bool(loads) and all(self._sampled(load, depth + 1) for load in loads)
+
+    def _called(self, name: cst.CSTNode) -> cst.Call | None:
+        call = self.parents.get(name)
+        return call if isinstance(call, cst.Call) and call.func is name else None
 
     def _called_method(self, use: cst.CSTNode) -> tuple[str, cst.Call] | None:
         parent = self.parents.get(use)
@@ -150,7 +183,8 @@ class Consumers:
         return (len(call.args) == 1 and name == LEN.rsplit(".", 1)[-1]) or name.endswith(_LIKE)
 
     def _normaliser(self, use: cst.CSTNode) -> bool:
-        """The `p.sum()` of `p /= p.sum()` or `p /= np.sum(p)`: it only scales what is followed."""
+        """The `p.sum()` of `p /= p.sum()`, `p /= np.sum(p)` or `e / np.sum(e)`: it only scales what is
+        followed."""
         method = self._called_method(use)
         if method is not None and method[0] == arrays.SUM:
             total: cst.CSTNode = method[1]
@@ -160,9 +194,13 @@ class Consumers:
         else:
             return False
         parent = self.parents.get(total)
+        if not isinstance(use, cst.Name):
+            return False
+        if isinstance(parent, cst.BinaryOperation):
+            return isinstance(parent.operator, cst.Divide) and parent.right is total and isinstance(
+                parent.left, cst.Name) and parent.left.value == use.value
         return isinstance(parent, cst.AugAssign) and isinstance(parent.operator, cst.DivideAssign) and (
-            parent.value is total and isinstance(parent.target, cst.Name) and isinstance(use, cst.Name)
-            and parent.target.value == use.value)
+            parent.value is total and isinstance(parent.target, cst.Name) and parent.target.value == use.value)
 
     def _pair_drawn(self, call: cst.CSTNode, depth: int) -> bool:
         """(values, indices) of `lp.topk(k)`: the indices are drawn; the values are followed, also
@@ -222,11 +260,23 @@ class Consumers:
             return [expr]
         if not isinstance(target, cst.Name):
             return []  # self.log_p = ..., a, b = ...: not followed
-        return self._loads(expr, target.value)
+        return self._loads(expr, target.value, after=self._parent_unless_in_a_loop(expr))
 
-    def _loads(self, statement: cst.CSTNode | None, name: str) -> list[cst.CSTNode]:
+    def _parent_unless_in_a_loop(self, expr: cst.CSTNode) -> cst.CSTNode | None:
+        """The assignment of `expr`, where its name's earlier loads read an earlier value: outside a loop
+        (`preds = np.log(preds) / t` reads the old `preds`)."""
+        assignment = self.parents.get(expr)
+        node = assignment
+        while node is not None and not isinstance(node, (cst.FunctionDef, cst.Lambda, cst.Module)):
+            if isinstance(node, (cst.For, cst.While)):
+                return None
+            node = self.parents.get(node)
+        return assignment
+
+    def _loads(self, statement: cst.CSTNode | None, name: str,
+               after: cst.CSTNode | None = None) -> list[cst.CSTNode]:
         scope = self._scope(statement)
-        loads = _Loads(name)
+        loads = _Loads(name, after)
         if scope is not None:
             scope.visit(loads)
         return loads.found
@@ -252,16 +302,32 @@ def _named(func: cst.BaseExpression) -> str:
 class _Loads(cst.CSTVisitor):
     """Every load of a name (and what only looks like one: an augmented assignment, a for target)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, after: cst.CSTNode | None = None) -> None:
         self.name = name
         self.found: list[cst.CSTNode] = []
+        self.after = after  # loads before the end of this node are not counted
+
+    def on_leave(self, original_node: cst.CSTNode) -> None:
+        if original_node is self.after:
+            self.after = None
+        super().on_leave(original_node)
 
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value == self.name:
+        if node.value == self.name and self.after is None:
             self.found.append(node)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
-        return not isinstance(node.target, cst.Name)  # `log_p = ...` binds it, doesn't read it
+        self._stores(node.target)  # `log_p = ...` and `values, ids = ...` bind names, don't read them
+        return False
+
+    def _stores(self, target: cst.BaseExpression) -> None:
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._stores(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self._stores(target.value)
+        elif not isinstance(target, cst.Name):
+            target.visit(self)  # `x.a = ...`, `x[i] = ...` read x (and i)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         node.value.visit(self)  # `x.log_p` is another name
