@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
@@ -18,6 +18,9 @@ from . import rows
 from .expressions import dotted
 from .plugin import Args, Plugin
 from .values import UNKNOWN, ClassVal, Const, Ext, Func, Instance, Mapping, Seq, Value, literal
+
+if TYPE_CHECKING:
+    from .evaluator import Evaluator
 
 OriginKind = Literal["encoder", "one_hot", "argmax", "randint", "dataset", "literal", "one_hot_sum", "eye_rows", "rows",
                      "directory", "tokenizer", "unique", "map", "lookup"]
@@ -338,6 +341,24 @@ def _one_integer(item: cst.BaseExpression, value: Value) -> str:
     if isinstance(item.func, cst.Attribute) and item.func.attr.value == python.INDEX:
         return f"{dotted(item.func.value) or 'a list'}.index(...)"
     return ""
+
+
+def mapped_labels(ev: Evaluator, function: Value, call: cst.Call) -> Target | None:
+    """`ds.map(lambda ex: {"label": label2id[ex["intent"]]})` (also a def that sets `ex["label"]` and
+    returns it, or `series.map(lambda s: label2id[s])`): class ids under a key that names labels, or
+    as the result."""
+    if not isinstance(function, Func):
+        return None
+    result = ev.call_function(function, Args(pos=[(Mapping({}, call, depth=ev.branch_depth), call)]), call)
+    values = [value for key, value in result.items.items() if isinstance(key, str) and "label" in key.lower()] if (
+        isinstance(result, Mapping)) else [result]
+    for value in values:
+        if isinstance(value, ClassId):
+            looked_up = dotted(value.node.value)
+            return Target(INTEGER, value.node, Origin("map", f"map({looked_up or 'a class-id dict'}[...])"))
+        if isinstance(value, Target) and value.encoding == INTEGER:
+            return value
+    return None
 
 
 def _appended_ids(value: Value) -> str | None:
