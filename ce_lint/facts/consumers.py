@@ -36,6 +36,7 @@ _SHAPE = frozenset({"shape", "ndim", "dtype", "device", "size"})  # attributes (
 _KEEPS = arrays.KEEP_VALUES | arrays.REDUCTIONS | {"tolist", "cumsum", "item", "masked_fill", "clamp", "clip"}
 _VIEWS = arrays.TENSOR_VIEWS | arrays.TRANSPOSES
 _RENORMALISED = frozenset({"softmax", "log_softmax"})  # `torch.softmax(lp / t, -1)`: back to probabilities
+_NORMALISERS = {arrays.SUM: cst.Divide, "logsumexp": cst.Subtract}  # `e / e.sum()`, `lp - lp.logsumexp(-1)`
 _THROWAWAY = "_"  # `_, ids = lp.topk(k)`: the values are not used
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide)
 
@@ -183,24 +184,25 @@ class Consumers:
         return (len(call.args) == 1 and name == LEN.rsplit(".", 1)[-1]) or name.endswith(_LIKE)
 
     def _normaliser(self, use: cst.CSTNode) -> bool:
-        """The `p.sum()` of `p /= p.sum()`, `p /= np.sum(p)` or `e / np.sum(e)`: it only scales what is
-        followed."""
+        """The `p.sum()` of `p /= p.sum()`, `p /= np.sum(p)` or `e / np.sum(e)`, and the logsumexp of
+        `lp - torch.logsumexp(lp, -1, keepdim=True)`: it only scales (or shifts) what is followed."""
         method = self._called_method(use)
-        if method is not None and method[0] == arrays.SUM:
-            total: cst.CSTNode = method[1]
-        elif (call := self._argument_of(use)) is not None and _named(call.func) == arrays.SUM and isinstance(
+        if method is not None and method[0] in _NORMALISERS:
+            name, total = method[0], method[1]
+        elif (call := self._argument_of(use)) is not None and _named(call.func) in _NORMALISERS and isinstance(
                 call.func, cst.Attribute):
-            total = call
+            name, total = _named(call.func), call
         else:
             return False
         parent = self.parents.get(total)
         if not isinstance(use, cst.Name):
             return False
         if isinstance(parent, cst.BinaryOperation):
-            return isinstance(parent.operator, cst.Divide) and parent.right is total and isinstance(
+            return isinstance(parent.operator, _NORMALISERS[name]) and parent.right is total and isinstance(
                 parent.left, cst.Name) and parent.left.value == use.value
-        return isinstance(parent, cst.AugAssign) and isinstance(parent.operator, cst.DivideAssign) and (
-            parent.value is total and isinstance(parent.target, cst.Name) and parent.target.value == use.value)
+        return name == arrays.SUM and isinstance(parent, cst.AugAssign) and isinstance(
+            parent.operator, cst.DivideAssign) and parent.value is total and isinstance(
+            parent.target, cst.Name) and parent.target.value == use.value
 
     def _pair_drawn(self, call: cst.CSTNode, depth: int) -> bool:
         """(values, indices) of `lp.topk(k)`: the indices are drawn; the values are followed, also
