@@ -38,6 +38,9 @@ _VIEWS = arrays.TENSOR_VIEWS | arrays.TRANSPOSES
 _RENORMALISED = frozenset({"softmax", "log_softmax"})  # `torch.softmax(lp / t, -1)`: back to probabilities
 _NORMALISERS = {arrays.SUM: cst.Divide, "logsumexp": cst.Subtract}  # `e / e.sum()`, `lp - lp.logsumexp(-1)`
 _THROWAWAY = "_"  # `_, ids = lp.topk(k)`: the values are not used
+_IN_PLACE = "_"  # `masked_fill_`, `div_`: torch's in-place methods
+_VALUES = "values"  # the values of a (values, indices) pair
+_WHERE = "where"  # `torch.where(mask, lp, fill)`, `np.where(...)`: values chosen cell by cell
 _ARITHMETIC = (cst.Add, cst.Subtract, cst.Multiply, cst.Divide)
 
 
@@ -89,8 +92,20 @@ class Consumers:
         if isinstance(parent, cst.AugAssign) and parent.target is use and isinstance(parent.operator, (
                 cst.AddAssign, cst.SubtractAssign, cst.MultiplyAssign, cst.DivideAssign)):
             return True  # `p /= p.sum()`: the name's later loads are uses of their own
+        if self._changed_in_place(use) or isinstance(parent, (cst.Comparison, cst.ComparisonTarget)):
+            return True  # `lp[lp < kth] = -inf`, `lp.div_(t)`: later loads are uses; a mask has no gradient
         wrapper = self._wrapper(use)
         return wrapper is not None and self.only_sampled(wrapper, depth + 1)
+
+    def _changed_in_place(self, use: cst.CSTNode) -> bool:
+        """`lp[mask] = value` or a statement of an in-place method (`lp.masked_fill_(mask, -inf)`): the
+        array changes, its values go nowhere."""
+        parent = self.parents.get(use)
+        if isinstance(parent, cst.Subscript) and parent.value is use:
+            return isinstance(self.parents.get(parent), cst.AssignTarget)
+        method = self._called_method(use)
+        return method is not None and method[0].endswith(_IN_PLACE) and not method[0].startswith(_IN_PLACE) and (
+            isinstance(self.parents.get(method[1]), cst.Expr))
 
     def _wrapper(self, use: cst.CSTNode) -> cst.CSTNode | None:
         """What keeps a log-probability one to draw from: its exp (`lp.exp()`, `torch.exp(lp)`),
@@ -108,6 +123,10 @@ class Consumers:
                 _is_exp(parent.attr.value) or parent.attr.value in _KEEPS):
             call = self.parents.get(parent)
             return call if isinstance(call, cst.Call) and call.func is parent else None
+        if isinstance(parent, cst.Arg) and parent.keyword is None and not parent.star and isinstance(
+                where := self.parents.get(parent), cst.Call) and _named(where.func) == _WHERE and any(
+                    arg is parent for arg in where.args[1:3]):
+            return where  # `torch.where(mask, lp, -inf)`: its values or a fill
         call = self._argument_of(use)
         if call is not None and isinstance(call.func, cst.Attribute) and (
                 (len(call.args) == 1 and _is_exp(call.func.attr.value)) or call.func.attr.value in _RENORMALISED):
@@ -212,7 +231,8 @@ class Consumers:
         parent = self.parents.get(call)
         attribute, position = tv.PAIR_INDICES
         if isinstance(parent, cst.Attribute) and parent.value is call:
-            return parent.attr.value == attribute
+            return parent.attr.value == attribute or (  # `.values`, followed as the values
+                parent.attr.value == _VALUES and self.only_sampled(parent, depth + 1))
         if isinstance(parent, cst.Subscript) and parent.value is call and len(parent.slice) == 1:
             index = parent.slice[0].slice
             return isinstance(index, cst.Index) and isinstance(index.value, cst.Integer) and int(

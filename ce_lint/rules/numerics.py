@@ -66,8 +66,10 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
       `.indices`, or `_, ids = ...`);
     - on the way: `exp`, arithmetic (a temperature, Gumbel noise, beam scores added), slices,
       `.cpu().numpy()`, `.data` and other moves, sums, `softmax` again, `p = p / p.sum()`,
-      `e / np.sum(e)`, `lp - torch.logsumexp(lp, -1, keepdim=True)`, `masked_fill` and clamps; a
-      size (`len`, `.shape`, `torch.rand_like`) is no use of the values.
+      `e / np.sum(e)`, `lp - torch.logsumexp(lp, -1, keepdim=True)`, `masked_fill` and clamps,
+      `torch.where(mask, lp, fill)`, the `.values` of `topk`; a size (`len`, `.shape`,
+      `torch.rand_like`), a comparison (`lp < kth`, a mask) and a change in place (`lp[mask] =
+      -inf`, `lp.masked_fill_(...)`, `lp.div_(t)`) are no use of the values.
 
     Nor is a log that a function assigns to a local name it never reads (`logp = torch.log(probs)`
     beside `torch.multinomial(probs, 1)`). The log is followed into the module's own top-level
