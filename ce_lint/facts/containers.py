@@ -47,6 +47,8 @@ class Containers:
         elif exact and name == "clear" and not args.pos:
             seq.items.clear()
             seq.open = False
+        elif name == "append" and len(args.pos) == 1 and not args.starred and not args.kw:
+            seq.changed(args.pos[0])
         else:
             seq.changed()
         return UNKNOWN if name == "pop" else Const(None, call)

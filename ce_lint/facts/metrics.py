@@ -17,12 +17,13 @@ import libcst as cst
 
 from .. import vocab
 from ..vocab import arrays, sklearn
+from ..vocab import numpy as npv
 from ..vocab import torchmetrics as tm
 from ..vocab import transformers as hf
 from ..vocab.symbols import FLOAT, INT, DType
 from .plugin import Args, Plugin
 from .tags import Tags
-from .targets import Target
+from .targets import Target, mapped_labels
 from .values import UNKNOWN, Const, Ext, Instance, Mapping, Scalar, Seq, Unknown, Value, literal
 
 if TYPE_CHECKING:
@@ -372,6 +373,8 @@ class MetricsFacts(Plugin):
         if isinstance(obj, (TMetric, TMCollection, HFModel)):
             return None
         self._note_target(answer)  # `series.map(label2id)`
+        if name in npv.LABEL_MAPPINGS and args.pos and not args.starred:  # `ds.map(lambda ex: {"label": ...})`
+            self._note_target(mapped_labels(self.ev, args.pos[0][0], call))
         if name in sklearn.ENCODE:
             if answer is None:
                 return None

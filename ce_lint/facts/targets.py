@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import libcst as cst
 
@@ -18,6 +18,9 @@ from . import rows
 from .expressions import dotted
 from .plugin import Args, Plugin
 from .values import UNKNOWN, ClassVal, Const, Ext, Func, Instance, Mapping, Seq, Value, literal
+
+if TYPE_CHECKING:
+    from .evaluator import Evaluator
 
 OriginKind = Literal["encoder", "one_hot", "argmax", "randint", "dataset", "literal", "one_hot_sum", "eye_rows", "rows",
                      "directory", "tokenizer", "unique", "map", "lookup"]
@@ -117,6 +120,8 @@ class TargetFacts(Plugin):
             first = args.get(0)
             if isinstance(first, (Target, Dataset)):
                 return first
+            if (shown := _appended_ids(first)) is not None:
+                return Target(INTEGER, call, Origin("lookup", shown))
             encoding = encoding_of_literal(first)
             return Target(encoding, call, Origin("literal")) if encoding is not None else None
         if qname == npv.RANDINT:
@@ -336,6 +341,39 @@ def _one_integer(item: cst.BaseExpression, value: Value) -> str:
     if isinstance(item.func, cst.Attribute) and item.func.attr.value == python.INDEX:
         return f"{dotted(item.func.value) or 'a list'}.index(...)"
     return ""
+
+
+def mapped_labels(ev: Evaluator, function: Value, call: cst.Call) -> Target | None:
+    """`ds.map(lambda ex: {"label": label2id[ex["intent"]]})` (also a def that sets `ex["label"]` and
+    returns it, or `series.map(lambda s: label2id[s])`): class ids under a key that names labels, or
+    as the result."""
+    if not isinstance(function, Func):
+        return None
+    result = ev.call_function(function, Args(pos=[(Mapping({}, call, depth=ev.branch_depth), call)]), call)
+    values = [value for key, value in result.items.items() if isinstance(key, str) and "label" in key.lower()] if (
+        isinstance(result, Mapping)) else [result]
+    for value in values:
+        if isinstance(value, ClassId):
+            looked_up = dotted(value.node.value)
+            return Target(INTEGER, value.node, Origin("map", f"map({looked_up or 'a class-id dict'}[...])"))
+        if isinstance(value, Target) and value.encoding == INTEGER:
+            return value
+    return None
+
+
+def _appended_ids(value: Value) -> str | None:
+    """What shows that a list filled in a loop holds one class id per label (`ids.append(label2id[w])`,
+    `labels.append(int(field))`): every item appended is one, and nothing else is in the list."""
+    if not isinstance(value, Seq) or value.items or not value.appended:
+        return None
+    shown = {_item_id(item, node) for item, node in value.appended}
+    return f"{shown.pop()} appended in a loop" if len(shown) == 1 and "" not in shown else None
+
+
+def _item_id(value: Value, node: cst.CSTNode) -> str:
+    if isinstance(value, ClassId):
+        return f"{dotted(value.node.value)}[...]" if dotted(value.node.value) else "a class-id dict"
+    return _one_integer(node, value) if isinstance(node, cst.BaseExpression) else ""
 
 
 def _class_id_map(value: Value) -> bool:

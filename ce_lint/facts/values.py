@@ -96,9 +96,14 @@ class Seq(Value):
     node: cst.CSTNode | None = None
     open: bool = False
     depth: int = 0  # the branch depth it was made at: a change made deeper may not have happened
+    # what was appended any number of times (in a loop) to a list that was empty: each item is one of
+    # these; None where the list holds anything else
+    appended: list[tuple[Value, cst.CSTNode]] | None = None
 
-    def changed(self) -> None:
-        """Only what is added after this is known."""
+    def changed(self, appended: tuple[Value, cst.CSTNode] | None = None) -> None:
+        """Only what is added after this is known; `appended`: the one item added, any number of times."""
+        empty = not self.items and (not self.open or self.appended is not None)
+        self.appended = [*(self.appended or []), appended] if appended is not None and empty else None
         self.items.clear()
         self.open = True
 

@@ -184,7 +184,9 @@ def hf_problem_type_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     `LabelEncoder`'s output, and class ids from category codes (`astype("category").cat.codes`),
     `pd.factorize`, `np.unique(..., return_inverse=True)` or a label2id dict (`series.map(label2id)`,
     `[label2id[l] for l in ...]`) on a line that names them labels (`df["label"] = ...`), as a
-    categorical feature is encoded the same way.
+    categorical feature is encoded the same way. A `datasets` map is read through the function it
+    is given: `ds.map(lambda ex: {"label": label2id[ex["intent"]]})`, or a function of the module
+    that sets `example["labels"] = label2id[...]` and returns the example.
 
     ## Why is this bad?
     When `config.problem_type` is not set, the model picks its loss at the first labelled

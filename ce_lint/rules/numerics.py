@@ -65,8 +65,20 @@ def log_of_softmax(facts: ModuleFacts) -> Iterator[Finding]:
       indices of `topk`, `sort`, `tf.math.top_k` and of PyTorch's `max`/`min` over a dim (`[1]`,
       `.indices`, or `_, ids = ...`);
     - on the way: `exp`, arithmetic (a temperature, Gumbel noise, beam scores added), slices,
-      `.cpu().numpy()`, `.data` and other moves, sums, `softmax` again, `p = p / p.sum()`; a size
-      (`len`, `.shape`, `torch.rand_like`) is no use of the values.
+      `.cpu().numpy()`, `.data` and other moves, sums, `softmax` again, `p = p / p.sum()`,
+      `e / np.sum(e)`, `lp - torch.logsumexp(lp, -1, keepdim=True)`, `masked_fill` and clamps,
+      `torch.where(mask, lp, fill)`, the `.values` of `topk`; a size (`len`, `.shape`,
+      `torch.rand_like`), a comparison (`lp < kth`, a mask) and a change in place (`lp[mask] =
+      -inf`, `lp.masked_fill_(...)`, `lp.div_(t)`) are no use of the values.
+
+    Nor is a log that a function assigns to a local name it never reads (`logp = torch.log(probs)`
+    beside `torch.multinomial(probs, 1)`). The log is followed into the module's own top-level
+    functions: `draw(log_p)` where `draw` only samples its parameter, and `return
+    torch.log(softmax(x))` from a function every call of which in the module is only sampled
+    (a function imported by another module is not seen). A name rebound on the way is followed
+    from where it is bound (`preds = np.log(preds) / t; e = np.exp(preds); preds = e / np.sum(e)`
+    then `np.random.multinomial(1, preds, 1)`), except in a loop. A printed log or entropy is
+    reported: it shows -inf or NaN.
 
     A log that reaches anything else (a loss, a distribution's `log_prob`, `F.gumbel_softmax`,
     whose gradient is NaN at -inf, the values of `topk`, a return, an unknown call) is reported.

@@ -43,7 +43,9 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     `{"cat": 0, "dog": 1}` or `{name: i for i, name in enumerate(classes)}`) applied by `.map(...)`
     or looked up in a comprehension (`np.array([label_to_id[l] for l in labels])`), a comprehension
     of one integer per label (`[int(s) for s in fields]`, `[classes.index(n) for n in names]`,
-    `[1 if ... else 0 for ...]`), literal lists of ids, also repeated (`[0] * 50 + [1] * 50 + [2] * 50`),
+    `[1 if ... else 0 for ...]`) or the same items appended to an empty list in a loop
+    (`ids.append(label_to_id[l])` then `np.array(ids)`), literal lists of ids, also repeated
+    (`[0] * 50 + [1] * 50 + [2] * 50`),
     `flow_from_directory`/`flow_from_dataframe` by `class_mode` (default `"categorical"`: one-hot;
     `"sparse"`: ids), `ImageDataGenerator().flow(x, y)` by its `y`, `image_dataset_from_directory`
     and its siblings by `label_mode` (default `"int"`), rows set by hand in a zero-filled
