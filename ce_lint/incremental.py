@@ -222,21 +222,36 @@ class Split:
 
 
 class Positions:
-    """Positions in an assembled module: a node's chunk's own, shifted by the lines above the chunk;
-    chunks whose positions are known are searched first, the others' computed (and kept) in turn."""
+    """Positions in an assembled module: a node's chunk's own, shifted by the lines above the chunk.
+    The first few nodes asked for are looked for chunk by chunk, those whose positions are known first
+    (a few findings at the end of a long file, after an edit, compute little); after that, every
+    chunk's are indexed at once (a file with thousands of findings would search every chunk each time)."""
+
+    _FEW = 32  # nodes looked for chunk by chunk
 
     def __init__(self, split: Split, module: cst.Module) -> None:
         self.split = split
         self.module = module
         self._whole: positions.Positions | None = None
+        chunks = split.chunks
+        self._order = [c for c in chunks if c[1].spans is not None] + [c for c in chunks if c[1].spans is None]
+        self._asked = 0
+        self._index: dict[cst.CSTNode, tuple[positions.Span, int]] | None = None
 
     def __getitem__(self, node: cst.CSTNode) -> CodeRange:
         node = self.split.joined.get(node, node)
-        chunks = self.split.chunks
-        for lines, chunk in [c for c in chunks if c[1].spans is not None] + [c for c in chunks if c[1].spans is None]:
-            span = chunk.spans_of().get(node)
-            if span is not None:
-                return positions.code_range(span, lines)
+        self._asked += 1
+        if self._asked <= self._FEW:
+            for lines, chunk in self._order:
+                span = chunk.spans_of().get(node)
+                if span is not None:
+                    return positions.code_range(span, lines)
+        else:
+            if self._index is None:
+                self._index = {n: (span, lines) for lines, chunk in self._order for n, span in chunk.spans_of().items()}
+            found = self._index.get(node)
+            if found is not None:
+                return positions.code_range(*found)
         if self._whole is None:  # a node of no chunk (the module itself): from the whole module
             self._whole = positions.Positions(self.module)
         return self._whole[node]

@@ -90,8 +90,11 @@ def _count(level: list[tuple[ast.AST, int]]) -> int:
     return nodes
 
 
-# Fields that never hold a node: names, numbers, strings, and the operators and load/store markers
-# (shared singletons in Python's tree, not parts of the code).
+# Operators and load/store markers are shared singletons in Python's tree, not parts of the code: not
+# counted. _count never meets them, as it skips the fields that hold them; a plain walk of every
+# field must skip them itself (tests/test_limits.py checks the two agree; benchmarks/limits.py).
+MARKERS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
+# Fields that never hold a node: names, numbers, strings, and the markers.
 _LEAVES = frozenset({"id", "attr", "name", "asname", "arg", "module", "level", "kind", "type_comment", "conversion",
                      "simple", "is_async", "tag", "rest", "kwd_attrs", "ctx", "op", "ops"})
 _CHILD_FIELDS: dict[type, tuple[str, ...]] = {}

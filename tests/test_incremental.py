@@ -190,3 +190,11 @@ def test_nodes_built_by_hand_are_still_checked() -> None:
     parse_text("x = 1\n")
     with pytest.raises(cst.CSTValidationError):
         cst.Name("not a name")
+
+
+def test_many_findings_are_placed_as_in_the_whole_parse() -> None:
+    """Past its first few lookups, Positions indexes every chunk at once: the same positions."""
+    text = "import torch\n\n" + "".join(f"loss{i} = torch.nn.CrossEntropyLoss()(torch.softmax(x{i}, dim=1), y)\n"
+                                         for i in range(80))
+    assert len(report(text, Chunks())[0]) == 80  # type: ignore[index]
+    assert_same(text, Chunks())

@@ -122,17 +122,14 @@ def test_what_only_python_s_compiler_refuses_is_analysed_as_its_parser_reads_it(
     assert verdict(FINDING + "break\n") == "analysed"
 
 
-_MARKERS = (ast.expr_context, ast.boolop, ast.operator, ast.unaryop, ast.cmpop)
-
-
 @pytest.mark.parametrize("path", sorted(FIXTURES.glob("*.py"))[::4], ids=lambda p: p.name)
 def test_the_count_is_every_node_but_the_markers(path: Path) -> None:
     """The budget reads only the fields that can hold nodes: it counts what a walk of every field does."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    assert limits._count([(tree, 1)]) == sum(not isinstance(node, _MARKERS) for node in ast.walk(tree))
+    assert limits._count([(tree, 1)]) == sum(not isinstance(node, limits.MARKERS) for node in ast.walk(tree))
 
 
 @pytest.mark.skipif(sys.version_info < (3, 12), reason="`type` statements are Python 3.12's")
 def test_a_type_alias_s_name_is_a_node() -> None:
     tree = ast.parse("type Labels = list[int]\nfrom a import b as c\nglobal d\n")
-    assert limits._count([(tree, 1)]) == sum(not isinstance(node, _MARKERS) for node in ast.walk(tree))
+    assert limits._count([(tree, 1)]) == sum(not isinstance(node, limits.MARKERS) for node in ast.walk(tree))
