@@ -172,7 +172,7 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
 
     if chunks is None:
         # libcst parses a text statement by statement faster, and in far less memory (the largest
-        # corpus file: 147 MiB against 386 MiB), than whole; the parts are kept by none.
+        # corpus file, checked alone: 158 MiB against 410 MiB), than whole; the parts are kept by none.
         split = Chunks().split(source, tree)
     del tree
     rules = rules if rules is not None else enabled_rules(settings)

@@ -28,7 +28,6 @@ MAX_NODES = 200_000
 MAX_DEPTH = 100
 
 
-
 def parse(source: str, path: str, notebook: bool = False) -> ast.Module:
     """Python's tree of the source; FileError, in Python's words, if it is not valid Python (a notebook's
     cells may `await` at the top level, as IPython runs them)."""
