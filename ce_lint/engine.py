@@ -15,10 +15,10 @@ import sys
 import threading
 import tokenize
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from io import BytesIO
-from typing import TYPE_CHECKING, Any, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import libcst as cst
 
@@ -77,7 +77,7 @@ _STACK_BYTES = 512 * 1024 * 1024
 _STACK_LOCK = threading.Lock()
 
 
-def on_large_stack(function: Callable[..., T], *args) -> T:
+def on_large_stack(function: Callable[..., T], *args: Any) -> T:
     """function(*args), run on a thread with a large stack; its exception is raised here."""
     outcome: dict[str, Any] = {}
 
@@ -101,7 +101,8 @@ def on_large_stack(function: Callable[..., T], *args) -> T:
     thread.join()
     if "error" in outcome:
         raise outcome["error"]
-    return outcome["value"]
+    value: T = outcome["value"]
+    return value
 
 
 # A large module's trees, once freed, leave tens of MiB that the C allocator holds on to, scattered
@@ -161,7 +162,7 @@ def _lint(source: str, path: str, settings: Settings, rules: list[Rule] | None, 
     if framework:  # a framework file libcst can't take is told so, findings possible or not
         limits.check_budget(tree) if split is None else split.check_budget()
     # No enabled rule could find anything here: the rules are loaded only when one could.
-    codes = [r.code for r in rules] if rules is not None else enabled_codes(settings)
+    codes = tuple(r.code for r in rules) if rules is not None else enabled_codes(settings)
     if not framework or not (gate_for(rules) if rules is not None else gate_of(codes)).passes(source):
         _report_unused_noqa(result, source, path, codes, set(), apply_noqa)
         return result

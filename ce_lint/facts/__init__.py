@@ -23,6 +23,7 @@ from .values import Ext, Value
 if TYPE_CHECKING:
     from libcst.metadata import CodeRange
 
+    from ..incremental import Positions as SplitPositions
     from ..notebooks import CellMap
     from .positions import Positions
 
@@ -38,7 +39,7 @@ class ModuleFacts:
     numerics: NumericsModuleFacts
     imported: set[str]
     globals: dict[str, Value]  # the module's names and what they are bound to
-    _positions: Positions | None = field(default=None, repr=False)
+    _positions: Positions | SplitPositions | None = field(default=None, repr=False)
     metrics: MetricsModuleFacts = field(default_factory=MetricsModuleFacts)  # torchmetrics, HuggingFace
     cell_map: CellMap | None = field(default=None, repr=False)  # a notebook's cells; None for a script
 
