@@ -1,7 +1,9 @@
-"""The functions a module defines once, by name: where a value passed to (or returned by) one can be
-followed into (or out of) its body."""
+"""Where names are bound: the names an assignment target binds, and the functions a module defines
+once, by name (where a value passed to, or returned by, one can be followed into, or out of, its body)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import libcst as cst
 
@@ -31,37 +33,37 @@ class _Binders(cst.CSTVisitor):
         self._bind(node.name.value)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        for name in _names(node.target):
-            self._bind(name)
+        for name in bound_names(node.target):
+            self._bind(name.value)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        for name in _names(node.target):
-            self._bind(name)
+        for name in bound_names(node.target):
+            self._bind(name.value)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        for name in _names(node.target):
-            self._bind(name)
+        for name in bound_names(node.target):
+            self._bind(name.value)
 
     def visit_For(self, node: cst.For) -> None:
-        for name in _names(node.target):
-            self._bind(name)
+        for name in bound_names(node.target):
+            self._bind(name.value)
 
     def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
         bound = node.asname.name if node.asname is not None else node.name
-        for name in _names(bound):
-            self._bind(name)
+        for name in bound_names(bound):
+            self._bind(name.value)
 
     def visit_Global(self, node: cst.Global) -> None:
         for item in node.names:
             self._bind(item.name.value)
 
 
-def _names(target: cst.CSTNode) -> list[str]:
-    """The names a target binds (`a`, `a, b`, `[a, *b]`); `x.a` and `x[a]` bind none."""
+def bound_names(target: cst.CSTNode) -> Iterator[cst.Name]:
+    """The names an assignment target binds (`a`, `a, b`, `[a, *b]`); `x.a` and `x[a]` bind none."""
     if isinstance(target, cst.Name):
-        return [target.value]
-    if isinstance(target, (cst.Tuple, cst.List)):
-        return [name for element in target.elements for name in _names(element.value)]
-    if isinstance(target, cst.StarredElement):
-        return _names(target.value)
-    return []
+        yield target
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from bound_names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from bound_names(target.value)

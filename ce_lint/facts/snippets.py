@@ -21,6 +21,7 @@ import libcst as cst
 
 from ..vocab import keras as k
 from ..vocab import tensorflow as tf
+from .bindings import bound_names
 
 # Roots a snippet uses unbound, and the module each stands for.
 _ROOTS = {"keras": k.KERAS, "layers": f"{k.KERAS}.layers", "tf": tf.TF}
@@ -70,25 +71,25 @@ class _Scan(cst.CSTVisitor):
         self._binds([node.name])
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        self._binds(_targets(node.target))
+        self._binds(bound_names(node.target))
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        self._binds(_targets(node.target))
+        self._binds(bound_names(node.target))
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        self._binds(_targets(node.target))
+        self._binds(bound_names(node.target))
 
     def visit_For(self, node: cst.For) -> None:
-        self._binds(_targets(node.target))
+        self._binds(bound_names(node.target))
 
     def visit_CompFor(self, node: cst.CompFor) -> None:
-        self._binds(_targets(node.target))
+        self._binds(bound_names(node.target))
 
     def visit_AsName(self, node: cst.AsName) -> None:
-        self._binds(_targets(node.name))
+        self._binds(bound_names(node.name))
 
     def visit_NamedExpr(self, node: cst.NamedExpr) -> None:
-        self._binds(_targets(node.target))
+        self._binds(bound_names(node.target))
 
     def visit_Global(self, node: cst.Global) -> None:
         self._binds(item.name for item in node.names)
@@ -114,17 +115,6 @@ class _Scan(cst.CSTVisitor):
         for name in names:
             if isinstance(name, cst.Name) and name.value in self.names:
                 self.bound = True
-
-
-def _targets(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
-    """The names an assignment target binds (not `a.b` or `a[i]`)."""
-    if isinstance(node, cst.Name):
-        yield node
-    elif isinstance(node, (cst.Tuple, cst.List)):
-        for element in node.elements:
-            yield from _targets(element.value)
-    elif isinstance(node, cst.StarredElement):
-        yield from _targets(node.value)
 
 
 def _head(node: cst.CSTNode) -> cst.CSTNode:
