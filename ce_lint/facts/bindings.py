@@ -17,45 +17,41 @@ def own_functions(module: cst.Module) -> dict[str, cst.FunctionDef]:
 
 
 class _Binders(cst.CSTVisitor):
-    """How many times each name is bound anywhere in the module (a def, a class, an assignment, an
-    import, a global), over-counted rather than missed."""
+    """How many times each name is bound anywhere in the module by a def, a class, an assignment, a
+    `for` target, an import or a global, in any scope (over-counted there). Not counted: `with`/`except`
+    `as` names, `:=`, comprehension targets and parameters."""
 
     def __init__(self) -> None:
         self.count: dict[str, int] = {}
 
-    def _bind(self, name: str) -> None:
-        self.count[name] = self.count.get(name, 0) + 1
+    def _bind(self, target: cst.CSTNode) -> None:
+        for name in bound_names(target):
+            self.count[name.value] = self.count.get(name.value, 0) + 1
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
-        self._bind(node.name.value)
+        self._bind(node.name)
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
-        self._bind(node.name.value)
+        self._bind(node.name)
 
     def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-        for name in bound_names(node.target):
-            self._bind(name.value)
+        self._bind(node.target)
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
-        for name in bound_names(node.target):
-            self._bind(name.value)
+        self._bind(node.target)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
-        for name in bound_names(node.target):
-            self._bind(name.value)
+        self._bind(node.target)
 
     def visit_For(self, node: cst.For) -> None:
-        for name in bound_names(node.target):
-            self._bind(name.value)
+        self._bind(node.target)
 
     def visit_ImportAlias(self, node: cst.ImportAlias) -> None:
-        bound = node.asname.name if node.asname is not None else node.name
-        for name in bound_names(bound):
-            self._bind(name.value)
+        self._bind(node.asname.name if node.asname is not None else node.name)
 
     def visit_Global(self, node: cst.Global) -> None:
         for item in node.names:
-            self._bind(item.name.value)
+            self._bind(item.name)
 
 
 def bound_names(target: cst.CSTNode) -> Iterator[cst.Name]:
