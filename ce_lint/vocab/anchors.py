@@ -48,6 +48,16 @@ def greater_than() -> Operator:
     return Operator(">", not_after="->", not_before=">")
 
 
+def comparison(*ops: str) -> Words:
+    """The methods and functions that compare as these operators do (`probs.gt(0.5)`, `torch.eq(a, b)`)."""
+    return any_of(name for name, op in tv.COMPARISONS.items() if op in ops)
+
+
+def raw_outputs() -> Words:
+    """What makes a layer's raw output: a Linear, a convolution, F.linear (facts/torch.py's "linear" tensors)."""
+    return any_of([tv.LINEAR, *tv.RAW_MODULES, *(qname.rsplit(".", 1)[-1] for qname in tv.RAW_FUNCTIONS)])
+
+
 def unaxed(words: Words, axis: str) -> Unaxed:
     return Unaxed(words, axis)
 

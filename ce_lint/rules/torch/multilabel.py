@@ -98,9 +98,9 @@ CE208_TARGETS = Message(WARNING, "element-wise accuracy against multi-hot target
                         related={"prediction": "the prediction", "targets": "the targets ({shown_by})"})
 
 
-CE208_ANCHORS = (a.words("==", a.EQ), a.activation(a.MEAN) | a.words(a.MEAN_METHOD, a.SUM),
-                 a.activation(a.SIGMOID) | a.words(a.LINEAR),  # the output thresholded: a sigmoid's or a Linear's
-                 a.activation(a.ROUND) | a.greater_than())
+CE208_ANCHORS = (a.words("==") | a.comparison("Equal"), a.activation(a.MEAN) | a.words(a.MEAN_METHOD, a.SUM),
+                 a.activation(a.SIGMOID) | a.raw_outputs(),  # the output thresholded: a sigmoid's or a layer's
+                 a.activation(a.ROUND) | a.greater_than() | a.comparison("GreaterThan", "GreaterThanEqual"))
 
 
 @rule("CE208", "elementwise-multilabel-accuracy",
