@@ -115,17 +115,19 @@ def ambiguous_accuracy(facts: ModuleFacts) -> Iterator[Finding]:
     ## References
     - FACTS F1.1-F1.6
     """
-    legacy = loss_based_accuracy(facts.settings.keras_version, facts.uses_tensorflow, facts.keras.legacy_api)
     keras = facts.alias(k.KERAS)
     metric = k.spelled(keras, k.BINARY_ACCURACY) if keras else None
-    classes = has_loss_and_metric_classes(facts.settings.keras_version)
-    zero = accepts_zero_threshold(facts.settings.keras_version)
     for tensor, act, loss, out, targets in outputs(facts):
         if tensor is None or loss is None:
             continue
         bare = [m for m in out.metrics if getattr(m.value, "value", None) in k.ACCURACY_STRINGS]
         if not bare:
             continue
+        # Only now: the installed versions are read from package metadata, once per process (a worker's
+        # first file would pay for it whether it compiles a model or not).
+        legacy = loss_based_accuracy(facts.settings.keras_version, facts.uses_tensorflow, facts.keras.legacy_api)
+        classes = has_loss_and_metric_classes(facts.settings.keras_version)
+        zero = accepts_zero_threshold(facts.settings.keras_version)
         count = units(tensor)
         multi_hot = next((t for t in targets if t.encoding == MULTI_HOT), None)
         # Visibly one label per sample: a sigmoid over several units is then not a multi-label output.
