@@ -175,6 +175,43 @@ def test_watch_checks_again_when_a_file_changes(tmp_path: Path) -> None:
     assert process.returncode == 0 and "File change detected" in stderr and "Traceback" not in stderr
 
 
+
+def test_watch_reads_a_changed_configuration_again(tmp_path: Path) -> None:
+    """A configuration edited during a watch applies at once; a broken one is reported, and the watch goes on."""
+    config = tmp_path / "pyproject.toml"
+    config.write_text('[tool.ce-lint]\nignore = ["CE102"]\n')
+    (tmp_path / "a.py").write_text(BUGGY)
+    process = subprocess.Popen([sys.executable, "-m", "ce_lint", "check", "--watch", "--no-cache", "--output-format",
+                                "concise", "."], cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    output, errors = "", ""
+    os.set_blocking(process.stdout.fileno(), False)
+    os.set_blocking(process.stderr.fileno(), False)
+
+    def wait_for(stream: str, text: str) -> None:
+        nonlocal output, errors
+        deadline = time.monotonic() + 60
+        while text not in (output if stream == "out" else errors) and time.monotonic() < deadline:
+            output += (process.stdout.read() or b"").decode()
+            errors += (process.stderr.read() or b"").decode()
+            time.sleep(0.2)
+
+    try:
+        wait_for("err", "Watching for file changes.")
+        assert "CE102" not in output
+        time.sleep(1)
+        config.write_text('[tool.ce-lint]\nignore = "CE102"\n')  # not a list: an error, and no check
+        wait_for("err", "ce-lint: error:")
+        assert "ignore" in errors.split("ce-lint: error:")[-1]
+        time.sleep(1)
+        config.write_text('[tool.ce-lint]\nignore = ["CE104"]\n')
+        wait_for("out", "CE102")
+        assert "a.py:5:" in output and "CE102" in output
+    finally:
+        process.send_signal(signal.SIGINT)
+        errors += process.communicate(timeout=30)[1].decode()
+    assert process.returncode == 0 and "Traceback" not in errors
+
+
 # -- output formats ---------------------------------------------------------------------------------------
 
 

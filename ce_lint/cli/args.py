@@ -126,7 +126,8 @@ def _check(check: argparse.ArgumentParser) -> None:
     report.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (2 still for errors)")
     report.add_argument("--exit-non-zero-on-fix", action="store_true",
                         help="exit 1 when fixes were applied, even if no finding is left")
-    report.add_argument("--watch", "-w", action="store_true", help="check again whenever a file changes")
+    report.add_argument("--watch", "-w", action="store_true",
+                        help="check again whenever a file or its configuration changes")
     run = check.add_argument_group("run")
     run.add_argument("--keras-version", type=_keras_version, help="Keras version the code targets, e.g. 3, 2.3, or "
                      "tf-2.1 for tf.keras (default: the installed one, else Keras 3)")

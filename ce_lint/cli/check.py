@@ -123,23 +123,69 @@ def _add_noqa(args: argparse.Namespace, files: list[str], outcomes: list[Outcome
 
 
 def _watch(args: argparse.Namespace, projects: Resolver) -> int:
-    """Check, then again whenever a file under the paths is added, removed or changed (polled every half
-    second: no dependency, and it works on network file systems); Ctrl-C ends it."""
+    """Check, then again whenever a file under the paths is added, removed or changed, or a configuration
+    file that applies (or may: one added next to checked files) changes; a changed configuration is read
+    afresh, and a broken one is reported until it is fixed. Polled every half second: no dependency,
+    and it works on network file systems. Ctrl-C ends it."""
     seen: dict[str, tuple[int, int]] | None = None
     try:
         while True:
             files = list(discover(args.paths, resolver=projects))
-            stamps = {path: _stamp(path) for path in files}
+            stamps = {path: _stamp(path) for path in (*files, *_configs(args.paths, files, projects))}
             if stamps != seen:
+                checked: list[str] | None = files
                 if seen is not None:
                     print(f"\n[{time.strftime('%H:%M:%S')}] File change detected...", file=sys.stderr)
-                _check(args, projects, files, {path: projects.for_path(path).settings for path in files})
+                    if _changed_config(seen, stamps, files):
+                        projects, checked = _reload(args, projects)
+                        if checked is not None:  # what the new configuration reads: no second check for it
+                            stamps = {path: _stamp(path) for path in (*checked, *_configs(args.paths, checked,
+                                                                                            projects))}
+                if checked is not None:
+                    _check(args, projects, checked, {path: projects.for_path(path).settings for path in checked})
                 sys.stdout.flush()
                 print("Watching for file changes.", file=sys.stderr, flush=True)
                 seen = stamps
             time.sleep(0.5)
     except KeyboardInterrupt:
         return EXIT_CLEAN
+
+
+_CONFIG_NAMES = ("ce-lint.toml", "pyproject.toml")
+
+
+def _configs(paths: list[str], files: list[str], projects: Resolver) -> set[str]:
+    """The configuration files a watch looks at: those in use (with what they extend), and where a new
+    one would take effect: each checked file's folder and each path given."""
+    from ..config import sources
+
+    watched: set[str] = set()
+    for project in projects.projects():
+        if project.config is not None:
+            try:
+                watched.update(str(p) for p in sources(project.config))
+            except ConfigError:
+                watched.add(str(project.config))
+    folders = {os.path.dirname(os.path.abspath(f)) for f in files}
+    folders.update(os.path.abspath(p) for p in paths if os.path.isdir(p))
+    watched.update(os.path.join(folder, name) for folder in folders for name in _CONFIG_NAMES)
+    return watched
+
+
+def _changed_config(before: dict[str, tuple[int, int]], now: dict[str, tuple[int, int]], files: list[str]) -> bool:
+    checked = set(files)
+    return any(before.get(path) != stamp for path, stamp in now.items() if path not in checked) or any(
+        path not in now for path in before if path not in checked)
+
+
+def _reload(args: argparse.Namespace, projects: Resolver) -> tuple[Resolver, list[str] | None]:
+    """The configuration read afresh, and the files it checks; on an error, the error and no check."""
+    try:
+        fresh = resolver(args)
+        return fresh, list(discover(args.paths, resolver=fresh))
+    except ConfigError as exc:
+        print(f"ce-lint: error: {exc}", file=sys.stderr)
+        return projects, None
 
 
 def _stamp(path: str) -> tuple[int, int]:
