@@ -207,8 +207,6 @@ def _run(paths: list[str], settings: PerFile, jobs: int, mode: str, cache: Cache
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    from ..rules import all_rules
-
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths)))
     if len(paths) < _FEW and multiprocessing.get_start_method() != "fork":
         # starting a fresh interpreter would cost more
