@@ -13,7 +13,7 @@ from . import keras as k
 from . import torch as tv
 from . import torchmetrics as tm
 from . import transformers as hf
-from .arrays import REDUCTIONS, SUM
+from .arrays import EINSUM, NEGATIONS, PRODUCTS, REDUCTIONS, SUM
 from .keras import ACCURACY_STRINGS, COMPILE, FIT, UNIT_LAYERS
 from .symbols import (
     BCE,
@@ -114,6 +114,16 @@ def metric_tasks() -> Words:
 def hand_written_softmax() -> Anchor:
     """`exp(x) / sum(exp(x))`: an exp divided by a reduction of it."""
     return activation(EXP) & Operator("/", not_after="/", not_before="/") & words(*REDUCTIONS)
+
+
+def negation() -> Words:
+    """A minus, or a method or function that negates (`x.neg()`, `np.negative(x)`)."""
+    return any_of(["-", *NEGATIONS])
+
+
+def summation() -> Words:
+    """A reduction, or a product that sums its terms (`np.dot(y, log_p)`, `y @ log_p.T`, einsum)."""
+    return any_of([*REDUCTIONS, *PRODUCTS, EINSUM, "@"])
 
 
 def words(*spelled: str) -> Words:
