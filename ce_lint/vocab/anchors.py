@@ -87,6 +87,22 @@ def keras_loss(*families: str) -> Words:
     return any_of([*names, *(alias for alias in k.loss_aliases() if k.loss_name(alias) in names)])
 
 
+def keras_loss_call(*families: str) -> Words:
+    """A Keras loss of these families called on a model's output outside compile(): its class
+    (`loss_fn = CategoricalCrossentropy()`) or its function (`keras.losses.categorical_crossentropy`)."""
+    names = [name for name, loss in k.LOSSES.items() if loss.family in families]
+    return any_of([*names, *(cls for cls in k.LOSS_CLASSES if k.loss_name(cls) in names)])
+
+
+def keras_training(*families: str) -> Words:
+    """What trains a Keras output with a loss of these families: compile(), or the loss called in a loop."""
+    return any_of([COMPILE]) | keras_loss_call(*families)
+
+
+def keras_families() -> tuple[str, ...]:
+    return tuple(sorted({loss.family for loss in k.LOSSES.values()}))
+
+
 def mixed_precision() -> Words:
     """What shows mixed precision in torch: autocast, a gradient scaler, Lightning's precision=."""
     return any_of([*(qname.rsplit(".", 1)[-1] for qname in tv.MIXED_PRECISION), str(tv.TRAINER_PRECISION.name)])

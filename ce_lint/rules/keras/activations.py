@@ -88,7 +88,7 @@ CE102_TWO_UNITS = Message(WARNING, "{loss} on the {output} ({where}) trains diff
                           "backend", _CE102_FIX, _CE102_HELP, _CE102_RELATED)
 
 
-CE102_ANCHORS = (a.words(a.COMPILE), a.activation(a.SOFTMAX), a.keras_loss("bce"))
+CE102_ANCHORS = (a.keras_training("bce"), a.activation(a.SOFTMAX), a.keras_loss("bce"))
 
 
 @rule("CE102", "softmax-with-binary-crossentropy", "a multi-unit softmax output trained with binary cross-entropy",
@@ -182,7 +182,7 @@ CE103 = Message(WARNING, "{act} output trained with {loss} ({loss_at}): the loss
                 "softmax", unsafe("Use a softmax output"), related={"loss_at": "the {loss} loss"})
 
 
-CE103_ANCHORS = (a.words(a.COMPILE), a.keras_loss("cce", "scce"))
+CE103_ANCHORS = (a.keras_training("cce", "scce"), a.keras_loss("cce", "scce"))
 
 
 @rule("CE103", "categorical-crossentropy-on-non-softmax",

@@ -19,7 +19,8 @@ CE105 = Message(ERROR, "from_logits=True on a {act} output ({where}): Keras appl
                 "flag", safe("Set from_logits=False"), related={"where": "the {act} activation"})
 
 
-CE105_ANCHORS = (a.words(a.COMPILE), a.activation(a.SOFTMAX, a.SIGMOID), a.keras_loss("bce", "cce", "scce"))
+CE105_ANCHORS = (a.keras_training("bce", "cce", "scce"), a.activation(a.SOFTMAX, a.SIGMOID),
+                 a.keras_loss("bce", "cce", "scce"))
 
 
 @rule("CE105", "from-logits-after-activation", "from_logits=True on an output that already applies softmax or sigmoid",
@@ -100,7 +101,7 @@ CE106_CATEGORICAL = Message(ERROR, _CE106 + "renormalises and clips the logits a
                             "Use {remedy}", _CE106_RELATED)
 
 
-CE106_ANCHORS = (a.words(a.COMPILE), a.keras_loss("bce", "cce", "scce"))
+CE106_ANCHORS = (a.keras_training("bce", "cce", "scce"), a.keras_loss("bce", "cce", "scce"))
 
 
 @rule("CE106", "probabilities-loss-on-logits", "a probability-expecting loss on a linear (logit) output",

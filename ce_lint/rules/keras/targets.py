@@ -21,7 +21,8 @@ CE107_INTEGER = Message(ERROR, "{loss} expects one-hot targets but gets class id
                         safe("Use sparse_categorical_crossentropy"), related=_TARGETS)
 
 
-CE107_ANCHORS = (a.words(a.COMPILE), a.words(*a.FIT), a.keras_loss("cce", "scce"))
+# targets come from fit() after compile(), or from the loss called in a loop (`loss_fn(y, model(x))`)
+CE107_ANCHORS = (a.words(a.COMPILE) & a.words(*a.FIT) | a.keras_loss_call("cce", "scce"), a.keras_loss("cce", "scce"))
 
 
 @rule("CE107", "label-encoding-mismatch",
@@ -122,7 +123,8 @@ CE108_LOSS = Message(ERROR, "multi-hot targets ({shown_by}, {targets}) with {los
                      "probability", _CE108_FIX, related=_TARGETS)
 
 
-CE108_ANCHORS = (a.words(a.COMPILE), a.words(*a.FIT), a.activation(a.SOFTMAX) | a.keras_loss("cce", "scce"))
+CE108_ANCHORS = (a.words(a.COMPILE) & a.words(*a.FIT) | a.keras_loss_call(*a.keras_families()),
+                 a.activation(a.SOFTMAX) | a.keras_loss("cce", "scce"))
 
 
 @rule("CE108", "multilabel-targets-with-softmax", "multi-hot targets on a softmax output or a categorical loss",
