@@ -260,7 +260,7 @@ CE303_ROUNDED = Message(WARNING, "hand-written cross-entropy offsets `1 - p` by 
                         "Add the epsilon after the subtraction (`1 - p + eps`), or clip p")
 
 
-CE303_ANCHORS = (a.activation(a.LOG), a.words("*"), a.negation(), a.summation())  # -mean(y * log(p)), -np.dot(y, log(p))
+CE303_ANCHORS = (a.activation(a.LOG), a.words("*"), a.negation(), a.summation())  # -mean(y * log(p)), -(y @ log(p))
 
 
 @rule("CE303", "unclipped-log-in-cross-entropy", "hand-written cross-entropy takes the log of an unclipped probability",

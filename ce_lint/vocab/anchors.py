@@ -96,7 +96,7 @@ def keras_loss_call(*families: str) -> Words:
 
 def keras_training(*families: str) -> Words:
     """What trains a Keras output with a loss of these families: compile(), or the loss called in a loop."""
-    return any_of([COMPILE]) | keras_loss_call(*families)
+    return any_of([COMPILE, *keras_loss_call(*families).words])
 
 
 def keras_families() -> tuple[str, ...]:
