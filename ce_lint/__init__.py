@@ -12,20 +12,22 @@ class _Deferred(types.ModuleType):
     (`cst.parse_module`), in this same module object. `import libcst` only reads `__spec__`, which
     it has, so every module of ce_lint may import libcst at the top and pay for it only on use."""
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> object:
         with _LOADING:  # another thread waits here until the module has run, then finds what it wants
             if type(self) is _Deferred:
                 if self.__dict__.get("__ce_lint_running__"):  # asked while it runs: not there yet
                     raise AttributeError(f"partially initialized module {self.__name__!r} has no attribute {name!r}")
                 self.__dict__["__ce_lint_running__"] = True
                 try:
-                    self.__spec__.loader.exec_module(self)
+                    loader = self.__spec__.loader if self.__spec__ is not None else None
+                    assert loader is not None  # defer_libcst makes one only from a spec with a loader
+                    loader.exec_module(self)
                 except BaseException:
                     sys.modules.pop(self.__name__, None)  # a later import tries again, and says why
                     raise
                 finally:
                     del self.__dict__["__ce_lint_running__"]
-                self.__class__ = types.ModuleType
+                self.__class__ = types.ModuleType  # type: ignore[assignment]
         return getattr(self, name)
 
 

@@ -11,17 +11,17 @@ import ast
 import dataclasses
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import libcst as cst
 
 from .config import Settings
 from .diagnostics import Diagnostic, Edit, Fix, Related, applicable
-from .engine import decode, encoding_of, lint, on_large_stack
+from .engine import Result, decode, encoding_of, lint, on_large_stack
 from .fixes import MAX_ROUNDS, apply_edits, choose_edits, splice
 from .lines import split_lines
-from .notebooks import Notebook, Part, is_notebook, mask, opener
-from .notebooks import ipynb
+from .notebooks import Notebook, Part, ipynb, is_notebook, opener
+from .notebooks.magics import mask
 
 if TYPE_CHECKING:
     from .rules import Rule
@@ -59,7 +59,7 @@ def check_bytes(data: bytes, path: str, settings: Settings, mode: str = "check",
         notebook, file = ipynb.read(data)
         report = check_notebook(notebook, path, settings, mode, unsafe, rules, apply_noqa, file)
         if report.changes:
-            report.data = file.rewrite({c.cell: c.after for c in report.changes})
+            report.data = file.rewrite({c.cell: c.after for c in report.changes if c.cell is not None})
         return report
     text = decode(data)
     report = check_text(text, path, settings, mode, unsafe, rules, apply_noqa)
@@ -91,7 +91,7 @@ def fix_text(text: str, path: str, settings: Settings = Settings(), unsafe: bool
     return (report.changes[0].after if report.changes else text), report.fixed
 
 
-def _run(document: _Script | _Cells, path: str, settings: Settings, mode: str, unsafe: bool | None,
+def _run(document: _Document, path: str, settings: Settings, mode: str, unsafe: bool | None,
          rules: list[Rule] | None, apply_noqa: bool, chunks: Chunks | None = None) -> Report:
     """Fix round after round (the document knows how to apply edits: to a script, or to the cells they
     fall in), then lint what is left."""
@@ -101,7 +101,7 @@ def _run(document: _Script | _Cells, path: str, settings: Settings, mode: str, u
     if mode != "check":
         for _ in range(MAX_ROUNDS):
             result = document.lint(path, settings, rules, True, chunks)
-            fixes = [document.placed(d.fix) for d in result.diagnostics if applicable(d, unsafe)]
+            fixes = [document.placed(d.fix) for d in result.diagnostics if d.fix is not None and applicable(d, unsafe)]
             new, count = document.apply(fixes) if fixes else (None, 0)
             if new is None:
                 break
@@ -122,7 +122,8 @@ class _Script:
     def __init__(self, text: str) -> None:
         self.text = text
 
-    def lint(self, path: str, settings: Settings, rules, apply_noqa: bool, chunks: Chunks | None = None):
+    def lint(self, path: str, settings: Settings, rules: list[Rule] | None, apply_noqa: bool,
+             chunks: Chunks | None = None) -> Result:
         return lint(self.text, path, settings, rules, apply_noqa, chunks=chunks)
 
     def placed(self, fix: Fix) -> Fix:
@@ -151,7 +152,8 @@ class _Cells:
         module = notebook.module
         self.text, self.cells, self.errors = module.text, module.cells, module.errors
 
-    def lint(self, path: str, settings: Settings, rules, apply_noqa: bool, chunks: Chunks | None = None):
+    def lint(self, path: str, settings: Settings, rules: list[Rule] | None, apply_noqa: bool,
+             chunks: Chunks | None = None) -> Result:
         return lint(self.text, path, settings, rules, apply_noqa, self.cells, chunks)
 
     def apply(self, fixes: list[Fix]) -> tuple[_Cells | None, int]:
@@ -197,8 +199,9 @@ class _Cells:
     def _related_in_cell(self, related: Related) -> Related:
         part = self.cells.part_at_line(related.line)
         line = related.line - part.line + 1
+        file_line = self.file.file_line(part.cell.number, line) if self.file is not None else None
         return dataclasses.replace(related, line=line, end_line=related.end_line - part.line + 1, cell=part.cell.number,
-                                   file_line=self.file.file_line(part.cell.number, line) if self.file is not None else None)
+                                   file_line=file_line)
 
     def _edit_in_cell(self, edit: Edit) -> Edit:
         part = self.cells.part_at_line(edit.line)
@@ -241,11 +244,13 @@ class _Cells:
                 elif last is not None and not _masked_line(stmt):
                     break
             if last is not None:
-                line = part.line + last.end_lineno - 1
-                lines = split_lines(part.masked)
-                return line, len(lines[last.end_lineno - 1])
+                end = last.end_lineno or last.lineno
+                return part.line + end - 1, len(split_lines(part.masked)[end - 1])
         return None
 
+
+# A script or a notebook's cells: _run fixes and lints either, each change against its own kind.
+_Document = TypeVar("_Document", _Script, _Cells)
 
 def _adds_imports(edit: Edit) -> bool:
     """Whether an edit is fixes.to_fix's insertion of whole import lines."""

@@ -9,7 +9,8 @@ reads Python files, never notebooks (the README says what works for those).
 
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from . import __version__
 from .gate import GATE, NAMES_OURS  # re and the catalog only: the rest waits for a file with ML code
@@ -33,18 +34,18 @@ class Flake8Plugin:
     version = __version__
     keras_version: str | None = None
 
-    def __init__(self, tree, filename: str, lines: list[str]) -> None:  # tree: flake8 needs it to classify us
+    def __init__(self, tree: Any, filename: str, lines: list[str]) -> None:  # tree: flake8 needs it to classify us
         self.filename = filename
         self.lines = lines
 
     @classmethod
-    def add_options(cls, manager) -> None:
+    def add_options(cls, manager: Any) -> None:  # flake8's OptionManager
         manager.add_option("--keras-version", parse_from_config=True, default=None, type=_keras_version,
                            help="Keras version the code targets, e.g. 3, 2.3 or tf-2.1 (ce-lint)")
         manager.extend_default_ignore([OFF_BY_DEFAULT])
 
     @classmethod
-    def parse_options(cls, options) -> None:
+    def parse_options(cls, options: Any) -> None:  # an argparse.Namespace
         cls.keras_version = options.keras_version
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
@@ -64,5 +65,5 @@ class Flake8Plugin:
             return  # flake8 reports files it can't parse (E999)
         exempt = file_exemption(text)  # `# ce-lint: noqa[: CODES]`: flake8 knows only its own spelling
         for d in result.diagnostics:
-            if exempt is None or exempt and not d.code.startswith(tuple(exempt)):
+            if exempt is None or (exempt and not d.code.startswith(tuple(exempt))):
                 yield d.line, d.col, f"{d.code} {d.message}", type(self)

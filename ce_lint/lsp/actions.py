@@ -32,12 +32,14 @@ def to_lsp(diagnostic: Diagnostic, documents: dict[int | None, Document]) -> lsp
     return lsp.Diagnostic(
         range=_range(text, diagnostic),
         message=diagnostic.message,
-        severity=lsp.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR else lsp.DiagnosticSeverity.Warning,
+        severity=(lsp.DiagnosticSeverity.Error if diagnostic.severity is Severity.ERROR
+                  else lsp.DiagnosticSeverity.Warning),
         code=diagnostic.code,
         code_description=lsp.CodeDescription(href=DOCS_URL.format(code=diagnostic.code)),
         source=SOURCE,
         related_information=related or None,
-        data={"name": RULES[diagnostic.code][0], "fixable": diagnostic.fix is not None, "fix_title": diagnostic.fix_title},
+        data={"name": RULES[diagnostic.code][0], "fixable": diagnostic.fix is not None,
+              "fix_title": diagnostic.fix_title},
     )
 
 
@@ -64,7 +66,8 @@ def fix_edits(diagnostic: Diagnostic, documents: dict[int | None, Document]) -> 
 def _runs(source: str) -> tuple[list[tuple[int, int]], set[int]]:
     """The token runs (first line, last line) as flake8 and noqa.py see them, and the lines that
     end inside a token (a multi-line string), where no comment can go."""
-    runs, inside = [], set()
+    runs: list[tuple[int, int]] = []
+    inside: set[int] = set()
     first, last = None, None
     for token in tokenize.generate_tokens(tokenizer_readline(source)):
         if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
@@ -179,7 +182,8 @@ def code_actions(data: ActionInput, requested: lsp.Range, only: list[str] | None
             if diagnostic.cell != data.cell:
                 continue
             shown = to_lsp(diagnostic, data.documents)
-            if not _overlaps(shown.range, requested) and (diagnostic.code, shown.range.start.line) not in data.mentioned:
+            mentioned = (diagnostic.code, shown.range.start.line) in data.mentioned
+            if not _overlaps(shown.range, requested) and not mentioned:
                 continue
             if diagnostic.fix is not None:
                 edits = fix_edits(diagnostic, data.documents)

@@ -46,12 +46,15 @@ class Snapshot:
         return self.numbers.get(uri, 1)
 
 
+# What an analysis is of: a snapshot's state (its texts and versions) with the settings it ran with.
+State = tuple[object, ...]
+
 @dataclass
 class Analysis:
     """The core's report on one state of a file with one set of settings; None while the file does
     not parse (or the analysis failed), when its documents keep what they showed."""
 
-    state: tuple
+    state: State
     settings: Settings
     report: Report | None
     fixed: dict[int | None, str] | None = None  # each changed document's text after every safe fix, once asked

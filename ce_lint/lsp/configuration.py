@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
@@ -89,7 +90,7 @@ class Configuration:
                        lambda message: self.server.window_log_message(
                            lsp.LogMessageParams(lsp.MessageType.Warning, message)))
 
-    def _once(self, message: str, say) -> None:
+    def _once(self, message: str, say: Callable[[str], object]) -> None:
         if message not in self.reported:
             self.reported.add(message)
             say(message)

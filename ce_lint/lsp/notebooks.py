@@ -14,7 +14,8 @@ from urllib.parse import unquote
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from ..notebooks import Cell, Notebook, mask
+from ..notebooks import Cell, Notebook
+from ..notebooks.magics import mask
 from .actions import Document
 from .analysis import Snapshot
 
@@ -38,7 +39,8 @@ def snapshot(ls: CeLintServer, uri: str) -> Snapshot | None:
     notebook = ls.workspace.get_notebook_document(notebook_uri=uri)
     if notebook is None:
         return None
-    cells, documents = [], {}
+    cells: list[Cell] = []
+    documents: dict[int | None, Document] = {}
     for number, cell in enumerate(notebook.cells, start=1):
         document = ls.workspace.text_documents.get(unquote(cell.document))
         source = document.source if document is not None else ""

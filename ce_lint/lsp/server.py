@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import unquote
@@ -37,7 +38,7 @@ from ..incremental import Chunks
 from ..rules import all_rules
 from . import notebooks
 from .actions import FIX_ALL, NOTEBOOK_FIX_ALL, SOURCE, ActionInput, Document, code_actions, wants_fix_all
-from .analysis import Analysis, Snapshot, View, views
+from .analysis import Analysis, Snapshot, State, View, views
 from .configuration import Configuration
 from .positions import Text
 
@@ -49,7 +50,7 @@ class _Protocol(LanguageServerProtocol):
     bug, or a race with didClose) is logged instead of raising a KeyError the user sees as a popup."""
 
     @lsp_method(lsp.TEXT_DOCUMENT_DID_CHANGE)
-    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams):
+    def lsp_text_document__did_change(self, params: lsp.DidChangeTextDocumentParams) -> Iterator[Any]:
         if unquote(params.text_document.uri) not in self.workspace.text_documents:
             logger.info("didChange for %s, which is not open: ignored", params.text_document.uri)
             return
@@ -67,10 +68,10 @@ class CeLintServer(LanguageServer):
         self.configuration = Configuration(self)
         self.open: set[str] = set()
         self.notebooks: set[str] = set()  # URIs of the open notebooks
-        self.pending: dict[str, asyncio.Task] = {}
+        self.pending: dict[str, asyncio.Future[None]] = {}
         self.analyses: dict[str, Analysis] = {}  # file key (a script's or a notebook's URI) -> its latest analysis
-        self.running: dict[str, tuple[tuple, asyncio.Future]] = {}  # file key -> the analysis under way
-        self.newest: dict[str, tuple] = {}  # file key -> the state (text, settings) last asked to be analysed
+        self.running: dict[str, tuple[State, asyncio.Future[Analysis]]] = {}  # file key -> the analysis under way
+        self.newest: dict[str, State] = {}  # file key -> the state (text, settings) last asked to be analysed
         self.views: dict[str, dict[str, View]] = {}  # file key -> document URI -> what it shows
         self.published: dict[str, set[str]] = {}  # file key -> the document URIs diagnostics were published on
         self.answered: dict[str, str] = {}  # document URI -> the result id last answered to a pull
@@ -112,7 +113,7 @@ class CeLintServer(LanguageServer):
                         {None: Document(uri, document.version, self.text_of(document.source))})
 
     async def check(self, snapshot: Snapshot, settings: Settings, mode: str = "check",
-                    state: tuple | None = None) -> Report:
+                    state: State | None = None) -> Report:
         """The core's report on a snapshot, computed off the event loop. Raises FileError, and
         Superseded when a newer `state` of the file was asked for before this one's turn came."""
         def run() -> Report:
@@ -145,7 +146,7 @@ class CeLintServer(LanguageServer):
             del self.running[snapshot.key]
         return snapshot, analysis, options
 
-    async def _analyse(self, snapshot: Snapshot, settings: Settings, state: tuple) -> Analysis:
+    async def _analyse(self, snapshot: Snapshot, settings: Settings, state: State) -> Analysis:
         self.log_trace_line(f"analysing {snapshot.path}")
         report = None
         try:
@@ -261,7 +262,8 @@ class CeLintServer(LanguageServer):
             return []  # the current text doesn't parse: its positions can't be trusted
         versioned = bool(self.client_capability("workspace", "workspace_edit", "document_changes"))
         # matched by code and line only: some clients send the columns back in another unit (Neovim 0.7: bytes)
-        mentioned = tuple((str(d.code), d.range.start.line) for d in params.context.diagnostics or () if d.source == SOURCE)
+        mentioned = tuple((str(d.code), d.range.start.line) for d in params.context.diagnostics or ()
+                          if d.source == SOURCE)
         data = ActionInput(snapshot.documents, snapshot.cell_of(uri), snapshot.path, analysis.settings,
                            analysis.diagnostics, versioned, mentioned, options.fix_all)
         only = [str(k) for k in params.context.only] if params.context.only else None
@@ -304,11 +306,13 @@ def build_server() -> CeLintServer:
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: CeLintServer, params: lsp.InitializeParams) -> None:
-        ls.pull = params.capabilities.text_document is not None and params.capabilities.text_document.diagnostic is not None
+        documents = params.capabilities.text_document
+        ls.pull = documents is not None and documents.diagnostic is not None
         ls.trace = params.trace or lsp.TraceValue.Off
         if params.initialization_options and not ls.configuration.push(params.initialization_options):
             ls.window_log_message(lsp.LogMessageParams(
-                type=lsp.MessageType.Warning, message="ce-lint: initializationOptions ignored: no ce-lint option in them"))
+                type=lsp.MessageType.Warning,
+                message="ce-lint: initializationOptions ignored: no ce-lint option in them"))
 
     @server.feature(lsp.SET_TRACE)
     def set_trace(ls: CeLintServer, params: lsp.SetTraceParams) -> None:
