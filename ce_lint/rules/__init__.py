@@ -101,7 +101,10 @@ class Rule:
 
     @property
     def doc(self) -> str:
-        return inspect.cleandoc(self.check.__doc__ or "")
+        """The docstring, with the paragraphs several rules share written in (shared_docs.py)."""
+        from .shared_docs import expand
+
+        return expand(inspect.cleandoc(self.check.__doc__ or ""))
 
     @property
     def url(self) -> str:

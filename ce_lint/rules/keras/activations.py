@@ -100,21 +100,9 @@ def softmax_with_binary_crossentropy(facts: ModuleFacts) -> Iterator[Finding]:
     (`"binary_crossentropy"`, `keras.losses.binary_crossentropy`, `BinaryCrossentropy()`,
     binary focal cross-entropy).
 
-    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
-    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
-    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
-    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
-    functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
-    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
-    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
-    The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their
-    input's values (a linear `Activation`,
-    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
-    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
-    names without importing them are read as Keras when the shape is unmistakable (no star import,
-    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
-    `compile()` given a loss). With exactly two units and an identity layer after the softmax it
+    {keras-loss-paths}
+    {keras-output-paths}
+    With exactly two units and an identity layer after the softmax it
     stays silent: whether TensorFlow-backed Keras then trains two sigmoids is not known (F2.2).
 
     ## Why is this bad?
@@ -195,21 +183,8 @@ def categorical_crossentropy_on_non_softmax(facts: ModuleFacts) -> Iterator[Find
     activation, or on a multi-unit output whose activation is not softmax (sigmoid, relu, tanh,
     ...). A linear output is CE106's business.
 
-    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
-    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
-    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
-    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
-    functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
-    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
-    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
-    The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their
-    input's values (a linear `Activation`,
-    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
-    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
-    names without importing them are read as Keras when the shape is unmistakable (no star import,
-    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
-    `compile()` given a loss).
+    {keras-loss-paths}
+    {keras-output-paths}
 
     ## Why is this bad?
     Categorical cross-entropy expects a probability distribution over the last axis.

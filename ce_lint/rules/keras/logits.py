@@ -31,22 +31,11 @@ def from_logits_after_activation(facts: ModuleFacts) -> Iterator[Finding]:
     Checks for a loss constructed with `from_logits=True` on an output whose last activation is
     softmax or sigmoid.
 
-    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
-    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
-    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
-    custom training loop under `GradientTape`, in a `train_step` override (of a subclass with its
-    own `call()`, or of one built like a functional model: `CustomModel(inputs, outputs)`), in a
-    GAN's helper functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
-    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
-    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
-    The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their
-    input's values (a linear `Activation`,
-    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
-    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
-    names without importing them are read as Keras when the shape is unmistakable (no star import,
-    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
-    `compile()` given a loss). An identity layer between the activation and the loss silences it:
+    {keras-loss-paths}
+    A `train_step` override counts in a subclass with its own `call()` and in one built like a
+    functional model (`CustomModel(inputs, outputs)`).
+    {keras-output-paths}
+    An identity layer between the activation and the loss silences it:
     TensorFlow's short-cut may or may not see through it (F2.2), so no one message is true.
 
     ## Why is this bad?
@@ -112,21 +101,8 @@ def probabilities_loss_on_logits(facts: ModuleFacts) -> Iterator[Finding]:
     Checks for binary, categorical or sparse categorical cross-entropy with `from_logits=False`
     (the default of every string loss) on an output layer with no activation.
 
-    The loss may reach it through `compile()` (a string, function or object, by keyword or position,
-    through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...` then
-    `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in a
-    custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
-    functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
-    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
-    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
-    The output layer may be made by `functools.partial(Dense, ...)`; layers that keep their
-    input's values (a linear `Activation`,
-    such as mixed precision's float32 `Activation("linear", dtype="float32")`, `Flatten`, `Reshape`,
-    a `Lambda` that casts or reshapes) keep the activation before them. Snippets that use Keras
-    names without importing them are read as Keras when the shape is unmistakable (no star import,
-    nothing binds the names, two or more Keras names, one of them Keras's own such as `Dense`, and a
-    `compile()` given a loss).
+    {keras-loss-paths}
+    {keras-output-paths}
 
     ## Why is this bad?
     The loss reads the raw outputs as probabilities. Binary cross-entropy clips them to

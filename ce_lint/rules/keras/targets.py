@@ -57,14 +57,8 @@ def label_encoding_mismatch(facts: ModuleFacts) -> Iterator[Finding]:
     Each `compile()` is paired with the targets of the `fit()` calls made after it and before the
     next `compile()` of that model, as they are at that point of the program (a re-compile that is
     never fitted pairs with nothing); a loss called outside `compile()` with the targets it is
-    given. The loss may reach it through `compile()` (a string, function or object, by keyword or
-    position, through a variable, a one-item list, or a dict filled key by key: `cfg["loss"] = ...`
-    then `compile(**cfg)` or `loss=cfg["loss"]`), or be called outside it: `loss_fn(y, model(x))` in
-    a custom training loop under `GradientTape`, in a `train_step` override, in a GAN's helper
-    functions on a module-level loss object, or a loss function such as
-    `keras.losses.binary_crossentropy(y, model(x))`. A function of one's own that only returns a
-    Keras loss function of its two arguments, in order (`def loss(labels, logits): return
-    keras.losses.sparse_categorical_crossentropy(labels, logits, from_logits=True)`), is that loss.
+    given.
+    {keras-loss-paths}
 
     ## Why is this bad?
     The sparse loss expects one integer per sample, the categorical loss one probability row per
