@@ -94,11 +94,15 @@ _ACCUMULATE = ("extend_select", "ignore", "extend_exclude", "extend_include", "e
                "extend_unsafe_fixes", "per_file_ignores")
 
 
+# The names a configuration file may have, in the order a folder is searched.
+CONFIG_NAMES = ("ce-lint.toml", "pyproject.toml")
+
+
 def find_config(start: Path) -> Path | None:
     """The nearest pyproject.toml with a [tool.ce-lint] table, or ce-lint.toml, from start upwards."""
     start = start.resolve()
     for folder in (start, *start.parents) if start.is_dir() else (start.parent, *start.parent.parents):
-        for name in ("ce-lint.toml", "pyproject.toml"):
+        for name in CONFIG_NAMES:
             candidate = folder / name
             if candidate.is_file() and (name == "ce-lint.toml" or _has_table(candidate)):
                 return candidate

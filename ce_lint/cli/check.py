@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 
 from ..cache import Cache
-from ..config import ConfigError, Settings
+from ..config import CONFIG_NAMES, ConfigError, Settings, sources
 from ..diagnostics import FileError
 from ..files import checked_tree, discover, one_name_each
 from ..project import Project, Resolver
@@ -131,7 +131,7 @@ def _watch(args: argparse.Namespace, projects: Resolver) -> int:
     try:
         while True:
             files = list(discover(args.paths, resolver=projects))
-            stamps = {path: _stamp(path) for path in (*files, *_configs(args.paths, files, projects))}
+            stamps = _stamps(args.paths, files, projects)
             if stamps != seen:
                 checked: list[str] | None = files
                 if seen is not None:
@@ -139,8 +139,7 @@ def _watch(args: argparse.Namespace, projects: Resolver) -> int:
                     if _changed_config(seen, stamps, files):
                         projects, checked = _reload(args, projects)
                         if checked is not None:  # what the new configuration reads: no second check for it
-                            stamps = {path: _stamp(path) for path in (*checked, *_configs(args.paths, checked,
-                                                                                            projects))}
+                            stamps = _stamps(args.paths, checked, projects)
                 if checked is not None:
                     _check(args, projects, checked, {path: projects.for_path(path).settings for path in checked})
                 sys.stdout.flush()
@@ -151,14 +150,14 @@ def _watch(args: argparse.Namespace, projects: Resolver) -> int:
         return EXIT_CLEAN
 
 
-_CONFIG_NAMES = ("ce-lint.toml", "pyproject.toml")
+def _stamps(paths: list[str], files: list[str], projects: Resolver) -> dict[str, tuple[int, int]]:
+    """What a watch compares: each checked file's and each watched configuration file's stamp."""
+    return {path: _stamp(path) for path in (*files, *_configs(paths, files, projects))}
 
 
 def _configs(paths: list[str], files: list[str], projects: Resolver) -> set[str]:
     """The configuration files a watch looks at: those in use (with what they extend), and where a new
     one would take effect: each checked file's folder and each path given."""
-    from ..config import sources
-
     watched: set[str] = set()
     for project in projects.projects():
         if project.config is not None:
@@ -168,7 +167,7 @@ def _configs(paths: list[str], files: list[str], projects: Resolver) -> set[str]
                 watched.add(str(project.config))
     folders = {os.path.dirname(os.path.abspath(f)) for f in files}
     folders.update(os.path.abspath(p) for p in paths if os.path.isdir(p))
-    watched.update(os.path.join(folder, name) for folder in folders for name in _CONFIG_NAMES)
+    watched.update(os.path.join(folder, name) for folder in folders for name in CONFIG_NAMES)
     return watched
 
 
